@@ -1,0 +1,117 @@
+"""Decode any file soundfile or PyAV can read; encode to MVSEP's six output formats.
+
+Lossy formats go through PyAV (libmp3lame, aac) so their encoder delay and padding are real:
+the finish stage must find and remove them, as it must for MVSEP's own files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile as sf
+
+from ..errors import AudioError
+from ..jobs.model import OUTPUT_FORMATS
+
+# output_format → soundfile (format, subtype) for the lossless ones
+_LOSSLESS = {
+    1: ("WAV", "PCM_16"),
+    2: ("FLAC", "PCM_16"),
+    4: ("WAV", "FLOAT"),
+    5: ("FLAC", "PCM_24"),
+}
+# output_format → (PyAV container, codec, bit rate)
+_LOSSY = {
+    0: ("mp3", "libmp3lame", 320_000),
+    3: ("mp4", "aac", 256_000),
+}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def extension(output_format: int) -> str:
+    return OUTPUT_FORMATS[output_format][1]
+
+
+def decode(path: Path | str) -> tuple[np.ndarray, int]:
+    """All samples of a file as float32 (frames, channels), and its sample rate."""
+    path = Path(path)
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        return data, int(rate)
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        pass  # not a libsndfile format (m4a/aac, some mp3): let FFmpeg try
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path.name}: no audio stream", hint="give an audio file")
+            stream = container.streams.audio[0]
+            rate = stream.codec_context.sample_rate
+            # planar float at the stream's own rate: a format change only, never a resample
+            to_float = av.AudioResampler(format="fltp", rate=rate)
+            chunks = [
+                converted.to_ndarray()
+                for frame in container.decode(stream)
+                for converted in to_float.resample(frame)
+            ]
+    except av.error.FFmpegError as exc:
+        raise AudioError(
+            f"cannot decode {path.name}: {exc}",
+            hint="give a wav, flac, aiff, mp3, m4a/aac or ogg file",
+        ) from exc
+    if not chunks:
+        raise AudioError(f"{path.name}: the audio stream is empty", hint="give a non-empty file")
+    return np.ascontiguousarray(np.concatenate(chunks, axis=1).T), int(rate)
+
+
+def probe(path: Path | str) -> AudioInfo:
+    """Rate, channels and frame count; exact for libsndfile formats, decoded for the others."""
+    try:
+        info = sf.info(str(path))
+        return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames))
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        data, rate = decode(path)
+        return AudioInfo(rate, data.shape[1], data.shape[0])
+
+
+def encode(samples: np.ndarray, sample_rate: int, output_format: int, path: Path | str) -> None:
+    """Write (frames, channels) float samples to `path` in MVSEP output format 0..5."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    if output_format in _LOSSLESS:
+        container, subtype = _LOSSLESS[output_format]
+        if subtype != "FLOAT":
+            samples = np.clip(samples, -1.0, 1.0)
+        sf.write(str(path), samples, sample_rate, format=container, subtype=subtype)
+        return
+    if output_format not in _LOSSY:
+        raise AudioError(f"unknown output_format {output_format}", hint="use 0..5")
+    container_name, codec, bit_rate = _LOSSY[output_format]
+    channels = samples.shape[1]
+    layout = "mono" if channels == 1 else "stereo"
+    if channels > 2:
+        raise AudioError(f"{channels} channels cannot be written as {codec}", hint="use wav or flac")
+    with av.open(str(path), "w", format=container_name) as out:
+        stream = out.add_stream(codec, rate=sample_rate, layout=layout)
+        stream.bit_rate = bit_rate
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(np.clip(samples, -1.0, 1.0).T), format="fltp", layout=layout
+        )
+        frame.sample_rate = sample_rate
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)

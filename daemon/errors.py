@@ -1,0 +1,96 @@
+"""Every error mvsep-bridge raises on purpose, one tree, so callers catch at the depth they need.
+
+    BridgeError                      anything of ours; `.exit_code` is what the CLI exits with
+    ├── UsageError                   bad flags, bad input file, bad request           (exit 2)
+    │   ├── ConfigError              config file or environment cannot be parsed/validated
+    │   ├── AudioError               a source the decoders cannot read, a bad section
+    │   └── ValidationError          sep_type / option / format the catalog refuses
+    │       └── BudgetError          the credit estimate is over a configured budget
+    ├── JobFailed                    a job ran and failed (server said failed, finish failed) (exit 1)
+    ├── Unreachable                  the daemon, MVSEP or the emulator cannot be reached     (exit 3)
+    │   └── TransportError           connection refused/reset, timeout, truncated body
+    ├── AuthError                    401 / unknown or missing api_token                      (exit 4)
+    └── ApiError                     the server answered, and not with success              (exit 1)
+        ├── BadRequest               HTTP 400 with the server's message
+        ├── NotFound                 unknown or expired hash
+        ├── RateLimited              HTTP 429; `.retry_after` seconds
+        └── ServerError              HTTP 5xx after the retries ran out
+
+Messages name the problem and the fix ("… run `mvsep-bridge account login`").
+"""
+
+from __future__ import annotations
+
+
+class BridgeError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  {self.hint}" if self.hint else self.message
+
+
+class UsageError(BridgeError):
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    pass
+
+
+class AudioError(UsageError):
+    pass
+
+
+class ValidationError(UsageError):
+    pass
+
+
+class BudgetError(ValidationError):
+    pass
+
+
+class JobFailed(BridgeError):
+    exit_code = 1
+
+
+class Unreachable(BridgeError):
+    exit_code = 3
+
+
+class TransportError(Unreachable):
+    pass
+
+
+class AuthError(BridgeError):
+    exit_code = 4
+
+
+class ApiError(BridgeError):
+    exit_code = 1
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class BadRequest(ApiError):
+    pass
+
+
+class NotFound(ApiError):
+    pass
+
+
+class RateLimited(ApiError):
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int = 429):
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    pass

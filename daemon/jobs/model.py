@@ -1,0 +1,129 @@
+"""The one job model (DESIGN.md "One job model"): what every bridge submits and what it is told.
+
+Wire data (requests, views, events) are pydantic models so the control channel, OSC and the
+REAPER spool can (de)serialise them without knowing the engine.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
+
+#: MVSEP output_format codes → (label, file extension). 4 and 5 are premium-only on MVSEP.
+OUTPUT_FORMATS: dict[int, tuple[str, str]] = {
+    0: ("mp3 (320 kbps)", "mp3"),
+    1: ("wav (16 bit)", "wav"),
+    2: ("flac (16 bit)", "flac"),
+    3: ("m4a (lossy)", "m4a"),
+    4: ("wav (32 bit float)", "wav"),
+    5: ("flac (24 bit)", "flac"),
+}
+PREMIUM_FORMATS = frozenset({4, 5})
+DEFAULT_OUTPUT_FORMAT = 2
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    UPLOADING = "uploading"
+    REMOTE = "remote"  # on the server: waiting / processing / distributing / merging
+    DOWNLOADING = "downloading"
+    FINISHING = "finishing"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+class ReplyChannel(BaseModel):
+    """Where a bridge wants to hear about its job; opaque to the engine."""
+
+    bridge: str = "cli"  # cli | hotfolder | osc | reaper | audio
+    address: str | None = None  # e.g. "127.0.0.1:9000" for OSC, a spool path for REAPER
+    tag: str | None = None  # the bridge's own correlation id
+
+
+class JobRequest(BaseModel):
+    """A separation request: a source file, an optional section, the algorithm and where to write."""
+
+    source: Path
+    start: float | None = Field(default=None, ge=0, description="section start, seconds of the source")
+    length: float | None = Field(default=None, gt=0, description="section length in seconds")
+    sep_type: int | None = None  # None: the backend's default
+    options: dict[str, str] = Field(default_factory=dict)  # add_opt1..4 → option key
+    output_format: int = DEFAULT_OUTPUT_FORMAT
+    destination: Path | None = None  # stems go to <destination>/<source name>/
+    is_demo: bool = False  # publish on MVSEP's demo page: only on the user's explicit request
+    reply: ReplyChannel = Field(default_factory=ReplyChannel)
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _option_keys(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        bad = [k for k in value if k not in OPTION_KEYS]
+        if bad:
+            raise ValueError(f"unknown option field(s) {bad}; valid: {', '.join(OPTION_KEYS)}")
+        return {str(k): str(v) for k, v in value.items()}
+
+    @field_validator("output_format")
+    @classmethod
+    def _known_format(cls, value: int) -> int:
+        if value not in OUTPUT_FORMATS:
+            choices = ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items())
+            raise ValueError(f"unknown output_format {value}; valid: {choices}")
+        return value
+
+    @model_validator(mode="after")
+    def _absolute_source(self) -> JobRequest:
+        self.source = self.source.expanduser().absolute()
+        if self.destination is not None:
+            self.destination = self.destination.expanduser().absolute()
+        return self
+
+
+class StemInfo(BaseModel):
+    name: str
+    file: str  # relative to the job's result folder
+    sample_rate: int | None = None
+    frames: int | None = None
+    shift: int | None = None  # samples removed (+) or added (-) to align with the section
+
+
+class JobView(BaseModel):
+    """What a bridge is told about a job (status, listings, events)."""
+
+    id: str
+    state: JobState
+    request: JobRequest
+    backend: str | None = None
+    remote_hash: str | None = None
+    remote_status: str | None = None  # waiting | processing | distributing | merging | done | failed
+    queue_position: int | None = None
+    queue_count: int | None = None
+    chunks_done: int | None = None
+    chunks_total: int | None = None
+    progress: float | None = None  # 0..1 within the current state, when known
+    credits: float | None = None  # estimate before submit, charged after
+    message: str | None = None
+    error: str | None = None
+    result_dir: Path | None = None
+    stems: list[StemInfo] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobEvent(BaseModel):
+    """A change of a job, pushed to the bridge that asked (and to watchers)."""
+
+    job: JobView
+    kind: str  # accepted | progress | done | failed | cancelled

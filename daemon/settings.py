@@ -1,0 +1,155 @@
+"""Effective settings: flags > environment > config file > defaults (DESIGN.md, "Settings").
+
+The config file is `$MVSEP_BRIDGE_CONFIG`, else `config.toml` in the platformdirs user config dir.
+Environment variables are `MVSEP_BRIDGE_<FIELD>` (nested with `__`); the token also `MVSEP_API_TOKEN`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .errors import ConfigError
+
+APP = "mvsep-bridge"
+DEFAULT_BASE_URL = "https://mvsep.com"
+
+
+def config_path() -> Path:
+    """Where the config file is read from and written to."""
+    explicit = os.environ.get("MVSEP_BRIDGE_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def _expand(path: Path) -> Path:
+    return Path(os.path.expanduser(os.path.expandvars(str(path))))
+
+
+class OscSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 9045
+    reply_host: str = ""
+    reply_port: int = 0
+
+
+class BudgetSettings(BaseModel):
+    max_credits_per_job: int | None = None
+    max_credits_per_day: int | None = None
+
+
+class Preset(BaseModel):
+    """What a hot folder, a sidecar or a bridge asks for: keys as in a job request."""
+
+    sep_type: int | None = None
+    options: dict[str, str] = Field(default_factory=dict)
+    output_format: int | None = None
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options_as_strings(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+
+class HotFolder(BaseModel):
+    path: Path
+    preset: str
+    destination: str = ""
+
+    @field_validator("path")
+    @classmethod
+    def _expand_path(cls, value: Path) -> Path:
+        return _expand(value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MVSEP_BRIDGE_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    api_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("api_token", "MVSEP_BRIDGE_API_TOKEN", "MVSEP_API_TOKEN"),
+    )
+    base_url: str = DEFAULT_BASE_URL
+    backend: Literal["auto", "mvsep", "local"] = "auto"
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
+    allowed_roots: list[Path] = Field(default_factory=list)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    osc: OscSettings = Field(default_factory=OscSettings)
+    presets: dict[str, Preset] = Field(default_factory=dict)
+    hot_folders: list[HotFolder] = Field(default_factory=list)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_data_dir(cls, value: Path) -> Path:
+        return _expand(value)
+
+    @field_validator("allowed_roots")
+    @classmethod
+    def _expand_roots(cls, value: list[Path]) -> list[Path]:
+        return [_expand(p) for p in value]
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+    @property
+    def effective_backend(self) -> Literal["mvsep", "local"]:
+        """`auto` means MVSEP when there is a token, else the local engine."""
+        if self.backend == "auto":
+            return "mvsep" if self.token else "local"
+        return self.backend
+
+    @property
+    def token(self) -> str | None:
+        return self.api_token.get_secret_value() if self.api_token else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with command-line flags as `overrides` (None values are ignored)."""
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**flags)
+    except PydanticValidationError as exc:
+        raise ConfigError(
+            f"invalid settings: {exc}",
+            hint=f"fix the config file ({config_path()}) or the MVSEP_BRIDGE_* environment",
+        ) from exc
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigError(
+            f"cannot read the config file {config_path()}: {exc}",
+            hint="fix its TOML syntax, or `mvsep-bridge config init` to write a fresh one",
+        ) from exc
