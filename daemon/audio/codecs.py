@@ -2,11 +2,17 @@
 
 Lossy formats go through PyAV (libmp3lame, aac) so their encoder delay and padding are real:
 the finish stage must find and remove them, as it must for MVSEP's own files.
+
+Gapless metadata is honoured on decode: mp3's LAME tag (libsndfile/mpg123 and FFmpeg both trim
+the encoder delay and padding it records) and an MP4 edit list (FFmpeg skips the priming; the
+tail padding past the container's declared duration is cut here). `encode(..., gapless=True)`
+writes that metadata so a file decodes to exactly the frames it was given, aligned.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -66,6 +72,7 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
                 for frame in container.decode(stream)
                 for converted in to_float.resample(frame)
             ]
+            declared = _declared_frames(container, stream, rate)
     except av.error.FFmpegError as exc:
         raise AudioError(
             f"cannot decode {path.name}: {exc}",
@@ -73,7 +80,21 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
         ) from exc
     if not chunks:
         raise AudioError(f"{path.name}: the audio stream is empty", hint="give a non-empty file")
-    return np.ascontiguousarray(np.concatenate(chunks, axis=1).T), int(rate)
+    samples = np.concatenate(chunks, axis=1).T
+    if declared is not None and declared < samples.shape[0]:
+        samples = samples[:declared]  # the encoder's tail padding, past the edit list's end
+    return np.ascontiguousarray(samples), int(rate)
+
+
+def _declared_frames(container, stream, rate: int) -> int | None:
+    """The frame count an MP4/MOV container declares (its edit list), else None.
+
+    Only MP4/MOV: there the duration comes from the sample table and edit list; elsewhere (raw
+    mp3, ogg) FFmpeg may estimate it from the bit rate, and cutting to a guess would lose audio.
+    """
+    if "mp4" not in container.format.name or stream.duration is None or stream.time_base is None:
+        return None
+    return round(stream.duration * stream.time_base * rate)
 
 
 def probe(path: Path | str) -> AudioInfo:
@@ -86,8 +107,21 @@ def probe(path: Path | str) -> AudioInfo:
         return AudioInfo(rate, data.shape[1], data.shape[0])
 
 
-def encode(samples: np.ndarray, sample_rate: int, output_format: int, path: Path | str) -> None:
-    """Write (frames, channels) float samples to `path` in MVSEP output format 0..5."""
+def encode(
+    samples: np.ndarray,
+    sample_rate: int,
+    output_format: int,
+    path: Path | str,
+    *,
+    gapless: bool = False,
+) -> None:
+    """Write (frames, channels) float samples to `path` in MVSEP output format 0..5.
+
+    gapless: for m4a, stamp the frames with timestamps from 0 and write the edit list at the
+    sample rate's time scale, so decoders skip the AAC priming and cut the padding to the exact
+    frame count. Without it the m4a carries its priming in the stream (as some servers' files
+    do), which the finish stage must find and remove. mp3 is gapless either way (LAME tag).
+    """
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 1:
         samples = samples[:, None]
@@ -104,13 +138,18 @@ def encode(samples: np.ndarray, sample_rate: int, output_format: int, path: Path
     layout = "mono" if channels == 1 else "stereo"
     if channels > 2:
         raise AudioError(f"{channels} channels cannot be written as {codec}", hint="use wav or flac")
-    with av.open(str(path), "w", format=container_name) as out:
+    # MP4 writes its edit list in the movie time scale (1/1000 s by default): at the sample rate
+    # it can name the exact frame count
+    options = {"movie_timescale": str(sample_rate)} if gapless and container_name == "mp4" else {}
+    with av.open(str(path), "w", format=container_name, options=options) as out:
         stream = out.add_stream(codec, rate=sample_rate, layout=layout)
         stream.bit_rate = bit_rate
         frame = av.AudioFrame.from_ndarray(
             np.ascontiguousarray(np.clip(samples, -1.0, 1.0).T), format="fltp", layout=layout
         )
         frame.sample_rate = sample_rate
+        if gapless:
+            frame.pts, frame.time_base = 0, Fraction(1, sample_rate)
         for packet in stream.encode(frame):
             out.mux(packet)
         for packet in stream.encode(None):

@@ -1,0 +1,51 @@
+"""Read a section of a source file: only its frames where the format can seek exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from ..errors import AudioError
+from . import codecs
+from .section import cut, frame_span
+
+# libsndfile formats whose seek is sample-exact; mp3 (MPEG) is decoded whole, because its
+# frame-accurate seek depends on the decoder's gapless handling
+_SEEKABLE = {"WAV", "WAVEX", "FLAC", "AIFF", "OGG", "W64", "RF64", "CAF"}
+
+
+def read_section(
+    path: Path | str, start: float | None = None, length: float | None = None
+) -> tuple[np.ndarray, int]:
+    """The section [start, start + length) seconds of `path` as float32 (frames, channels), and its
+    sample rate. None means the beginning / the end. Frames as `section.frame_span` rounds them.
+
+    wav, flac, aiff, ogg: reads only the section's frames. mp3, m4a/aac and anything else FFmpeg
+    reads: decodes the whole file, then cuts. Unreadable files raise AudioError with the
+    decoder's reason.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file")
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        info = None
+    if info is not None and info.format in _SEEKABLE and info.frames > 0:
+        rate = int(info.samplerate)
+        first, count = frame_span(start, length, rate, int(info.frames))
+        try:
+            data = sf.read(str(path), frames=count, start=first, dtype="float32", always_2d=True)[0]
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioError(f"cannot read {path.name}: {exc}", hint="the file may be damaged") from exc
+        if data.shape[0] != count:
+            raise AudioError(
+                f"{path.name}: header promises {info.frames} frames but the data ends early",
+                hint="the file is truncated; re-export it",
+            )
+        return data, rate
+    samples, rate = codecs.decode(path)
+    first, count = frame_span(start, length, rate, samples.shape[0])
+    return np.ascontiguousarray(cut(samples, first, count)), rate

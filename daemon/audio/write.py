@@ -1,0 +1,90 @@
+"""Write a stem so it appears atomically, in the chosen output format, aligned to the frame.
+
+Lossy output (mp3 = 0, m4a = 3): a stem must still decode to exactly the section's frame count,
+aligned, and should not pay for a second generation of loss. The decision:
+
+1. Keep the server's bytes when they already are the answer: `original` is the stem as the server
+   returned it, in the same container, and it decodes to exactly `samples` (no resample, no shift,
+   no trim was needed). Then the file is copied as is: no re-encode, no extra loss.
+2. Otherwise (the stem had to be resampled, shifted or trimmed, or came in another format), the
+   aligned samples are encoded once, with gapless metadata: mp3's LAME tag records the encoder
+   delay and padding (libsndfile/mpg123, FFmpeg and most players trim them), and m4a gets an MP4
+   edit list at the sample rate's time scale (FFmpeg, Apple and our decoder skip the AAC priming
+   and stop at the exact frame). That is a second generation of loss, which no container trick can
+   avoid once the audio itself had to change; choose flac (2 or 5) to avoid it.
+   Writing a lossless file under a lossy name, or a lossless format the user did not ask for,
+   would break the promise of the output format, so it is not done.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AudioError
+from . import codecs
+
+LOSSY_FORMATS = frozenset({0, 3})
+
+
+def write_atomic(
+    samples: np.ndarray,
+    rate: int,
+    output_format: int,
+    path: Path | str,
+    *,
+    original: Path | str | None = None,
+) -> bool:
+    """Write (frames, channels) samples to `path` in `output_format`; the file appears whole or not
+    at all (temp file in the same folder, fsync, os.replace, fsync of the folder).
+
+    original: for a lossy output_format, the server's file of this stem; its bytes are kept when it
+    decodes to exactly `samples` (module doc). Returns True when the bytes were kept.
+    """
+    path = Path(path)
+    samples = np.asarray(samples, dtype=np.float32)
+    kept = original is not None and output_format in LOSSY_FORMATS and _is_exactly(original, samples, rate, output_format)
+    # hidden, unique, same folder (so os.replace is atomic); 0666 & umask like any new file
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        if kept:
+            shutil.copyfile(original, tmp)
+        else:
+            codecs.encode(samples, rate, output_format, tmp, gapless=True)
+        with open(tmp, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return kept
+
+
+def _is_exactly(original: Path | str, samples: np.ndarray, rate: int, output_format: int) -> bool:
+    """Does `original` hold this format's container and decode to exactly these samples?"""
+    original = Path(original)
+    if original.suffix.lower().lstrip(".") != codecs.extension(output_format):
+        return False
+    try:
+        decoded, decoded_rate = codecs.decode(original)
+    except AudioError:
+        return False
+    return decoded_rate == rate and decoded.shape == samples.shape and np.array_equal(decoded, samples)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; Windows cannot open a folder, and needs not)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
