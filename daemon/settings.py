@@ -69,6 +69,8 @@ class HotFolder(BaseModel):
     path: Path
     preset: str
     destination: str = ""
+    # a file is taken once its size and mtime have not changed for this long (slow copies, uploads)
+    settle_seconds: float = Field(default=2.0, ge=0)
 
     @field_validator("path")
     @classmethod
