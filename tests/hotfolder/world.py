@@ -1,0 +1,122 @@
+"""The hot-folder test world: real daemon processes, a real config file, real audio files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import tomlkit
+
+from conftest import CLI
+
+RATE = 44_100
+
+
+def tone(path: Path, seconds: float = 1.0, seed: int = 0, rate: int = RATE) -> Path:
+    """A short stereo wav; distinct per seed, so the daemon's ledger never merges two files."""
+    frames = int(seconds * rate)
+    t = np.arange(frames) / rate
+    rng = np.random.default_rng(seed)
+    left = 0.3 * np.sin(2 * np.pi * (220 + 7 * seed) * t) + 0.05 * rng.standard_normal(frames)
+    right = 0.3 * np.sin(2 * np.pi * (330 + 11 * seed) * t) + 0.05 * rng.standard_normal(frames)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), np.stack([left, right], axis=1).astype(np.float32), rate, subtype="PCM_16")
+    return path
+
+
+def write_config(path: Path, *, folders: list[dict], presets: dict, **top) -> Path:
+    doc = tomlkit.document()
+    for key, value in top.items():
+        doc[key] = value
+    table = tomlkit.table()
+    for name, preset in presets.items():
+        table[name] = preset
+    doc["presets"] = table
+    array = tomlkit.aot()
+    for folder in folders:
+        array.append(tomlkit.item({k: str(v) if isinstance(v, Path) else v for k, v in folder.items()}))
+    doc["hot_folders"] = array
+    path.write_text(tomlkit.dumps(doc))
+    return path
+
+
+def wait_for(what: str, check: Callable[[], object], timeout: float = 60.0, every: float = 0.1,
+             logs: Callable[[], str] | None = None):
+    """Poll `check` until it returns something truthy; fail naming `what` (and the daemon log)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            tail = ("\n--- daemon log ---\n" + logs()[-6000:]) if logs else ""
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}{tail}")
+        time.sleep(every)
+
+
+class Daemon:
+    """`mvsep-bridge daemon` as a real process, its output in a log file."""
+
+    def __init__(self, log: Path, env: dict[str, str]):
+        self.log_path = log
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Daemon:
+        handle = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [CLI, "daemon"], env=self.env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        handle.close()
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_log(self, text: str, timeout: float = 30.0, count: int = 1) -> None:
+        def seen():
+            assert self.alive(), f"the daemon exited ({self.process.returncode}):\n{self.log()[-6000:]}"
+            return self.log().count(text) >= count
+
+        wait_for(f"{text!r} in the daemon log", seen, timeout, logs=self.log)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.alive():
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def daemon_env(data_dir: Path, config: Path, token: str | None = None, base_url: str | None = None) -> dict:
+    env = dict(os.environ)
+    env["MVSEP_BRIDGE_CONFIG"] = str(config)
+    env["MVSEP_BRIDGE_DATA_DIR"] = str(data_dir)
+    if token:
+        env["MVSEP_API_TOKEN"] = token
+    if base_url:
+        env["MVSEP_BRIDGE_BASE_URL"] = base_url
+    return env
+
+
+def manifest(stems_dir: Path) -> dict:
+    return json.loads((stems_dir / "manifest.json").read_text())
+
+
+def listing(folder: Path) -> list[str]:
+    """Files under `folder`, relative, sorted (what a user sees in a file manager)."""
+    if not folder.is_dir():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
