@@ -26,3 +26,14 @@ def isolated_home(tmp_path_factory, monkeypatch):
         if name.startswith("MVSEP_"):
             monkeypatch.delenv(name)
     return home
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    """A real MVSEP emulator subprocess with fast timings (~0.2 s per phase); stopped at teardown."""
+    from emulator_handle import start_emulator
+    from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
+
+    handle = start_emulator(tmp_path / "emulator", **FAST_TIMINGS)
+    yield handle
+    handle.stop()
