@@ -1,0 +1,137 @@
+"""What the CLI commands share: settings from the global flags, a client, secrets read without
+argv, and output as --json or as rich tables. Errors are raised as daemon.errors and become
+DESIGN.md's exit codes in cli.main (0 ok, 1 failed, 2 usage, 3 unreachable, 4 auth)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import BaseModel, SecretStr
+from rich.console import Console
+from rich.table import Table
+
+from ..client import MvsepClient
+from ..errors import UsageError
+from ..settings import Settings, load_settings
+
+#: secrets never come from argv (visible in `ps`): a prompt, stdin, or these variables
+PASSWORD_ENV = "MVSEP_PASSWORD"
+
+
+def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds --base-url and --token-file, and passes the effective `settings` to the command
+    (flags > environment > config file > defaults)."""
+
+    @click.option("--base-url", metavar="URL", help="MVSEP server (default: settings' base_url).")
+    @click.option(
+        "--token-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Read the API token from this file (instead of MVSEP_API_TOKEN or the config file).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, base_url: str | None, token_file: Path | None, **kwargs: Any) -> Any:
+        token = token_file.read_text(encoding="utf-8").strip() if token_file else None
+        if token_file and not token:
+            raise UsageError(f"the token file {token_file} is empty")
+        settings = load_settings(base_url=base_url, api_token=token)
+        click.get_current_context().meta["flags"] = {
+            k for k, v in (("base_url", base_url), ("api_token", token)) if v
+        }
+        return command(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(command)
+
+
+def client_for(settings: Settings) -> MvsepClient:
+    return MvsepClient.from_settings(settings)
+
+
+def read_secret(label: str, *, from_stdin: bool, confirm: bool = False) -> str:
+    """A password from stdin (--password-stdin), $MVSEP_PASSWORD, or a hidden prompt."""
+    if from_stdin:
+        value = sys.stdin.readline().rstrip("\r\n")
+    else:
+        value = os.environ.get(PASSWORD_ENV) or click.prompt(
+            label, hide_input=True, confirmation_prompt=confirm, err=True
+        )
+    if not value:
+        raise UsageError(f"empty {label.lower()}", hint=f"type it at the prompt, pipe it with --password-stdin or set {PASSWORD_ENV}")
+    return value
+
+
+def password_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--password-stdin", is_flag=True,
+        help=f"Read the password from the first line of stdin (else ${PASSWORD_ENV}, else a prompt).",
+    )(command)
+
+
+# ------------------------------------------------------------------ output
+
+
+def jsonable(value: Any) -> Any:
+    """Models, secrets and paths as JSON values; a SecretStr is printed masked."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, SecretStr):
+        return "********" if value.get_secret_value() else ""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
+
+
+def console() -> Console:
+    # a pipe has no width: wide enough that names are not cut
+    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    console().print(table)
+
+
+def print_records(title: str | None, records: Any) -> None:
+    """Any listing the server sends (list of objects, an object, a scalar) as a table."""
+    records = jsonable(records)
+    if isinstance(records, Mapping):
+        print_table(title, ("key", "value"), ((k, _cell(v)) for k, v in records.items()))
+    elif isinstance(records, list) and records and all(isinstance(r, Mapping) for r in records):
+        columns = list(dict.fromkeys(k for r in records for k in r))
+        print_table(title, columns, ([_cell(r.get(c)) for c in columns] for r in records))
+    elif isinstance(records, list):
+        print_table(title, ("value",), ([_cell(r)] for r in records))
+    else:
+        click.echo(f"{title}: {records}" if title else str(records))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (Mapping, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def say(message: str) -> None:
+    click.echo(message)
