@@ -12,6 +12,11 @@ from ..errors import BridgeError
 
 # command name → "module:attribute" under mvsep_bridge.daemon.cli
 COMMANDS: dict[str, str] = {
+    "account": "account_cmd:account",
+    "algorithms": "algorithms_cmd:algorithms",
+    "config": "config_cmd:config",
+    "qc": "qc_cmd:qc",
+    "site": "site_cmd:site",
     "emulator": "emulator_cmd:emulator",
 }
 
