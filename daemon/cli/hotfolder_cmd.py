@@ -1,0 +1,119 @@
+"""`mvsep-bridge hotfolder add|list|remove`: the watched folders, without editing TOML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import tomlkit
+from rich.console import Console
+from rich.table import Table
+
+from ...bridges.hotfolder.layout import FolderLayout
+from ..config_file import read_document, write_document
+from ..errors import UsageError, ValidationError
+from ..settings import HotFolder, Settings, config_path, load_settings
+
+RESTART = "a running daemon picks this up when it restarts"
+
+
+def _absolute(path: str) -> Path:
+    return Path(path).expanduser().absolute()
+
+
+def _destination(folder: HotFolder) -> Path:
+    return FolderLayout.of(folder.path, folder.destination, owner="").destination
+
+
+def _find(settings: Settings, path: Path) -> int | None:
+    for index, folder in enumerate(settings.hot_folders):
+        if folder.path.absolute() == path:
+            return index
+    return None
+
+
+@click.group("hotfolder")
+def hotfolder() -> None:
+    """Folders the daemon watches: drop a file in, get a folder of stems."""
+
+
+@hotfolder.command("add")
+@click.argument("path")
+@click.option("--preset", "preset_name", required=True, help="the preset its files are separated with")
+@click.option("--destination", default="", help="where the stems go (default: PATH/out)")
+@click.option("--settle", type=click.FloatRange(0), default=None,
+              help="seconds a file must stay unchanged before it is taken (default 2)")
+def add(path: str, preset_name: str, destination: str, settle: float | None) -> None:
+    """Watch PATH (created if missing); its files use the preset NAME."""
+    settings = load_settings()
+    folder = _absolute(path)
+    if preset_name not in settings.presets:
+        known = ", ".join(sorted(settings.presets)) or "none yet"
+        raise ValidationError(
+            f"unknown preset {preset_name!r} (presets: {known})",
+            hint=f"add it first: `mvsep-bridge preset add {preset_name} --sep-type N`",
+        )
+    if _find(settings, folder) is not None:
+        raise UsageError(f"{folder} is already a hot folder",
+                         hint=f"`mvsep-bridge hotfolder remove {folder}` first to change it")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} exists and is not a folder", hint="give a folder path")
+    folder.mkdir(parents=True, exist_ok=True)
+    entry = {"path": str(folder), "preset": preset_name, "destination": str(_absolute(destination)) if destination else ""}
+    if settle is not None:
+        entry["settle_seconds"] = settle
+    document = read_document()
+    if "hot_folders" not in document:
+        document["hot_folders"] = tomlkit.aot()
+    document["hot_folders"].append(tomlkit.item(entry))
+    write_document(document)
+    stems = _destination(HotFolder(**entry))
+    click.echo(f"hot folder {folder} added (preset {preset_name}, stems to {stems}); {RESTART}")
+
+
+@hotfolder.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def list_(as_json: bool) -> None:
+    """The hot folders, their presets and where their stems go."""
+    settings = load_settings()
+    rows = [
+        {
+            "path": str(f.path),
+            "preset": f.preset,
+            "preset_defined": f.preset in settings.presets,
+            "destination": str(_destination(f)),
+            "settle_seconds": f.settle_seconds,
+            "exists": f.path.is_dir(),
+        }
+        for f in settings.hot_folders
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no hot folders; add one with `mvsep-bridge hotfolder add PATH --preset NAME`")
+        return
+    table = Table("path", "preset", "stems to", "settle s")
+    for row in rows:
+        path = row["path"] + ("" if row["exists"] else "  (missing)")
+        preset_name = row["preset"] + ("" if row["preset_defined"] else "  (undefined!)")
+        table.add_row(path, preset_name, row["destination"], f"{row['settle_seconds']:g}")
+    Console().print(table)
+
+
+@hotfolder.command("remove")
+@click.argument("path")
+def remove(path: str) -> None:
+    """Stop watching PATH (its files stay where they are)."""
+    folder = _absolute(path)
+    document = read_document()
+    entries = document.get("hot_folders", [])
+    matches = [i for i, entry in enumerate(entries) if HotFolder(**entry.unwrap()).path.absolute() == folder]
+    if not matches:
+        known = ", ".join(str(HotFolder(**e.unwrap()).path) for e in entries) or "none"
+        raise UsageError(f"{folder} is not a hot folder in {config_path()} (hot folders: {known})")
+    for index in reversed(matches):
+        del entries[index]
+    write_document(document)
+    click.echo(f"hot folder {folder} removed from {config_path()}; its files were left in place; {RESTART}")
