@@ -12,6 +12,12 @@ from ..errors import BridgeError
 
 # command name → "module:attribute" under mvsep_bridge.daemon.cli
 COMMANDS: dict[str, str] = {
+    "daemon": "daemon_cmd:daemon_command",
+    "separate": "separate_cmd:separate_command",
+    "jobs": "jobs_cmd:jobs_command",
+    "status": "jobs_cmd:status_command",
+    "cancel": "jobs_cmd:cancel_command",
+    "service": "service_cmd:service_group",
     "account": "account_cmd:account",
     "algorithms": "algorithms_cmd:algorithms",
     "config": "config_cmd:config",

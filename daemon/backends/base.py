@@ -1,0 +1,86 @@
+"""What the pipeline needs from a place that separates audio, like an httpx transport.
+
+A backend turns an uploaded section into result files; the pipeline does everything around it
+(reading, cutting, budgets, the ledger, alignment, output files, the manifest). Two exist:
+
+- `MvsepBackend` (mvsep.py): the MVSEP web API through `MvsepClient` and `Catalog`.
+- `LocalBackend` (local.py): the offline engine (`localsep`), run in a worker thread.
+
+The life of one job on a backend, as the pipeline drives it:
+
+    plan(request, seconds)        -> Plan       validate + credit estimate; no spend, no network
+                                                 beyond the catalog
+    snapshot()                    -> str        what the server holds before a create; the
+                                                 pipeline persists it BEFORE sending
+    create(upload, plan, request, snapshot, retry)
+                                  -> handle     start the work; retry=True means an earlier
+                                                 create may have gone through (the daemon died,
+                                                 or its answer was lost): find that job against
+                                                 the snapshot instead of paying twice
+    status(handle)                -> Progress   poll; only MVSEP's polls count against
+                                                 `polls_per_minute`
+    fetch(file, dest, progress)   -> Path       bring one result file home (resumable)
+    cancel(handle)                -> bool       stop it; True when the backend refunded/stopped it
+
+Handles are strings the store persists, so `status`/`fetch`/`cancel` must work on a handle made
+by an earlier process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..jobs.model import JobRequest
+from ..jobs.store import Plan, RemoteFile
+
+#: statuses `status()` reports (MVSEP's vocabulary; the local backend uses the same words)
+ACTIVE = ("waiting", "processing", "distributing", "merging")
+FINAL = ("done", "failed", "not_found")
+
+
+@dataclass
+class Progress:
+    status: str  # one of ACTIVE or FINAL
+    message: str | None = None
+    queue_position: int | None = None
+    queue_count: int | None = None
+    chunks_done: int | None = None
+    chunks_total: int | None = None
+    fraction: float | None = None  # 0..1 when the backend knows
+    files: list[RemoteFile] = field(default_factory=list)  # when done
+    retry_after: float | None = None  # the server asked us to slow down
+
+
+ProgressCallback = Callable[[float], None]
+
+
+class Backend(Protocol):
+    name: str
+    #: remote results stay fetchable this long (the ledger reuses them); 0 = not at all
+    retention_seconds: float
+    #: the server's limit on `status` calls per minute per token (None = unlimited); the
+    #: scheduler's one RateBudget stays under it
+    polls_per_minute: float | None
+
+    def capacity(self) -> int:
+        """Jobs that may be in flight at once (MVSEP: 1 non-premium, up to 10 premium)."""
+
+    def plan(self, request: JobRequest, seconds: float) -> Plan:
+        """Validate sep_type/options/format and estimate credits; raises ValidationError."""
+
+    def snapshot(self) -> str:
+        """An opaque note of the server's jobs now, for `create(..., retry=True)`."""
+
+    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str, retry: bool) -> str:
+        """Start the work on `upload`; returns the handle."""
+
+    def status(self, handle: str) -> Progress: ...
+
+    def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path: ...
+
+    def cancel(self, handle: str) -> bool: ...
+
+    def close(self) -> None: ...

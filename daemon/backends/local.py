@@ -1,0 +1,144 @@
+"""The offline backend: `localsep` in a worker thread, behind the same interface as MVSEP.
+
+A handle names a folder under data_dir/local/ holding the work order (`order.json`) and, once
+done, the stems as float32 wav. A handle from an earlier process whose run was cut short is simply
+run again: local work costs nothing, so re-running is the reconciliation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import localsep
+from ..audio import codecs
+from ..errors import ValidationError
+from ..jobs.model import JobRequest
+from ..jobs.store import Plan, RemoteFile
+from .base import Progress, ProgressCallback
+
+DONE_MARK = "done.json"
+
+
+class _Cancelled(Exception):
+    pass
+
+
+@dataclass
+class _Run:
+    thread: threading.Thread
+    fraction: float = 0.0
+    error: str | None = None
+    cancelled: bool = False
+
+
+class LocalBackend:
+    name = "local"
+    retention_seconds = 0.0  # results live in the job's output folder, not here
+    polls_per_minute = None
+
+    def __init__(self, data_dir: Path):
+        self.root = data_dir / "local"
+        self._runs: dict[str, _Run] = {}
+        self._lock = threading.Lock()
+
+    def capacity(self) -> int:
+        return 1  # one CPU-bound separation at a time; the machine has other work
+
+    def plan(self, request: JobRequest, seconds: float) -> Plan:
+        sep_type = request.sep_type if request.sep_type is not None else localsep.DEFAULT_SEP_TYPE
+        model = localsep.MODELS.get(sep_type)
+        if model is None:
+            raise ValidationError(localsep.refusal(sep_type))
+        return Plan(sep_type=sep_type, algorithm=model.name, options=dict(request.options), credits=0)
+
+    def snapshot(self) -> str:
+        return ""  # nothing to reconcile: a lost local run is simply run again
+
+    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str, retry: bool) -> str:
+        handle = f"local-{uuid.uuid4().hex[:12]}"
+        folder = self.root / handle
+        folder.mkdir(parents=True)
+        order = {"upload": str(upload), "sep_type": plan.sep_type, "options": plan.options}
+        (folder / "order.json").write_text(json.dumps(order))
+        self._start(handle)
+        return handle
+
+    def status(self, handle: str) -> Progress:
+        folder = self.root / handle
+        done = folder / DONE_MARK
+        if done.exists():
+            names = json.loads(done.read_text())
+            files = [RemoteFile(url=str(folder / n), name=n, label=Path(n).stem) for n in names]
+            return Progress(status="done", files=files, fraction=1.0)
+        if not (folder / "order.json").exists():
+            return Progress(status="not_found", message=f"no local work {handle}")
+        with self._lock:
+            run = self._runs.get(handle)
+        if run is None:  # an earlier process was cut short: run it again
+            run = self._start(handle)
+        if run.error:
+            return Progress(status="failed", message=run.error)
+        return Progress(status="processing", fraction=run.fraction, message="separating locally")
+
+    def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path:
+        partial = dest.with_name(dest.name + ".part")
+        shutil.copyfile(file.url, partial)
+        os.replace(partial, dest)
+        if progress:
+            progress(1.0)
+        return dest
+
+    def cancel(self, handle: str) -> bool:
+        with self._lock:
+            run = self._runs.get(handle)
+        if run is not None:
+            run.cancelled = True
+        shutil.rmtree(self.root / handle, ignore_errors=True)
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            runs = list(self._runs.values())
+        for run in runs:
+            run.cancelled = True
+
+    def _start(self, handle: str) -> _Run:
+        with self._lock:
+            run = self._runs.get(handle)
+            if run is None:
+                run = _Run(thread=threading.Thread(target=self._separate, args=(handle,),
+                                                   name=f"localsep-{handle}", daemon=True))
+                self._runs[handle] = run
+                run.thread.start()
+        return run
+
+    def _separate(self, handle: str) -> None:
+        run = self._runs[handle]
+        folder = self.root / handle
+        try:
+            order = json.loads((folder / "order.json").read_text())
+            samples, rate = codecs.decode(order["upload"])
+
+            def progress(fraction: float) -> None:
+                if run.cancelled:
+                    raise _Cancelled
+                run.fraction = fraction
+
+            stems = localsep.separate(samples, rate, order["sep_type"], order["options"], progress)
+            names = []
+            for stem, data in stems.items():
+                name = f"{stem}.wav"
+                codecs.encode(data, rate, 4, folder / f".{name}.part")  # float32 wav: lossless
+                os.replace(folder / f".{name}.part", folder / name)
+                names.append(name)
+            (folder / DONE_MARK).write_text(json.dumps(names))
+        except _Cancelled:
+            pass
+        except Exception as exc:  # reported through status(), as the server reports failures
+            run.error = f"local separation failed: {exc}"

@@ -1,0 +1,144 @@
+"""The MVSEP backend: MvsepClient + Catalog behind the pipeline's Backend interface."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from ..catalog import Catalog
+from ..client import MvsepClient, SeparationInput
+from ..client.models import hash_file_name
+from ..client.upload import same_upload_name
+from ..errors import NotFound
+from ..jobs.model import JobRequest
+from ..jobs.ratebudget import MVSEP_GET_LIMIT
+from ..jobs.store import Plan, RemoteFile
+from ..settings import Settings
+from .base import Progress, ProgressCallback
+
+#: MVSEP's documented default when a request names no algorithm
+DEFAULT_SEP_TYPE = 11
+PREMIUM_CAPACITY = 10
+FREE_CAPACITY = 1
+ACCOUNT_TTL = 60.0
+HISTORY_PAGE = 20
+
+
+class MvsepBackend:
+    name = "mvsep"
+    retention_seconds = 72 * 3600.0 - 600.0  # MVSEP keeps results ~72 h; keep a margin
+
+    def __init__(self, client: MvsepClient, settings: Settings):
+        self.client = client
+        self.settings = settings
+        self._catalog: Catalog | None = None
+        self._premium: tuple[bool, float] | None = None
+        self._lock = threading.Lock()
+        # learn the server's advertised poll limit (X-RateLimit-Limit on separation/get)
+        client.session.hooks["response"].append(self._note_limit)
+        self._advertised: float | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MvsepBackend:
+        return cls(MvsepClient.from_settings(settings), settings)
+
+    def _note_limit(self, response: requests.Response, *args, **kwargs) -> None:
+        if "/api/separation/get" in response.url:
+            try:
+                self._advertised = float(response.headers["X-RateLimit-Limit"])
+            except (KeyError, ValueError):
+                pass
+
+    @property
+    def polls_per_minute(self) -> float:
+        """separation/get calls allowed per minute: what the server advertises, else MVSEP's 60."""
+        return self._advertised or MVSEP_GET_LIMIT
+
+    # --- account and catalog ------------------------------------------------------------------
+    def _is_premium(self) -> bool:
+        with self._lock:
+            cached = self._premium
+        if cached is None or time.monotonic() - cached[1] > ACCOUNT_TTL:
+            premium = bool(self.client.user().premium_enabled)
+            with self._lock:
+                self._premium = (premium, time.monotonic())
+            return premium
+        return cached[0]
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = Catalog.load(self.settings, client=self.client)
+        return self._catalog
+
+    def capacity(self) -> int:
+        return PREMIUM_CAPACITY if self._is_premium() else FREE_CAPACITY
+
+    def plan(self, request: JobRequest, seconds: float) -> Plan:
+        sep_type = request.sep_type if request.sep_type is not None else DEFAULT_SEP_TYPE
+        catalog = self.catalog()
+        valid = catalog.validate(sep_type, request.options, request.output_format, premium=self._is_premium())
+        credits = catalog.estimate_credits(seconds, valid.sep_type, valid.options)
+        return Plan(sep_type=valid.sep_type, algorithm=valid.algorithm.name, options=valid.options, credits=credits)
+
+    # --- one job ------------------------------------------------------------------------------
+    def snapshot(self) -> str:
+        return json.dumps(sorted(e.hash for e in self.client.separation_history(limit=HISTORY_PAGE)))
+
+    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str, retry: bool) -> str:
+        order = SeparationInput(
+            sep_type=plan.sep_type, options=plan.options, output_format=request.output_format,
+            audiofile=upload, is_demo=request.is_demo,
+        )
+        if retry:  # an earlier attempt may have created it: look before paying again
+            found = self._created_since(snapshot, upload.name)
+            if found is not None:
+                return found
+        return self.client.create_once(order).hash
+
+    def _created_since(self, snapshot: str, upload_name: str) -> str | None:
+        known = set(json.loads(snapshot or "[]"))
+        for entry in self.client.separation_history(limit=HISTORY_PAGE):
+            name = hash_file_name(entry.hash)
+            # the upload name carries the job id, so a new hash with it is this job's
+            if entry.hash not in known and name and same_upload_name(upload_name, name):
+                return entry.hash
+        return None
+
+    def status(self, handle: str) -> Progress:
+        try:
+            result = self.client.get(handle)
+        except NotFound as exc:
+            return Progress(status="not_found", message=exc.message)
+        data = result.data
+        status = str(result.status)
+        if status == "unknown":
+            status = "processing"
+        fraction = None
+        if data.all_chunks:
+            fraction = (data.finished_chunks or 0) / data.all_chunks
+        files = [
+            RemoteFile(url=f.url, name=f.file_name, label=f.type or Path(f.file_name).stem, size=f.bytes)
+            for f in result.files
+        ]
+        return Progress(
+            status=status, message=data.message, queue_position=data.current_order,
+            queue_count=data.queue_count, chunks_done=data.finished_chunks, chunks_total=data.all_chunks,
+            fraction=fraction, files=files,
+        )
+
+    def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path:
+        def on_bytes(done: int, total: int | None) -> None:
+            if progress and total:
+                progress(done / total)
+
+        return self.client.download(file.url, dest, expected_bytes=file.size, progress=on_bytes)
+
+    def cancel(self, handle: str) -> bool:
+        return self.client.cancel(handle)
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,177 @@
+"""`mvsep-bridge separate FILE…`: one-shot jobs with progress bars, through the running daemon if
+there is one, else on an engine inside this process (the same engine the daemon runs)."""
+
+from __future__ import annotations
+
+import json
+import queue
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from pydantic import ValidationError as PydanticValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..control.client import ControlClient
+from ..errors import UsageError
+from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS, JobEvent, JobRequest, JobView, ReplyChannel
+from ..settings import Settings, load_settings
+
+FINAL_EXIT = {"done": 0, "failed": 1, "cancelled": 1}
+
+
+def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in OPTION_KEYS:
+            raise UsageError(f"bad --opt {pair!r}", hint=f"write --opt FIELD=VALUE with FIELD one of {', '.join(OPTION_KEYS)}")
+        options[key] = value
+    return options
+
+
+def describe(view: JobView) -> str:
+    """One line about where a job is, for progress bars and listings."""
+    parts = [str(view.state)]
+    if view.remote_status and str(view.state) == "remote":
+        parts = [view.remote_status]
+    if view.queue_position is not None and view.remote_status == "waiting":
+        total = f"/{view.queue_count}" if view.queue_count else ""
+        parts.append(f"queue {view.queue_position}{total}")
+    if view.chunks_total:
+        parts.append(f"chunks {view.chunks_done or 0}/{view.chunks_total}")
+    if view.error:
+        parts.append(view.error.splitlines()[0])
+    return " · ".join(parts)
+
+
+class _InProcess:
+    """The engine in this process; events through a queue."""
+
+    def __init__(self, settings: Settings):
+        from .. import logs
+        from ..jobs.engine import JobEngine
+
+        logs.setup(settings, stderr=False)
+        self.engine = JobEngine(settings).start()
+        self.events: queue.Queue[JobEvent] = queue.Queue()
+        self._unsubscribe = self.engine.subscribe(self.events.put)
+
+    def submit(self, request: JobRequest) -> JobView:
+        return self.engine.submit(request)
+
+    def get(self, job_id: str) -> JobView:
+        return self.engine.get(job_id)
+
+    def next_events(self, timeout: float) -> list[JobEvent]:
+        try:
+            found = [self.events.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while not self.events.empty():
+            found.append(self.events.get_nowait())
+        return found
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self.engine.close()
+
+
+class _ThroughDaemon:
+    def __init__(self, client: ControlClient):
+        self.client = client
+        _, self.since = client.events(since=1 << 62, timeout=0)  # from now on, nothing missed
+
+    def submit(self, request: JobRequest) -> JobView:
+        return self.client.submit(request)
+
+    def get(self, job_id: str) -> JobView:
+        return self.client.get(job_id)
+
+    def next_events(self, timeout: float) -> list[JobEvent]:
+        found, self.since = self.client.events(since=self.since, timeout=timeout)
+        return found
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@click.command("separate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--sep-type", type=int, help="algorithm (see `mvsep-bridge algorithms`)")
+@click.option("--opt", "opts", multiple=True, metavar="add_optN=V", help="an algorithm option (repeatable)")
+@click.option("--format", "output_format", type=click.IntRange(0, 5), default=None,
+              help="output format: " + ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items()))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="folder for <source name>/ (default: beside each source)")
+@click.option("--start", type=float, help="section start, seconds")
+@click.option("--length", type=float, help="section length, seconds")
+@click.option("--json", "as_json", is_flag=True, help="print the finished jobs as JSON")
+def separate_command(files, sep_type, opts, output_format, out, start, length, as_json) -> int:
+    """Separate FILE… into stems, written to <out>/<source name>/ with a manifest.json."""
+    settings = load_settings()
+    options = parse_options(opts)
+    requests = []
+    for path in files:
+        try:
+            fields = dict(source=path, start=start, length=length, sep_type=sep_type, options=options,
+                          destination=out, reply=ReplyChannel(bridge="cli"))
+            if output_format is not None:
+                fields["output_format"] = output_format
+            requests.append(JobRequest(**fields))
+        except PydanticValidationError as exc:
+            raise UsageError(f"bad request for {path}: {exc.errors()[0]['msg']}") from None
+    client = ControlClient.discover(settings.data_dir)
+    runner = _ThroughDaemon(client) if client else _InProcess(settings)
+    console = Console(stderr=True)
+    try:
+        return _run(runner, requests, console, as_json)
+    finally:
+        runner.close()
+
+
+def _run(runner, requests: list[JobRequest], console: Console, as_json: bool) -> int:
+    exit_code = 0
+    views: dict[str, JobView] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
+                  TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as bars:
+        tasks: dict[str, int] = {}
+        for request in requests:
+            try:
+                view = runner.submit(request)
+            except UsageError as exc:
+                console.print(f"[red]{request.source.name}: {exc}[/red]")
+                exit_code = max(exit_code, exc.exit_code)
+                continue
+            views[view.id] = view
+            tasks[view.id] = bars.add_task(request.source.name, total=1.0, status="queued")
+        update: Callable[[JobView], None] = lambda v: bars.update(
+            tasks[v.id], completed=1.0 if v.state.final else (v.progress or 0.0), status=describe(v))
+        for job_id in list(views):  # events before we listened are in the current state
+            views[job_id] = runner.get(job_id)
+            update(views[job_id])
+        while any(not v.state.final for v in views.values()):
+            events = runner.next_events(timeout=5.0)
+            if not events:  # a quiet spell: ask directly (events may have been dropped)
+                for job_id in list(views):
+                    views[job_id] = runner.get(job_id)
+            for event in events:
+                if event.job.id in views:
+                    views[event.job.id] = event.job
+            for view in views.values():
+                update(view)
+    for view in views.values():
+        exit_code = max(exit_code, FINAL_EXIT.get(str(view.state), 1)) if exit_code != 2 else 2
+        if as_json:
+            continue
+        name = view.request.source.name
+        if str(view.state) == "done":
+            click.echo(f"{name}: {view.result_dir}")
+            for stem in view.stems:
+                click.echo(f"  {stem.name}: {view.result_dir / stem.file}")
+        else:
+            click.echo(f"{name}: {view.state}: {view.error or view.message or ''}", err=True)
+    if as_json:
+        click.echo(json.dumps([v.model_dump(mode="json") for v in views.values()], indent=2))
+    return exit_code

@@ -1,0 +1,101 @@
+"""ControlClient: the CLI's side of the control channel (server.py documents the routes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .. import errors
+from ..errors import BridgeError, Unreachable
+from ..jobs.model import JobEvent, JobRequest, JobView
+from .server import daemon_file
+
+PING_TIMEOUT = 2.0
+TIMEOUT = 30.0
+
+
+class ControlClient:
+    def __init__(self, url: str, secret: str):
+        self.url = url.rstrip("/")
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {secret}"
+
+    @classmethod
+    def discover(cls, data_dir: Path) -> ControlClient | None:
+        """The running daemon of this data_dir, or None when there is none (or it died)."""
+        try:
+            info = json.loads(daemon_file(data_dir).read_text())
+            client = cls(info["url"], info["secret"])
+        except (OSError, ValueError, KeyError):
+            return None
+        try:
+            client.ping(timeout=PING_TIMEOUT)
+        except Unreachable:
+            return None
+        return client
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _call(self, method: str, path: str, *, timeout: float = TIMEOUT, **kwargs: Any) -> Any:
+        try:
+            response = self._session.request(method, f"{self.url}{path}", timeout=timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise Unreachable(f"the daemon at {self.url} does not answer: {exc}",
+                              hint="start it with `mvsep-bridge daemon`") from None
+        try:
+            payload = response.json()
+        except ValueError:
+            raise Unreachable(f"the daemon at {self.url} answered HTTP {response.status_code} without JSON") from None
+        if response.status_code >= 400:
+            raise _error(payload)
+        return payload
+
+    def ping(self, timeout: float = TIMEOUT) -> dict:
+        return self._call("GET", "/v1/ping", timeout=timeout)
+
+    def submit(self, request: JobRequest) -> JobView:
+        body = request.model_dump_json()
+        return JobView.model_validate(
+            self._call("POST", "/v1/jobs", data=body, headers={"Content-Type": "application/json"}))
+
+    def get(self, job_id: str) -> JobView:
+        return JobView.model_validate(self._call("GET", f"/v1/jobs/{job_id}"))
+
+    def jobs(self) -> list[JobView]:
+        return [JobView.model_validate(v) for v in self._call("GET", "/v1/jobs")]
+
+    def cancel(self, job_id: str) -> JobView:
+        return JobView.model_validate(self._call("POST", f"/v1/jobs/{job_id}/cancel"))
+
+    def events(self, since: int = 0, job: str | None = None, timeout: float = 20.0) -> tuple[list[JobEvent], int]:
+        """Events after `since` (long-poll up to `timeout` s) and the `since` for the next call."""
+        params: dict[str, Any] = {"since": since, "timeout": timeout}
+        if job:
+            params["job"] = job
+        payload = self._call("GET", "/v1/events", params=params, timeout=timeout + TIMEOUT)
+        return [JobEvent.model_validate(e["event"]) for e in payload["events"]], int(payload["next"])
+
+    def watch(self, job: str | None = None) -> Iterator[JobEvent]:
+        """Every event from now on (for one job, or all), forever."""
+        _, since = self.events(since=1 << 62, job=job, timeout=0)
+        while True:
+            found, since = self.events(since=since, job=job)
+            yield from found
+
+
+def _error(payload: Any) -> BridgeError:
+    """The daemon's error as the same class of our error tree (so exit codes carry over)."""
+    if not isinstance(payload, dict):
+        return BridgeError(f"the daemon answered {payload!r}")
+    kind = getattr(errors, str(payload.get("kind")), None)
+    message, hint = str(payload.get("error", "error")), payload.get("hint")
+    if isinstance(kind, type) and issubclass(kind, BridgeError) and kind.__init__ is BridgeError.__init__:
+        return kind(message, hint=hint)
+    error = BridgeError(message, hint=hint)
+    error.exit_code = int(payload.get("exit_code", 1))
+    return error

@@ -1,0 +1,46 @@
+"""manifest.json beside the stems (DESIGN.md "Output"); paths relative to its folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .model import StemInfo
+from .store import Job
+
+MANIFEST = "manifest.json"
+
+
+def build(job: Job, stems: list[StemInfo], other_files: list[dict[str, str]]) -> dict:
+    section, plan, request = job.section, job.plan, job.request
+    assert section is not None and plan is not None, "a manifest needs a prepared, planned job"
+    return {
+        "job": job.id,
+        "source": {
+            "path": str(request.source),
+            "start": section.start_frame / section.sample_rate,
+            "length": section.seconds,
+            "sample_rate": section.sample_rate,
+            "channels": section.channels,
+            "frames": section.frames,
+            "sha256": section.source_sha256,
+        },
+        "algorithm": {"sep_type": plan.sep_type, "name": plan.algorithm, "options": plan.options},
+        "output_format": request.output_format,
+        "remote_hash": job.remote_hash,
+        "credits": job.credits,
+        "backend": job.backend,
+        "stems": [s.model_dump() for s in stems],
+        "other_files": other_files,
+    }
+
+
+def write(folder: Path, manifest: dict) -> None:
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def read(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,64 @@
+"""One poll budget per token: a token bucket every status call draws from, paused by Retry-After."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+#: MVSEP allows 60 separation/get per minute per token
+MVSEP_GET_LIMIT = 60.0
+BURST = 5
+HEADROOM = 0.1  # of the limit, left for the user's other tools (the site, another client)
+
+
+def usable(limit: float) -> float:
+    """Calls per minute we allow ourselves under a server limit: the burst on top of the steady
+    rate must never cross the server's window."""
+    return max(1.0, limit * (1 - HEADROOM) - BURST)
+
+
+class RateBudget:
+    def __init__(self, limit: float | None = MVSEP_GET_LIMIT, burst: int = BURST):
+        self._lock = threading.Lock()
+        self._burst = burst
+        self._tokens = float(burst)
+        self._stamp = time.monotonic()
+        self._paused_until = 0.0
+        self.per_minute = usable(limit) if limit else None
+
+    def set_limit(self, limit: float | None) -> None:
+        """The server's limit per minute (None: unlimited), e.g. its X-RateLimit-Limit."""
+        with self._lock:
+            self.per_minute = usable(limit) if limit else None
+
+    def pause(self, seconds: float) -> None:
+        """The server said Retry-After: no call before then, for any job."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            self._tokens = 0.0
+
+    def acquire(self, stop: threading.Event) -> bool:
+        """Wait for one call's worth of budget; False when `stop` was set meanwhile."""
+        while not stop.is_set():
+            wait = self._take()
+            if wait <= 0:
+                return True
+            stop.wait(min(wait, 1.0))
+        return False
+
+    def _take(self) -> float:
+        """Take a token if there is one (0), else the seconds until there will be."""
+        with self._lock:
+            now = time.monotonic()
+            if now < self._paused_until:
+                self._stamp = self._paused_until
+                return self._paused_until - now
+            if self.per_minute is None:
+                return 0.0
+            rate = self.per_minute / 60.0
+            self._tokens = min(self._burst, self._tokens + (now - self._stamp) * rate)
+            self._stamp = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return 0.0
+            return (1.0 - self._tokens) / rate

@@ -1,0 +1,295 @@
+"""Who runs which stage when.
+
+- Worker threads run the local stages (prepare, plan, upload, download, finish), so one job can
+  be written while others wait on the server.
+- Slots: a job holds one from its upload until the server says done/failed; never more than the
+  backend's capacity (MVSEP: 1 non-premium, up to 10 premium, read from the account). Prepared
+  jobs wait for a slot first come, first served.
+- One poller thread asks the backend about remote jobs, all calls drawing from one RateBudget;
+  jobs near the front of the server's queue are asked more often, and Retry-After pauses all.
+- Transient failures (network, 5xx, 429) are retried later with backoff; the rest fail the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
+from .model import JobState
+from .pipeline import Pipeline
+from .ratebudget import RateBudget
+from .store import Job
+
+log = logging.getLogger("mvsep_bridge.jobs")
+
+WORKERS = 3
+CAPACITY_TTL = 60.0  # seconds a plan's capacity is trusted before the account is asked again
+MAX_ATTEMPTS = 6  # transient failures in one stage before the job fails
+TRANSIENT = (Unreachable, ServerError, RateLimited)
+
+
+def poll_interval(job: Job) -> float:
+    """Seconds until the next poll: often at the front of the queue, rarely far behind it."""
+    position = job.queue_position or 0
+    if job.remote_status in ("processing", "distributing", "merging") or position <= 1:
+        return 0.5
+    return min(30.0, 0.5 + 1.5 * position)
+
+
+def backoff(attempt: int) -> float:
+    return min(60.0, 0.5 * 2**attempt)
+
+
+class Scheduler:
+    def __init__(self, pipeline: Pipeline, workers: int = WORKERS):
+        self.pipeline = pipeline
+        self.store = pipeline.store
+        self.journal = pipeline.journal
+        self.backend = pipeline.backend
+        self.budget = RateBudget(self.backend.polls_per_minute)
+        self._work: queue.Queue[str | None] = queue.Queue()
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._awaiting: list[tuple[float, str]] = []  # (created_at, id): prepared, want a slot
+        self._in_flight: set[str] = set()  # slot holders
+        self._polls: dict[str, float] = {}  # job id -> monotonic time of its next poll
+        self._retries: dict[str, int] = {}  # job id -> transient failures in its current stage
+        self._busy: set[str] = set()  # jobs a worker is running right now (one worker per job)
+        self._capacity = (1, -CAPACITY_TTL)
+        self._threads = [threading.Thread(target=self._worker, name=f"job-worker-{i}", daemon=True)
+                         for i in range(workers)]
+        self._threads.append(threading.Thread(target=self._poller, name="job-poller", daemon=True))
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the threads and pick up every unfinished job where it was."""
+        for job in self.store.unfinished():
+            self.route(job)
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        for _ in self._threads:
+            self._work.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    # --- routing ------------------------------------------------------------------------------
+    def route(self, job: Job) -> None:
+        """Hand a job to whoever runs its current state."""
+        with self._cond:
+            if job.state.final:
+                self._release(job.id)
+                return
+            if job.state in (JobState.UPLOADING, JobState.REMOTE):
+                self._in_flight.add(job.id)  # on the server already (or maybe): it holds a slot
+            if job.state == JobState.REMOTE and not job.cancel_requested:
+                self._polls[job.id] = time.monotonic()
+                self._cond.notify_all()
+                return
+        self._work.put(job.id)
+
+    def kick(self, job_id: str) -> None:
+        """Look at a job again now (e.g. a cancel was requested)."""
+        with self._cond:
+            if job_id in self._polls:
+                del self._polls[job_id]
+            self._awaiting = [(t, i) for t, i in self._awaiting if i != job_id]
+        self._work.put(job_id)
+
+    def _later(self, job_id: str, seconds: float) -> None:
+        timer = threading.Timer(seconds, self._work.put, args=(job_id,))
+        timer.daemon = True
+        timer.start()
+
+    def _release(self, job_id: str) -> None:
+        with self._cond:
+            self._in_flight.discard(job_id)
+            self._polls.pop(job_id, None)
+            self._retries.pop(job_id, None)
+        self._dispatch()
+
+    def capacity(self) -> int:
+        value, stamp = self._capacity
+        if time.monotonic() - stamp > CAPACITY_TTL:
+            try:
+                value = max(1, int(self.backend.capacity()))
+            except BridgeError as exc:
+                log.warning("cannot read the plan's job limit (%s); assuming %d", exc, value)
+            self._capacity = (value, time.monotonic())
+        return value
+
+    def _dispatch(self) -> None:
+        """Give free slots to the oldest prepared jobs."""
+        capacity = self.capacity()
+        with self._cond:
+            while self._awaiting and len(self._in_flight) < capacity:
+                _, job_id = self._awaiting.pop(0)
+                self._in_flight.add(job_id)
+                self._work.put(job_id)
+
+    def _await_slot(self, job: Job) -> None:
+        with self._cond:
+            if job.id in self._in_flight:  # granted already (a retry): go on
+                self._work.put(job.id)
+                return
+            if all(i != job.id for _, i in self._awaiting):
+                self._awaiting.append((job.created_at, job.id))
+                self._awaiting.sort()
+        self._dispatch()
+
+    # --- workers ------------------------------------------------------------------------------
+    def _worker(self) -> None:
+        while True:
+            job_id = self._work.get()
+            if job_id is None or self._stop.is_set():
+                return
+            with self._cond:
+                if job_id in self._busy:  # e.g. a cancel while its download runs: look again soon
+                    self._later(job_id, 0.2)
+                    continue
+                self._busy.add(job_id)
+            try:
+                self._advance(self.store.get(job_id))
+            except Exception:  # never lose a worker thread
+                log.exception("job %s: unexpected error", job_id)
+            finally:
+                with self._cond:
+                    self._busy.discard(job_id)
+
+    def _advance(self, job: Job) -> None:
+        if job.state.final:
+            self._release(job.id)
+            return
+        if job.cancel_requested:
+            self.cancel(job)
+            return
+        try:
+            job = self._run_stage(job)
+        except TRANSIENT as exc:
+            self._retry(job, exc)
+            return
+        except BridgeError as exc:
+            job = self.journal.commit(job.id, state=JobState.FAILED, error=str(exc))
+        except Exception as exc:  # a bug or an OS error: fail this job, keep the queue going
+            log.exception("job %s failed", job.id)
+            job = self.journal.commit(job.id, state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}")
+        self._retries.pop(job.id, None)
+        if job.state.final:
+            self._release(job.id)
+        elif job.state == JobState.QUEUED:
+            self._await_slot(job)
+        else:
+            self.route(job)
+
+    def _run_stage(self, job: Job) -> Job:
+        """Run the stage(s) of the job's state up to the next hand-over point."""
+        pipeline = self.pipeline
+        if job.state in (JobState.QUEUED, JobState.PREPARING):
+            if job.section is None or not (pipeline.work_dir(job) / job.section.upload).exists():
+                job = pipeline.prepare(job)
+            if job.id in self._in_flight and job.plan is not None:
+                return pipeline.upload(job)
+            job = pipeline.plan(job)  # ledger: may come back REMOTE or DONE
+            return job
+        if job.state == JobState.UPLOADING:
+            return pipeline.upload(job)
+        if job.state == JobState.DOWNLOADING:
+            job = pipeline.download(job)
+        if job.state == JobState.FINISHING:
+            if job.remote_files or job.stems:
+                return pipeline.finish(job)
+            return pipeline.plan(job)  # a ledger copy cut short: redo it
+        return job
+
+    def _retry(self, job: Job, exc: BridgeError) -> None:
+        attempt = self._retries.get(job.id, 0) + 1
+        self._retries[job.id] = attempt
+        if attempt > MAX_ATTEMPTS:
+            self.journal.commit(job.id, state=JobState.FAILED, error=f"gave up after {MAX_ATTEMPTS} tries: {exc}")
+            self._release(job.id)
+            return
+        delay = getattr(exc, "retry_after", None) or backoff(attempt)
+        self.journal.commit(job.id, message=f"retrying in {delay:.0f} s: {exc}")
+        self._later(job.id, delay)
+
+    def cancel(self, job: Job) -> None:
+        refunded = None
+        if job.remote_hash and job.remote_status not in ("done", "failed"):
+            try:
+                refunded = self.backend.cancel(job.remote_hash)
+            except BridgeError as exc:
+                log.warning("job %s: remote cancel failed: %s", job.id, exc)
+                refunded = False
+        message = "cancelled"
+        if refunded is True and job.credits:
+            message = "cancelled; the server refunded its credits"
+        elif refunded is False:
+            message = "cancelled here; the server had started it already, so no refund"
+        credits = 0 if refunded or not job.remote_hash else job.credits
+        self.journal.commit(job.id, state=JobState.CANCELLED, message=message, credits=credits)
+        self._release(job.id)
+
+    # --- poller -------------------------------------------------------------------------------
+    def _poller(self) -> None:
+        while not self._stop.is_set():
+            with self._cond:
+                if not self._polls:
+                    self._cond.wait(1.0)
+                    continue
+                job_id, due = min(self._polls.items(), key=lambda item: item[1])
+                now = time.monotonic()
+                if due > now:
+                    self._cond.wait(due - now)
+                    continue
+                del self._polls[job_id]
+            if not self.budget.acquire(self._stop):
+                return
+            try:
+                self._poll(self.store.get(job_id))
+            except Exception:
+                log.exception("job %s: poll failed", job_id)
+                self._schedule_poll(job_id, 5.0)
+
+    def _schedule_poll(self, job_id: str, seconds: float) -> None:
+        with self._cond:
+            self._polls[job_id] = time.monotonic() + seconds
+            self._cond.notify_all()
+
+    def _poll(self, job: Job) -> None:
+        if job.state != JobState.REMOTE or job.cancel_requested:
+            self._work.put(job.id)
+            return
+        try:
+            progress = self.backend.status(job.remote_hash or "")
+        except RateLimited as exc:
+            self.budget.pause(exc.retry_after or 5.0)
+            self._schedule_poll(job.id, exc.retry_after or 5.0)
+            return
+        except AuthError as exc:
+            self.journal.commit(job.id, state=JobState.FAILED, error=str(exc))
+            self._release(job.id)
+            return
+        except (Unreachable, ServerError) as exc:
+            attempt = self._retries.get(job.id, 0) + 1
+            self._retries[job.id] = min(attempt, 6)
+            self.journal.commit(job.id, message=f"cannot reach the server ({exc}); asking again")
+            self._schedule_poll(job.id, backoff(attempt))
+            return
+        self._retries.pop(job.id, None)
+        self.budget.set_limit(self.backend.polls_per_minute)
+        if progress.retry_after:
+            self.budget.pause(progress.retry_after)
+        job = self.pipeline.apply(job, progress)
+        if job.state == JobState.REMOTE:
+            self._schedule_poll(job.id, poll_interval(job))
+            return
+        self._release(job.id)
+        if not job.state.final:
+            self._work.put(job.id)

@@ -1,0 +1,129 @@
+"""The daemon as a real process, and small audio for it (tests/daemon/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import queue
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+
+CLI = str(Path(sys.executable).with_name("mvsep-bridge"))
+START_TIMEOUT = 30.0
+
+
+def tone_mix(seconds: float, rate: int = 48_000, seed: int = 0) -> np.ndarray:
+    """A stereo test signal with content everywhere (tones + noise), so lags are measurable."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * rate)) / rate
+    left = 0.25 * np.sin(2 * np.pi * 220 * t) + 0.1 * rng.standard_normal(t.size)
+    right = 0.25 * np.sin(2 * np.pi * 331 * t + 1.0) + 0.1 * rng.standard_normal(t.size)
+    return np.stack([left, right], axis=1).astype(np.float32)
+
+
+def write_wav(path: Path, seconds: float = 2.0, rate: int = 48_000, seed: int = 0) -> Path:
+    sf.write(path, tone_mix(seconds, rate, seed), rate, subtype="PCM_24")
+    return path
+
+
+def daemon_env(data_dir: Path, base_url: str | None = None, token: str | None = None, **extra: str) -> dict:
+    env = dict(os.environ)
+    env["MVSEP_BRIDGE_DATA_DIR"] = str(data_dir)
+    if base_url:
+        env["MVSEP_BRIDGE_BASE_URL"] = base_url
+    if token:
+        env["MVSEP_API_TOKEN"] = token
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+class DaemonProcess:
+    """`mvsep-bridge daemon` in a subprocess; `kill()` is kill -9."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.url: str | None = None
+        self.start()
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([CLI, "daemon"], env=self.env, stdout=subprocess.PIPE, stderr=log, text=True)
+        log.close()
+        lines: queue.Queue[str] = queue.Queue()
+
+        def drain(stream):
+            for line in stream:
+                lines.put(line)
+            lines.put("")
+
+        threading.Thread(target=drain, args=(self.process.stdout,), daemon=True).start()
+        try:
+            first = lines.get(timeout=START_TIMEOUT)
+        except queue.Empty:
+            first = ""
+        if not first.startswith("daemon listening on http://"):
+            self.kill()
+            raise RuntimeError(f"the daemon did not start: {first!r}\n{self.log_path.read_text()[-3000:]}")
+        self.url = first.split()[3]
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind, as a crash or power loss."""
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.02, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def store_states(data_dir: Path) -> dict[str, str]:
+    """Job id -> state, read from the store file as another process would."""
+    import sqlite3
+
+    path = data_dir / "jobs.sqlite3"
+    if not path.exists():
+        return {}
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return dict(conn.execute("SELECT id, state FROM jobs").fetchall())
+    except sqlite3.OperationalError:
+        return {}
+    finally:
+        conn.close()
+
+
+def read_manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
