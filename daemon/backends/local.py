@@ -17,7 +17,6 @@ from pathlib import Path
 
 from .. import localsep
 from ..audio import codecs
-from ..errors import ValidationError
 from ..jobs.model import JobRequest
 from ..jobs.store import Plan, RemoteFile
 from .base import Progress, ProgressCallback
@@ -52,9 +51,9 @@ class LocalBackend:
 
     def plan(self, request: JobRequest, seconds: float) -> Plan:
         sep_type = request.sep_type if request.sep_type is not None else localsep.DEFAULT_SEP_TYPE
-        model = localsep.MODELS.get(sep_type)
+        model = localsep.available_models().get(sep_type)  # 20 is Demucs when it is installed
         if model is None:
-            raise ValidationError(localsep.refusal(sep_type))
+            raise localsep.refuse(sep_type)
         return Plan(sep_type=sep_type, algorithm=model.name, options=dict(request.options), credits=0)
 
     def snapshot(self) -> str:
