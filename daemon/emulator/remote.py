@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -112,7 +112,7 @@ class RemoteFetches:
         world = self._world
         staged = world.staging_dir()
         try:
-            name = clean_name(PurePosixPath(urlsplit(fetch.url).path).name or "remote.audio")
+            name = clean_name(unquote(PurePosixPath(urlsplit(fetch.url).path).name) or "remote.audio")
             with requests.get(fetch.url, stream=True, timeout=FETCH_TIMEOUT) as answer:
                 answer.raise_for_status()
                 with open(staged / name, "wb") as out:

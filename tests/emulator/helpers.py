@@ -48,7 +48,7 @@ def wait_for(base: str, job_hash: str, until=("done", "failed"), timeout: float 
         if body["status"] in until:
             body["seen"] = seen
             return body
-        time.sleep(0.05)
+        time.sleep(0.1)
     raise AssertionError(f"{job_hash} never reached {until}: last {seen[-1] if seen else None}")
 
 
