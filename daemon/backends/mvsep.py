@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from ..jobs.ratebudget import MVSEP_GET_LIMIT
 from ..jobs.store import Plan, RemoteFile
 from ..settings import Settings
 from .base import Progress, ProgressCallback
+
+log = logging.getLogger("mvsep_bridge.backends")
 
 #: MVSEP's documented default when a request names no algorithm
 DEFAULT_SEP_TYPE = 11
@@ -138,7 +141,10 @@ class MvsepBackend:
         return self.client.download(file.url, dest, expected_bytes=file.size, progress=on_bytes)
 
     def cancel(self, handle: str) -> bool:
-        return self.client.cancel(handle)
+        answer = self.client.cancel(handle)
+        if not answer.success:
+            log.info("the server would not cancel %s: %s", handle, answer.message)
+        return bool(answer.success)
 
     def close(self) -> None:
         self.client.close()

@@ -35,8 +35,8 @@ def poll_interval(job: Job) -> float:
     """Seconds until the next poll: often at the front of the queue, rarely far behind it."""
     position = job.queue_position or 0
     if job.remote_status in ("processing", "distributing", "merging") or position <= 1:
-        return 0.5
-    return min(30.0, 0.5 + 1.5 * position)
+        return 0.25  # the budget, not this, is what bounds the rate
+    return min(30.0, 0.25 + 1.5 * position)
 
 
 def backoff(attempt: int) -> float:

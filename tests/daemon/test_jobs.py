@@ -1,0 +1,69 @@
+"""Jobs through the daemon process: cancel refunds, a bad file fails alone, status and listings."""
+
+from __future__ import annotations
+
+import json
+
+from mvsep_bridge.daemon.control.client import ControlClient
+from mvsep_bridge.daemon.jobs.model import JobRequest
+
+from .helpers import daemon_env, run_cli, store_states, wait_for, write_wav
+
+
+def test_cancel_refunds_the_credits(emulator, daemons, tmp_path):
+    emulator.configure(waiting_seconds=60.0)  # the job stays waiting: cancellable
+    account = emulator.create_account(credits=100)
+    data = tmp_path / "data"
+    env = daemon_env(data, emulator.base_url, account.token)
+    daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=90.0)  # 1.5 min: a price above the minimum
+    control = ControlClient.discover(data)
+    job = control.submit(JobRequest(source=source, sep_type=40, destination=tmp_path / "out")).id
+    wait_for(lambda: store_states(data).get(job) == "remote", what="the job on the server")
+    charged = emulator.stats()["credits"][account.email]
+    assert charged < 100
+
+    result = run_cli(["cancel", job], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "cancelled" in result.stdout
+    assert emulator.stats()["credits"][account.email] == 100
+    status = json.loads(run_cli(["status", job, "--json"], env).stdout)
+    assert status["state"] == "cancelled" and "refunded" in status["message"]
+    assert not (tmp_path / "out" / "song").exists()
+
+
+def test_a_bad_file_fails_with_the_decoders_reason_and_the_queue_goes_on(emulator, daemons, tmp_path):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 4)
+    good = write_wav(tmp_path / "good.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(bad), str(good), "--sep-type", "40", "--out", str(tmp_path / "out"),
+                      "--json"], env)
+
+    assert result.returncode == 1, result.stderr
+    views = {v["request"]["source"]: v for v in json.loads(result.stdout)}
+    failed, done = views[str(bad)], views[str(good)]
+    assert failed["state"] == "failed"
+    assert "broken.wav" in failed["error"] and "decode" in failed["error"].lower()
+    assert done["state"] == "done"
+    assert (tmp_path / "out" / "good" / "manifest.json").exists()
+    assert emulator.stats()["creates"]["per_account"][account.email] == 1  # nothing sent for the bad one
+
+
+def test_jobs_and_status_list_what_the_daemon_knows(emulator, daemons, tmp_path):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    assert run_cli(["separate", str(source), "--sep-type", "40"], env).returncode == 0
+
+    listing = json.loads(run_cli(["jobs", "--json"], env).stdout)
+    assert [v["request"]["source"] for v in listing] == [str(source)]
+    text = run_cli(["status", listing[0]["id"]], env)
+    assert text.returncode == 0 and "done" in text.stdout and str(tmp_path / "song") in text.stdout
+    unknown = run_cli(["status", "nope"], env)
+    assert unknown.returncode == 2 and "no job 'nope'" in unknown.stderr

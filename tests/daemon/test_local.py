@@ -1,0 +1,67 @@
+"""No token: the local engine runs the same jobs, same states, same manifest shape."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import soundfile as sf
+
+from mvsep_bridge.daemon.audio import codecs
+
+from .helpers import daemon_env, read_manifest, run_cli, write_wav
+
+# the keys DESIGN.md "Output" shows
+MANIFEST_KEYS = {"job", "source", "algorithm", "output_format", "remote_hash", "credits", "backend", "stems",
+                 "other_files"}
+SOURCE_KEYS = {"path", "start", "length", "sample_rate", "channels", "frames", "sha256"}
+STEM_KEYS = {"name", "file", "sample_rate", "frames", "shift"}
+
+
+def test_without_a_token_separate_runs_locally_end_to_end(tmp_path):
+    source = write_wav(tmp_path / "song.wav", seconds=3.0)
+    env = daemon_env(tmp_path / "data")
+
+    result = run_cli(["separate", str(source), "--format", "4", "--start", "0.5", "--length", "2", "--json"], env)
+
+    assert result.returncode == 0, result.stderr
+    [view] = json.loads(result.stdout)
+    assert view["state"] == "done" and view["backend"] == "local"
+    folder = tmp_path / "song"  # default destination: beside the source
+    manifest = read_manifest(folder)
+    assert set(manifest) == MANIFEST_KEYS and set(manifest["source"]) == SOURCE_KEYS
+    assert manifest["backend"] == "local" and manifest["credits"] == 0
+    assert manifest["source"]["frames"] == 96_000 and manifest["source"]["start"] == 0.5
+    original, _ = sf.read(source, dtype="float32", always_2d=True)
+    section = original[24_000:120_000]
+    total = np.zeros_like(section)
+    assert len(manifest["stems"]) >= 2
+    for stem in manifest["stems"]:
+        assert set(stem) == STEM_KEYS
+        samples, rate = codecs.decode(folder / stem["file"])
+        assert rate == 48_000 and samples.shape == section.shape
+        total += samples
+    assert np.max(np.abs(total - section)) < 1e-3  # the local stems add up to the section
+
+
+def test_the_local_engine_refuses_what_it_cannot_do_and_says_what_it_can(tmp_path):
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(source), "--sep-type", "999"], daemon_env(tmp_path / "data"))
+
+    assert result.returncode == 2
+    assert "999" in result.stderr and "40" in result.stderr  # names a sep_type it can do
+    assert not (tmp_path / "song").exists()
+
+
+def test_the_daemon_without_a_token_serves_the_local_engine(daemons, tmp_path):
+    env = daemon_env(tmp_path / "data")
+    daemons(env)
+    source = write_wav(tmp_path / "take.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--json"], env)
+
+    assert result.returncode == 0, result.stderr
+    [view] = json.loads(result.stdout)
+    assert view["backend"] == "local" and {s["name"] for s in view["stems"]} == {"vocals", "instrumental"}
+    assert read_manifest(tmp_path / "take")["job"] == view["id"]
