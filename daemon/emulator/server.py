@@ -126,6 +126,10 @@ TOKEN = re.compile(r"(api_token=)[^&\s]+")
 class RedactingHandler(WSGIRequestHandler):
     """Request log lines with the api_token masked (tokens are never logged)."""
 
+    def connection_dropped(self, error, environ=None) -> None:
+        # a reset fault (or a client gone): never wait for another request on this socket
+        self.close_connection = True
+
     def log_request(self, code="-", size="-") -> None:
         path = TOKEN.sub(r"\1***", getattr(self, "path", "") or "")
         log.info('%s "%s %s" %s %s', self.address_string(), self.command, path, code, size)

@@ -1,0 +1,72 @@
+"""`mvsep-bridge emulator` as a newcomer uses it: the first line, the reference's curl examples
+with the real curl binary, and a log that never shows a token."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from emulator_handle import CLI
+
+from .helpers import tone, wav_bytes
+
+
+def _curl(*args: str) -> dict:
+    result = subprocess.run(["curl", "--silent", "--show-error", "--location", *args],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl binary")
+def test_reference_curl_examples_work_against_the_emulator(emulator, tmp_path):
+    base = emulator.base_url
+    # register as the reference shows it (GET with a form body), then log in for the token
+    registered = _curl("--request", "GET", f"{base}/api/app/register", "--form", 'name="user"',
+                       "--form", 'email="asdf@example.com"', "--form", 'password="ASDFQWEr123"',
+                       "--form", 'password_confirmation="ASDFQWEr123"')
+    assert registered["success"] is True
+    login = _curl("--request", "POST", f"{base}/api/app/login", "--form", 'email="asdf@example.com"',
+                  "--form", 'password="ASDFQWEr123"')
+    token = login["data"]["api_token"]
+    song = tmp_path / "file.wav"
+    song.write_bytes(wav_bytes(tone(1.0), 44100))
+    # the reference's create example, minus is_demo (never publish without consent)
+    created = _curl("--request", "POST", f"{base}/api/separation/create",
+                    "--form", f'audiofile=@"{song}"', "--form", f'api_token="{token}"',
+                    "--form", 'sep_type="9"', "--form", 'add_opt1="0"', "--form", 'add_opt2="1"',
+                    "--form", 'output_format="1"')
+    assert created["success"] is True
+    job_hash = created["data"]["hash"]
+    for _ in range(100):
+        got = _curl("--request", "GET", f"{base}/api/separation/get?hash={job_hash}")
+        if got["status"] == "done":
+            break
+        time.sleep(0.1)
+    assert got["status"] == "done"
+    assert [f["download"] for f in got["data"]["files"]] == ["file_vocals.wav", "file_music.wav"]
+    user = _curl(f"{base}/api/app/user?api_token={token}")
+    assert user["data"]["premium_minutes"] == 99
+
+    log = emulator.log_path.read_text()
+    assert "/api/app/user?api_token=***" in log and token not in log
+
+
+def test_port_zero_prints_the_real_port_first_and_bad_knobs_exit_2(tmp_path):
+    process = subprocess.Popen([CLI, "emulator", "--port", "0", "--state", str(tmp_path / "s")],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("listening on http://127.0.0.1:") and not first.rstrip().endswith(":0")
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    bad = subprocess.run([CLI, "emulator", "--set", "no_such_knob=1"], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and "no_such_knob" in bad.stderr
+    knobs = subprocess.run([CLI, "emulator", "--help-knobs"], capture_output=True, text=True, timeout=60)
+    assert knobs.returncode == 0 and "reset_after_create_next" in knobs.stdout
