@@ -271,12 +271,16 @@ class MvsepClient:
             raise NotFound(f"remote job {job_hash} is unknown to the server ({result.data.message or 'expired'})")
         return result
 
-    def cancel(self, job_hash: str) -> bool:
-        """Cancel a job not yet processing (credits refunded). False: the server would not."""
+    def cancel(self, job_hash: str) -> Message:
+        """Cancel a job not yet processing (credits refunded). A refusal (already processing,
+        unknown hash) is `success=False` with the server's reason, not an exception."""
         token = self._require_token("cancelling a job")
-        payload = self._call("POST", "separation/cancel", f"cancel {job_hash}",
-                             data={"hash": job_hash}, token=token, check_success=False)
-        return bool(isinstance(payload, dict) and payload.get("success"))
+        try:
+            payload = self._call("POST", "separation/cancel", f"cancel {job_hash}",
+                                 data={"hash": job_hash}, token=token, check_success=False)
+        except BadRequest as exc:
+            return Message(success=False, message=exc.message)
+        return Message.model_validate(payload if isinstance(payload, dict) else {"success": False})
 
     def download(
         self,

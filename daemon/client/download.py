@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+import urllib3
 
 from ..errors import ApiError, TransportError
 from .transport import mask_token, raise_for_status
@@ -44,25 +45,28 @@ def download_file(
     part = part_path(dest)
     stalls = 0
     total = expected_bytes
+    best = _size(part)  # progress means getting further than ever (a restart from 0 is not)
     while True:
-        have = part.stat().st_size if part.exists() else 0
+        have = _size(part)
         if total is not None and have > total:  # a stale part of some other file
             part.unlink()
             have = 0
         if total is not None and have == total and have > 0:
             break
         try:
-            added, total, finished = _fetch(session, url, part, have, total, progress, timeout)
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            added, finished = _size(part) - have, False
-            log.info("download of %s broke after %d new bytes: %s", dest.name, max(added, 0),
-                     mask_token(str(exc)))
-        if finished and (total is None or _size(part) == total):
+            total, finished = _fetch(session, url, part, have, total, progress, timeout)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError) as exc:
+            finished = False
+            log.info("download of %s broke at %d bytes: %s", dest.name, _size(part), mask_token(str(exc)))
+        size = _size(part)
+        if finished and (total is None or size == total):
             break
-        stalls = 0 if added > 0 else stalls + 1
+        stalls = 0 if size > best else stalls + 1
+        best = max(best, size)
         if stalls >= max_stalls:
             raise TransportError(
-                f"download of {dest.name} keeps breaking at {_size(part)} of "
+                f"download of {dest.name} keeps breaking at {size} of "
                 f"{total if total is not None else '?'} bytes",
                 hint="the partial file is kept; run the same command again to resume",
             )
@@ -82,12 +86,12 @@ def _fetch(
     total: int | None,
     progress: Progress | None,
     timeout: tuple[float, float],
-) -> tuple[int, int | None, bool]:
-    """One GET from `have` on. Returns (bytes added, total length if known, body ended cleanly)."""
+) -> tuple[int | None, bool]:
+    """One GET from `have` on. Returns (total length if known, whether the body ended cleanly)."""
     headers = {"Range": f"bytes={have}-"} if have else {}
     with session.get(url, headers=headers, stream=True, timeout=timeout) as response:
         if response.status_code == 416:  # nothing past `have`: the part is the whole file
-            return 0, have if total is None else total, True
+            return (have if total is None else total), True
         raise_for_status(response, f"download {part.name[:-5]}", token=None)
         if response.status_code == 200 and have:  # the server ignored Range: start over
             have = 0
@@ -95,7 +99,9 @@ def _fetch(
         mode = "ab" if have else "wb"
         added = 0
         with open(part, mode) as out:
-            for chunk in response.iter_content(CHUNK):
+            # read1 hands over what arrived even when the connection then breaks (iter_content
+            # would drop the last partial chunk), so a resume starts after every byte we got
+            while chunk := response.raw.read1(CHUNK, decode_content=True):
                 out.write(chunk)
                 added += len(chunk)
                 if progress:
@@ -108,7 +114,7 @@ def _fetch(
                 f"download {part.name[:-5]}: got {have + added} bytes, the server said {total}",
                 hint="the file changed on the server; run the command again",
             )
-        return added, total, True
+        return total, True
 
 
 def _total_length(response: requests.Response, have: int) -> int | None:
