@@ -1,0 +1,43 @@
+"""The control channel is the user's alone; logs tell each state change and never the token."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import requests
+
+from .helpers import daemon_env, run_cli, write_wav
+
+
+def test_the_control_channel_needs_the_secret_from_a_private_file(daemons, tmp_path):
+    data = tmp_path / "data"
+    daemon = daemons(daemon_env(data))
+    info_file = data / "daemon.json"
+    assert stat.S_IMODE(info_file.stat().st_mode) == 0o600
+    info = json.loads(info_file.read_text())
+    assert info["url"] == daemon.url and info["url"].startswith("http://127.0.0.1:")
+
+    anonymous = requests.get(f"{daemon.url}/v1/jobs", timeout=10)
+    wrong = requests.get(f"{daemon.url}/v1/jobs", headers={"Authorization": "Bearer guess"}, timeout=10)
+    right = requests.get(f"{daemon.url}/v1/jobs", headers={"Authorization": f"Bearer {info['secret']}"}, timeout=10)
+
+    assert anonymous.status_code == wrong.status_code == 401
+    assert right.status_code == 200 and right.json() == []
+
+
+def test_logs_have_a_line_per_state_change_and_never_the_token(emulator, daemons, tmp_path, isolated_home):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemon = daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    job = json.loads(result.stdout)[0]["id"]
+    daemon.stop()
+
+    log_file = isolated_home / ".local/state/mvsep-bridge/log/mvsep-bridge.log"
+    for text in (log_file.read_text(), daemon.log_path.read_text()):
+        assert account.token not in text
+        for change in ("queued -> preparing", "uploading -> remote", "finishing -> done"):
+            assert f"job {job}: {change}" in text

@@ -1,0 +1,67 @@
+"""The ledger (same audio + settings are not paid twice) and the credit budgets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import soundfile as sf
+
+from .helpers import daemon_env, read_manifest, run_cli, tone_mix, write_wav
+
+
+def _separate(env, source, out, *extra):
+    return run_cli(["separate", str(source), "--sep-type", "40", "--out", str(out), "--json", *extra], env)
+
+
+def test_the_same_audio_and_settings_are_not_submitted_again(emulator, tmp_path):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    first = _separate(env, source, tmp_path / "a")
+    assert first.returncode == 0, first.stderr
+
+    # a copy under another name, to another folder: the result on disk is copied
+    copy = tmp_path / "copy.wav"
+    shutil.copyfile(source, copy)
+    second = _separate(env, copy, tmp_path / "b")
+    assert second.returncode == 0, second.stderr
+    [view] = json.loads(second.stdout)
+    assert view["credits"] == 0
+    assert read_manifest(tmp_path / "b" / "copy")["job"] == view["id"]
+    assert sf.read(tmp_path / "b" / "copy" / "vocals.flac")[0].tolist() == \
+        sf.read(tmp_path / "a" / "song" / "vocals.flac")[0].tolist()
+
+    # results on disk gone: the server still has them (72 h), so they are fetched, not paid again
+    shutil.rmtree(tmp_path / "a")
+    shutil.rmtree(tmp_path / "b")
+    third = _separate(env, source, tmp_path / "c")
+    assert third.returncode == 0, third.stderr
+    assert (tmp_path / "c" / "song" / "vocals.flac").exists()
+
+    # other settings are another job
+    fourth = _separate(env, source, tmp_path / "d", "--format", "1")
+    assert fourth.returncode == 0, fourth.stderr
+    assert emulator.stats()["creates"]["per_account"][account.email] == 2
+
+
+def test_budgets_refuse_before_anything_is_spent(emulator, tmp_path):
+    account = emulator.create_account(credits=100)
+    source = tmp_path / "long.wav"
+    sf.write(source, tone_mix(150.0, rate=8_000)[:, 0], 8_000)  # 2.5 min at price 1/min: 2 credits
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token,
+                     MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_JOB="1")
+
+    refused = _separate(env, source, tmp_path / "out")
+
+    assert refused.returncode == 2
+    assert "2 credits" in refused.stderr and "max_credits_per_job" in refused.stderr
+    day_env = daemon_env(tmp_path / "data", emulator.base_url, account.token,
+                         MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_DAY="3")
+    assert _separate(day_env, source, tmp_path / "out").returncode == 0  # 2 of 3 spent
+    other = tmp_path / "other.wav"
+    sf.write(other, tone_mix(150.0, rate=8_000, seed=5)[:, 0], 8_000)
+    over = _separate(day_env, other, tmp_path / "out")
+    assert over.returncode == 2
+    assert "today's budget of 3" in over.stderr and "max_credits_per_day" in over.stderr
+    assert emulator.stats()["credits"][account.email] == 98
