@@ -13,10 +13,11 @@ from .service import Emulator
 
 
 def _body(request: Request) -> dict:
-    if not request.data:
+    raw = request.get_data()  # raw even when curl -d labels it a form
+    if not raw:
         return {}
     try:
-        body = json.loads(request.data)
+        body = json.loads(raw)
     except ValueError:
         raise Rejected("the body must be a JSON object", shape="errors") from None
     if not isinstance(body, dict):

@@ -21,7 +21,7 @@ from .jobs import clean_name
 from .responses import Rejected
 
 if TYPE_CHECKING:
-    from .service import Emulator, Submission
+    from .service import Emulator
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 FETCH_TIMEOUT = 30
@@ -107,7 +107,7 @@ class RemoteFetches:
                     self._pool.submit(self._fetch, fetch)
 
     def _fetch(self, fetch: RemoteFetch) -> None:
-        from .service import Submission
+        from .service import Submission  # service imports this module: import at call time
 
         world = self._world
         staged = world.staging_dir()
@@ -119,7 +119,7 @@ class RemoteFetches:
                     for chunk in answer.iter_content(1 << 16):
                         out.write(chunk)
             account = world.accounts.by_email(fetch.email)
-            submission: Submission = Submission(
+            submission = Submission(
                 algorithm=world.catalog.get(fetch.sep_type), options=fetch.options,
                 output_format=fetch.output_format, is_demo=fetch.is_demo, input_name=name,
                 staged=staged, inputs={"audiofile": name})

@@ -105,6 +105,10 @@ def test_bad_knobs_are_refused(mvsep):
     assert answer.status_code == 400 and "no_such_knob" in answer.json()["errors"][0]
     answer = requests.post(f"{mvsep.base_url}/_emulator/config", json={"fail_status": 200}, timeout=10)
     assert answer.status_code == 400
+    # `curl -d '{…}'` labels JSON as a form: still understood
+    answer = requests.post(f"{mvsep.base_url}/_emulator/config", data='{"fail_next": 1}', timeout=10,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.json()["fail_next"] == 1 and _news(mvsep).status_code == 503
 
 
 def test_rate_limits_per_token_with_headers(emulator):

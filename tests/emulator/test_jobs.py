@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import requests
 
-from mvsep_bridge.daemon.audio import codecs
 
 from .helpers import create, download_decode, tone, wait_for, wav_bytes
 
