@@ -34,8 +34,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for rate in (44_100, 48_000):
             rng = np.random.default_rng(0)
-            x = sosfilt(butter(8, 12_000, fs=rate, output="sos"), rng.standard_normal((3 * rate, 2)) * 0.2, axis=0)
-            x = x.astype(np.float32)
+            lowpass = butter(8, 12_000, fs=rate, output="sos")
+            x = sosfilt(lowpass, rng.standard_normal((3 * rate, 2)) * 0.2, axis=0).astype(np.float32)
             for fmt in range(6):
                 for gapless in (False, True) if fmt in (0, 3) else (False,):
                     path = Path(tmp) / f"x{fmt}{gapless}.{codecs.extension(fmt)}"

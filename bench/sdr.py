@@ -20,7 +20,8 @@ from mvsep_bridge.daemon.localsep.synth import song
 
 
 def sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
-    return float(10 * np.log10(np.sum(reference.astype(np.float64) ** 2) / np.sum((reference - estimate) ** 2.0)))
+    reference = reference.astype(np.float64)
+    return float(10 * np.log10(np.sum(reference**2) / np.sum((reference - estimate) ** 2)))
 
 
 def truths(parts: dict[str, np.ndarray]) -> dict[int, dict[str, np.ndarray]]:
@@ -48,10 +49,11 @@ def main() -> None:
         stems = separate(mix, args.rate, sep_type)
         elapsed = time.perf_counter() - started
         for name, reference in truth.items():
-            print(f"{sep_type:<9}{MODELS[sep_type].name:<48}{name:<14}"
-                  f"{sdr(reference, stems[name]):>8.2f}{sdr(reference, mix):>17.2f}")
+            figures = f"{sdr(reference, stems[name]):>8.2f}{sdr(reference, mix):>17.2f}"
+            print(f"{sep_type:<9}{MODELS[sep_type].name:<48}{name:<14}{figures}")
         residue = np.max(np.abs(np.sum(list(stems.values()), axis=0) - mix))
-        print(f"{'':<57}max |sum of stems − mix| = {residue:.1e}, {elapsed / args.seconds:.3f} s per s of audio")
+        speed = elapsed / args.seconds
+        print(f"{'':<57}max |sum of stems − mix| = {residue:.1e}, {speed:.3f} s per s of audio")
 
 
 if __name__ == "__main__":

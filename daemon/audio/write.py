@@ -47,7 +47,11 @@ def write_atomic(
     """
     path = Path(path)
     samples = np.asarray(samples, dtype=np.float32)
-    kept = original is not None and output_format in LOSSY_FORMATS and _is_exactly(original, samples, rate, output_format)
+    kept = (
+        original is not None
+        and output_format in LOSSY_FORMATS
+        and _is_exactly(original, samples, rate, output_format)
+    )
     # hidden, unique, same folder (so os.replace is atomic); 0666 & umask like any new file
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))

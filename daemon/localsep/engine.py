@@ -36,7 +36,9 @@ def separate(
     if one_d:
         samples = samples[:, None]
     if samples.ndim != 2 or samples.shape[0] == 0 or samples.shape[1] == 0:
-        raise AudioError(f"cannot separate audio shaped {samples.shape}", hint="give (frames, channels) samples")
+        raise AudioError(
+            f"cannot separate audio shaped {samples.shape}", hint="give (frames, channels) samples"
+        )
     if rate <= 0:
         raise AudioError(f"sample rate {rate} is invalid", hint="give the file's sample rate")
     samples = samples.astype(np.float32, copy=False)

@@ -49,8 +49,12 @@ MODELS: dict[int, LocalModel] = {
         ("vocals", "instrumental"),
         "vocals: harmonic, centre-panned part above ~200 Hz; instrumental: the rest",
     ),
-    41: LocalModel(41, "Local DSP bass (bass, other)", ("bass", "other"), "bass: harmonic part below ~200 Hz"),
-    44: LocalModel(44, "Local DSP drums (drums, other)", ("drums", "other"), "drums: percussive part (HPSS)"),
+    41: LocalModel(
+        41, "Local DSP bass (bass, other)", ("bass", "other"), "bass: harmonic part below ~200 Hz"
+    ),
+    44: LocalModel(
+        44, "Local DSP drums (drums, other)", ("drums", "other"), "drums: percussive part (HPSS)"
+    ),
     55: LocalModel(
         55,
         "Local DSP phantom centre (center, wide)",

@@ -44,7 +44,8 @@ def drums(frames: int, rate: int, rng: np.random.Generator) -> np.ndarray:
     step = int(rate * 60.0 / BPM / 2)  # eighth notes
     hit = np.arange(int(0.25 * rate)) / rate
     kick = np.sin(2 * np.pi * np.cumsum(50 + 100 * np.exp(-hit * 30)) / rate) * np.exp(-hit * 12)
-    snare_noise = sosfilt(butter(2, [1000, 8000], btype="band", fs=rate, output="sos"), rng.standard_normal(hit.size))
+    band = butter(2, [1000, 8000], btype="band", fs=rate, output="sos")
+    snare_noise = sosfilt(band, rng.standard_normal(hit.size))
     snare = (0.6 * snare_noise + 0.4 * np.sin(2 * np.pi * 190 * hit)) * np.exp(-hit * 25)
     hat_noise = sosfilt(butter(4, 7000, btype="high", fs=rate, output="sos"), rng.standard_normal(hit.size))
     hat = hat_noise * np.exp(-hit * 80)

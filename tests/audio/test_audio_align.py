@@ -42,7 +42,10 @@ def test_blocks_give_the_same_correlation_as_one_direct_sum(monkeypatch):
     monkeypatch.setattr(align, "_BLOCK", 256)  # many blocks, and a ragged last one
     blocked = correlation(x, y, 40)
     mx, my = x.mean(axis=1), y.mean(axis=1)
-    direct = [np.dot(mx[max(0, -L) : min(5000, 5300 - L)], my[max(0, -L) + L : min(5000, 5300 - L) + L]) for L in range(-40, 41)]
+    direct = []
+    for lag in range(-40, 41):  # sum over n of x[n] * y[n + lag], where both exist
+        n = np.arange(max(0, -lag), min(5000, 5300 - lag))
+        direct.append(np.dot(mx[n], my[n + lag]))
     assert np.allclose(blocked, direct, atol=1e-9)
 
 

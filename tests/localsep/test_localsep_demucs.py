@@ -60,7 +60,8 @@ def save_checkpoint(tiny, path, **kwargs):
     with torch.no_grad():
         model.gains.copy_(torch.tensor(list(GAINS.values())))
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"klass": tiny.TinySplit, "args": [list(GAINS)], "kwargs": kwargs, "state": model.state_dict()}, path)
+    package = {"klass": tiny.TinySplit, "args": [list(GAINS)], "kwargs": kwargs, "state": model.state_dict()}
+    torch.save(package, path)
     return path
 
 

@@ -105,10 +105,12 @@ def test_empty_or_misshapen_audio_is_refused(bad):
 
 
 def test_model_table_uses_mvsep_sep_types_with_the_same_stems():
-    algorithms = json.loads((Path(mvsep_bridge.daemon.__file__).parent / "data/algorithms.json").read_text())
+    catalog = Path(mvsep_bridge.daemon.__file__).parent / "data/algorithms.json"
+    algorithms = json.loads(catalog.read_text())
     by_sep_type = {a["render_id"]: a for a in algorithms}
     for sep_type, model in MODELS.items():
         assert model.sep_type == sep_type
         algorithm = by_sep_type[sep_type]
-        stems = json.loads(algorithm["output_stems"]) if algorithm["output_stems"] else list(json.loads(algorithm["outputs"]))
+        listed = algorithm["output_stems"] or algorithm["outputs"]  # 55 lists only its outputs
+        stems = list(json.loads(listed))
         assert sorted(stems) == sorted(model.stems), algorithm["name"]
