@@ -316,7 +316,7 @@ class HotFolderBridge:
 
     def _submit(self, item: _Claimed) -> None:
         assert self._engine is not None
-        name = item.path.relative_to(item.folder.layout.root)
+        name = item.folder.layout.claimed_relative(item.path)
         try:
             view = self._engine.submit(self._request(item))
         except FileNotFoundError:
@@ -381,7 +381,7 @@ class HotFolderBridge:
             self._fail(item, _job_reason(view))
             return
         folder = item.folder
-        name = item.path.relative_to(folder.layout.root)
+        name = folder.layout.claimed_relative(item.path)
         try:
             filed = file_done(folder.layout, item.path)
         except FileNotFoundError:
@@ -396,7 +396,7 @@ class HotFolderBridge:
 
     def _fail(self, item: _Claimed, reason: str) -> None:
         folder = item.folder
-        name = item.path.relative_to(folder.layout.root)
+        name = folder.layout.claimed_relative(item.path)
         item.failure = reason
         try:
             filed = file_failed(folder.layout, item.path, reason)

@@ -19,7 +19,7 @@ _NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.E
 
 def file_done(layout: FolderLayout, claimed: Path) -> Path:
     """Move a claimed file (and its sidecar) to done/, keeping its folder structure."""
-    target = _move_unique(claimed, layout.done / layout.claimed_relative(claimed))
+    target = _move_unique(claimed, _free_name(layout.done / layout.claimed_relative(claimed)))
     _move_sidecar(claimed, target)
     _prune(claimed.parent, layout.claims)
     return target
@@ -57,30 +57,38 @@ def error_text(layout: FolderLayout, relative: Path, filed: Path, reason: str) -
     )
 
 
+def _numbered(path: Path, n: int) -> Path:
+    return path if n == 1 else path.with_name(f"{path.stem} ({n}){path.suffix}")
+
+
 def _free_name(path: Path) -> Path:
-    candidate, n = path, 1
-    while candidate.exists() or error_note_of(candidate).exists():
+    """The first of path, "name (2).ext", … with neither a file nor an error note."""
+    n = 1
+    while _numbered(path, n).exists() or error_note_of(_numbered(path, n)).exists():
         n += 1
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
-    return candidate
+    return _numbered(path, n)
 
 
 def _move_unique(source: Path, target: Path) -> Path:
     """Move `source` to `target`, or to the next free " (n)" name: never replaces a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    n = 1
     while True:
-        target = _free_name(target)
+        candidate = _numbered(target, n)
+        n += 1
         try:
-            os.link(source, target)  # fails with EEXIST instead of replacing
+            os.link(source, candidate)  # fails with EEXIST instead of replacing
         except FileExistsError:
             continue
         except OSError as exc:
             if exc.errno not in _NO_LINKS:
                 raise
-            os.rename(source, target)  # no hard links here: checked name, small race window
-            return target
+            if candidate.exists():
+                continue
+            os.rename(source, candidate)  # no hard links here: checked name, small race window
+            return candidate
         os.unlink(source)
-        return target
+        return candidate
 
 
 def _move_sidecar(claimed: Path, filed: Path) -> None:

@@ -216,9 +216,19 @@ def test_done_keeps_structure_never_overwrites_and_prunes_claim_folders(layout):
 
 
 def test_failed_gets_a_note_with_the_reason_and_how_to_retry(layout):
-    filed = file_failed(layout, _claimed(layout, "long name " * 10 + ".wav"), "cannot decode: not audio")
+    name = "long name " * 10 + ".wav"
+    filed = file_failed(layout, _claimed(layout, name), "cannot decode: not audio")
     note = Path(f"{filed}.error.txt").read_text()
-    assert filed.parent == layout.failed and filed.read_bytes() == b"audio"
+    assert filed == layout.failed / name and filed.read_bytes() == b"audio"
     assert "Why: cannot decode: not audio" in note
     assert f"back into {layout.root}" in note and "To retry" in note
     assert Path(f"{filed}.json").exists()
+
+
+def test_a_second_failure_of_the_same_name_keeps_both_with_their_notes(layout):
+    first = file_failed(layout, _claimed(layout, "a.wav", b"1"), "reason one")
+    second = file_failed(layout, _claimed(layout, "a.wav", b"2"), "reason two")
+    assert (first, second) == (layout.failed / "a.wav", layout.failed / "a (2).wav")
+    assert "reason one" in Path(f"{first}.error.txt").read_text()
+    assert "reason two" in Path(f"{second}.error.txt").read_text()
+    assert second.read_bytes() == b"2"

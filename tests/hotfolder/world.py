@@ -27,7 +27,7 @@ def tone(path: Path, seconds: float = 1.0, seed: int = 0, rate: int = RATE) -> P
     left = 0.3 * np.sin(2 * np.pi * (220 + 7 * seed) * t) + 0.05 * rng.standard_normal(frames)
     right = 0.3 * np.sin(2 * np.pi * (330 + 11 * seed) * t) + 0.05 * rng.standard_normal(frames)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), np.stack([left, right], axis=1).astype(np.float32), rate, subtype="PCM_16")
+    sf.write(str(path), np.stack([left, right], axis=1).astype(np.float32), rate, subtype="PCM_16", format="WAV")
     return path
 
 
