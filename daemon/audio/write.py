@@ -18,12 +18,14 @@ aligned, and should not pay for a second generation of loss. The decision:
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 from ..errors import AudioError
 from . import codecs
@@ -63,8 +65,12 @@ def write_atomic(
         with open(tmp, "rb+") as written:
             os.fsync(written.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        # libsndfile reports a full disk as "System error": say what happened
+        full = isinstance(exc, sf.LibsndfileError) and shutil.disk_usage(path.parent).free < 1 << 20
         tmp.unlink(missing_ok=True)
+        if full:
+            raise OSError(errno.ENOSPC, f"No space left on device writing {path}") from exc
         raise
     _fsync_dir(path.parent)
     return kept
