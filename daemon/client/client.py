@@ -82,8 +82,8 @@ class MvsepClient:
         token: str | None = None,
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        attempts: int = 5,
-        backoff: float = 0.5,
+        attempts: int = 4,  # tries of an idempotent call; sleeps 0, 0.6, 1.2 s between (backoff)
+        backoff: float = 0.3,
     ):
         self.base_url = base_url.rstrip("/")
         self._token = token or None

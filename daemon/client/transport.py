@@ -79,10 +79,14 @@ class _CappedRetry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
+#: a refused or unresolvable connection is retried this often (a server that is down stays down)
+CONNECT_RETRIES = 2
+
+
 def idempotent_retry(attempts: int, backoff: float) -> Retry:
     return _CappedRetry(
         total=attempts,
-        connect=attempts,
+        connect=min(attempts, CONNECT_RETRIES),
         read=attempts,
         status=attempts,
         other=0,
@@ -100,7 +104,7 @@ def send_once_retry(attempts: int, backoff: float) -> Retry:
     # connect errors only: a refused/unresolved connection never carried the request
     return Retry(
         total=attempts,
-        connect=attempts,
+        connect=min(attempts, CONNECT_RETRIES),
         read=False,
         status=0,
         other=0,
@@ -110,7 +114,7 @@ def send_once_retry(attempts: int, backoff: float) -> Retry:
     )
 
 
-def build_session(base_url: str, *, attempts: int = 5, backoff: float = 0.5) -> requests.Session:
+def build_session(base_url: str, *, attempts: int = 4, backoff: float = 0.3) -> requests.Session:
     """One Session; the mount prefixes pick the retry policy (requests uses the longest match)."""
     session = requests.Session()
     session.headers["User-Agent"] = "mvsep-bridge"

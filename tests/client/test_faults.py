@@ -6,7 +6,7 @@ import socket
 
 import pytest
 import requests
-from world import wait_final, write_wav
+from .world import wait_final, write_wav
 
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
 from mvsep_bridge.daemon.client.download import part_path

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 import requests
-from world import job_of, wait_final, write_wav
+from .world import job_of, wait_final, write_wav
 
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput, SeparationStatus
 from mvsep_bridge.daemon.errors import AuthError, BadRequest, NotFound, UsageError
