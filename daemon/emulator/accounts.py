@@ -54,7 +54,7 @@ class Accounts:
 
     def by_email(self, email: str) -> Account | None:
         email = email.strip().lower()
-        return next((a for a in self._by_token.values() if a.email == email), None)
+        return next((a for a in list(self._by_token.values()) if a.email == email), None)
 
     def all(self) -> list[Account]:
         return list(self._by_token.values())

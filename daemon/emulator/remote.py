@@ -85,11 +85,11 @@ class RemoteFetches:
         return self._fetches.get(remote_hash)
 
     def pending(self, email: str) -> int:
-        return sum(1 for f in self._fetches.values()
+        return sum(1 for f in list(self._fetches.values())
                    if f.email == email and f.status in ("waiting", "fetching"))
 
     def listing(self) -> list[dict]:
-        return [asdict(f) for f in self._fetches.values()]
+        return [asdict(f) for f in list(self._fetches.values())]
 
     def tick(self, now: float) -> None:
         wait = self._world.config.remote_fetch_seconds
@@ -127,7 +127,7 @@ class RemoteFetches:
             fetch.status, fetch.hash, fetch.message = "done", job.hash, "File downloaded"
         except Rejected as exc:
             fetch.status, fetch.message = "failed", exc.message
-        except requests.RequestException as exc:
+        except (requests.RequestException, OSError) as exc:
             shutil.rmtree(staged, ignore_errors=True)
             fetch.status, fetch.message = "failed", f"could not download {fetch.url}: {exc}"
         with self._lock:

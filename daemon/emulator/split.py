@@ -18,22 +18,28 @@ def band_edges(count: int, sample_rate: int) -> np.ndarray:
     return np.concatenate([[0.0], cuts, [np.inf]])
 
 
+BLOCK = 1 << 20  # frames per FFT block: bounds memory for long inputs
+
+
 def band_split(samples: np.ndarray, sample_rate: int, count: int) -> list[np.ndarray]:
     """Split (frames, channels) audio into `count` stems with complementary FFT band masks.
 
     Each frequency bin goes to exactly one stem, so the stems sum to the input (float rounding).
+    Long inputs go block by block; linearity keeps the sum exact across block edges.
     """
-    samples = np.asarray(samples, dtype=np.float64)
+    samples = np.asarray(samples, dtype=np.float32)
     if count <= 1:
-        return [samples.astype(np.float32)]
-    frames = samples.shape[0]
-    spectrum = np.fft.rfft(samples, axis=0)
-    freqs = np.fft.rfftfreq(frames, 1.0 / sample_rate)
+        return [samples.copy()]
     edges = band_edges(count, sample_rate)
-    stems = []
-    for low, high in zip(edges[:-1], edges[1:]):
-        mask = ((freqs >= low) & (freqs < high))[:, None]
-        stems.append(np.fft.irfft(spectrum * mask, n=frames, axis=0).astype(np.float32))
+    stems = [np.empty_like(samples) for _ in range(count)]
+    for start in range(0, samples.shape[0], BLOCK):
+        block = samples[start:start + BLOCK].astype(np.float64)
+        frames = block.shape[0]
+        spectrum = np.fft.rfft(block, axis=0)
+        freqs = np.fft.rfftfreq(frames, 1.0 / sample_rate)
+        for stem, low, high in zip(stems, edges[:-1], edges[1:]):
+            mask = ((freqs >= low) & (freqs < high))[:, None]
+            stem[start:start + frames] = np.fft.irfft(spectrum * mask, n=frames, axis=0)
     return stems
 
 
