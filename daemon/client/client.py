@@ -162,8 +162,9 @@ class MvsepClient:
     # ------------------------------------------------------------ separation jobs
 
     def create(self, request: SeparationInput, *, progress: UploadProgress | None = None) -> CreatedJob:
-        """POST separation/create once. Not retried after the request may have reached the
-        server: use create_once unless you handle ambiguous failures yourself."""
+        """POST separation/create once; the audio is streamed from disk. Raises Unreachable when
+        the connection was never made (nothing sent), TransportError / ServerError when the
+        outcome is unknown (the job may exist): use create_once unless you handle that yourself."""
         token = self._require_token("creating a separation")
         what = f"create (sep_type {request.sep_type})"
         with create_body(request, token, progress) as body:

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 _SIZE = re.compile(r"^\s*([\d.,]+)\s*([kmgt]?i?b|bytes?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+FREE_CONCURRENCY = 1
+PREMIUM_CONCURRENCY = 10
 _HASH_TIME = re.compile(r"^(\d{14})-")
 
 
@@ -254,6 +256,11 @@ class UserInfo(Wire):
         return self.premium_minutes
 
     @property
+    def concurrency_limit(self) -> int:
+        """Jobs the account may run at once (API.md: premium 10, otherwise 1)."""
+        return PREMIUM_CONCURRENCY if self.premium_enabled else FREE_CONCURRENCY
+
+    @property
     def running_jobs(self) -> int | None:
         """How many of the user's jobs are on the server now (current_queue), when countable."""
         queue = self.current_queue
@@ -371,7 +378,10 @@ class QcEntry(Wire):
 
     @property
     def sdr(self) -> dict[str, Any]:
-        return {k[4:]: v for k, v in (self.model_extra or {}).items() if k.startswith("sdr_")}
+        """stem → SDR, from the `sdr_<stem>` keys (top level or inside `metrics`)."""
+        metrics = self.metrics if isinstance(self.metrics, dict) else {}
+        found = {**metrics, **(self.model_extra or {})}
+        return {k[4:]: v for k, v in found.items() if k.startswith("sdr_")}
 
 
 class Leaderboard(Wire):

@@ -143,3 +143,11 @@ def test_download_checksum_matches_the_server_file(client, tmp_path):
     got = client.download(file, tmp_path / "dl" / file.file_name)
     assert hashlib.sha256(got.read_bytes()).digest() == hashlib.sha256(
         requests.get(file.url, timeout=30).content).digest()
+
+
+def test_is_demo_is_not_even_sent_unless_asked(tmp_path):
+    wav = write_wav(tmp_path / "x.wav")
+    assert "is_demo" not in SeparationInput(sep_type=40, audiofile=wav).text_fields()
+    assert SeparationInput(sep_type=40, audiofile=wav, is_demo=True).text_fields()["is_demo"] == "1"
+    remote = SeparationInput(sep_type=40, url="https://example.org/a.mp3").text_fields()
+    assert remote["remote_type"] == "direct" and "output_format" not in remote

@@ -112,6 +112,7 @@ def test_user_token_is_secret_and_flags_are_bools():
     assert "TOPSECRET" not in repr(user) and "TOPSECRET" not in str(user.model_dump())
     assert user.api_token.get_secret_value() == "TOPSECRET"
     assert user.premium_enabled is True and user.long_filenames_enabled is False
+    assert user.concurrency_limit == 10 and UserInfo(premium_enabled=False).concurrency_limit == 1
     assert user.credits == 42 and user.running_jobs == 1
 
 
@@ -146,3 +147,11 @@ def test_tokens_are_masked_in_text():
 def test_result_file_without_url_is_refused():
     with pytest.raises(ValueError):
         ResultFile.model_validate({"download": "x.mp3"})
+
+
+def test_qc_sdr_from_top_level_or_metrics():
+    from mvsep_bridge.daemon.client.models import QcEntry
+
+    top = QcEntry.model_validate({"id": 1, "sdr_vocals": 11.2, "metrics": None})
+    nested = QcEntry.model_validate({"id": "2", "metrics": {"sdr_bass": 9.5, "other": 1}})
+    assert top.sdr == {"vocals": 11.2} and nested.sdr == {"bass": 9.5} and nested.id == 2
