@@ -88,7 +88,10 @@ class EmulatorHandle:
         return self._call("GET", "stats")
 
     def restart(self) -> None:
-        """kill -9, then start again on the same port with the same state folder."""
+        """kill -9, then start again on the same port with the same state folder.
+
+        Accounts, jobs, results and the clock survive; knobs go back to those of the start
+        (what configure() changed is lost, as with any process restart)."""
         if self._process is not None:
             self._process.kill()
             self._process.wait(timeout=10)

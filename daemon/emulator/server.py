@@ -134,6 +134,11 @@ class RedactingHandler(WSGIRequestHandler):
         path = TOKEN.sub(r"\1***", getattr(self, "path", "") or "")
         log.info('%s "%s %s" %s %s', self.address_string(), self.command, path, code, size)
 
+    def log(self, type: str, message: str, *args) -> None:
+        # everything else http.server logs (e.g. a bad request line) may quote the token too
+        text = TOKEN.sub(r"\1***", message % args if args else message)
+        log.log(logging.ERROR if type == "error" else logging.INFO, "%s %s", self.address_string(), text)
+
 
 class EmulatorServer(ThreadedWSGIServer):
     daemon_threads = True
