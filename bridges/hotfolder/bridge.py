@@ -218,20 +218,25 @@ class HotFolderBridge:
             dirs[:] = [d for d in dirs if here / d not in reserved and not is_temporary(d)]
             folder.candidates.update(here / name for name in names)
         folder.noted = {p for p in folder.noted if p.exists() or p.is_symlink()}
-        for emptied in sorted(folder.emptied, key=lambda p: len(p.parts), reverse=True):
-            self._remove_if_done(folder, emptied)
+        self._remove_emptied(folder)
         folder.next_scan = now + RESCAN_SECONDS
 
-    def _remove_if_done(self, folder: _Folder, directory: Path) -> None:
-        """A dropped folder we emptied goes once it stayed empty for the settle time."""
-        try:
-            if any(directory.iterdir()) or time.time() - directory.stat().st_mtime < folder.config.settle_seconds:
-                return
-            directory.rmdir()
-            log.info("%s: removed the emptied folder %s", folder.label, directory.relative_to(folder.layout.root))
-        except OSError:
-            pass
-        folder.emptied.discard(directory)
+    def _remove_emptied(self, folder: _Folder) -> None:
+        """Dropped folders we emptied go once they stayed empty for the settle time (a copier
+        may still be about to create the next file in them)."""
+        before_our_rmdir: dict[Path, float] = {}  # our own rmdir of a child is not activity
+        for directory in sorted(folder.emptied, key=lambda p: len(p.parts), reverse=True):
+            try:
+                quiet_since = before_our_rmdir.get(directory, directory.stat().st_mtime)
+                if any(directory.iterdir()) or time.time() - quiet_since < folder.config.settle_seconds:
+                    continue
+                parent_mtime = directory.parent.stat().st_mtime
+                directory.rmdir()
+                before_our_rmdir[directory.parent] = parent_mtime
+                log.info("%s: removed the emptied folder %s", folder.label, directory.relative_to(folder.layout.root))
+            except OSError:
+                pass
+            folder.emptied.discard(directory)
 
     def _note(self, folder: _Folder, path: Path, message: str, level: int = logging.INFO) -> None:
         """Log a waiting/ignored state once per path, not once per tick."""

@@ -1,0 +1,135 @@
+"""Hot folders without a token (the local engine): names, dropped folders, bad files, sidecars,
+a folder that disappears. Real daemon process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import soundfile as sf
+
+from .world import RATE, listing, manifest, tone, wait_for
+
+LONG = "Ünïcødé café — a very long title with spaces, (live) [remastered] " * 2  # ~140 chars, 160 bytes
+
+
+def _drop(staged: Path, inbox: Path) -> Path:
+    """Move a staged file or folder in, as a file manager does: it appears complete, at once."""
+    target = inbox / staged.name
+    os.rename(staged, target)
+    return target
+
+
+def test_a_drop_of_odd_names_and_a_folder_keeps_its_structure(hot, tmp_path):
+    hot.configure({})  # the local engine's default algorithm
+    daemon = hot.daemon()
+    staging = tmp_path / "staging"
+    long_name = f"{LONG.strip()}.wav"
+    tone(staging / long_name, seconds=1.0, seed=1)
+    album = staging / "Album ß"
+    tone(album / "CD 1" / "01 intro.wav", seconds=1.0, seed=2)
+    tone(album / "02 outro.wav", seconds=1.0, seed=3)
+    _drop(staging / long_name, hot.inbox)
+    _drop(album, hot.inbox)
+
+    expected = ["Album ß/02 outro.wav", "Album ß/CD 1/01 intro.wav", long_name]
+    wait_for("three files in done/", lambda: listing(hot.done) == expected, 120, logs=daemon.log)
+    for relative in expected:
+        stems_dir = hot.out / Path(relative).with_suffix("")
+        result = manifest(stems_dir)
+        assert result["backend"] == "local"
+        assert result["stems"], relative
+        for stem in result["stems"]:
+            assert sf.info(str(stems_dir / stem["file"])).frames == RATE
+    wait_for("the emptied album folder to go", lambda: not (hot.inbox / "Album ß").exists(), 30, logs=daemon.log)
+    assert listing(hot.failed) == [] and listing(hot.inbox / "processing") == []
+
+
+def test_bad_files_go_to_failed_with_the_reason_and_temporary_names_stay(hot, tmp_path):
+    hot.configure({})
+    daemon = hot.daemon()
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "notes.txt").write_text("these are my notes, not audio\n")
+    (staging / "fake.wav").write_bytes(b"RIFF....WAVEfmt nonsense" * 10)
+    (staging / "empty.wav").write_bytes(b"")
+    tone(staging / "broken sidecar.wav", seed=4)
+    (staging / "broken sidecar.wav.json").write_text("{sep_type: 40")
+    tone(staging / "typo sidecar.wav", seed=5)
+    (staging / "typo sidecar.wav.json").write_text(json.dumps({"sep_typ": 40}))
+    tone(staging / "unknown algorithm.wav", seed=6)
+    (staging / "unknown algorithm.wav.json").write_text(json.dumps({"sep_type": 99999}))
+    tone(staging / "as wav.wav", seed=7)
+    (staging / "as wav.wav.json").write_text(json.dumps({"output_format": 1}))
+    temporary = ["song.wav.part", "song.wav.crdownload", "x.tmp", "~$lock.wav", ".hidden.wav"]
+    for name in temporary:
+        tone(staging / name, seed=8)
+    for path in sorted(staging.iterdir(), key=lambda p: p.suffix == ".json", reverse=True):
+        _drop(path, hot.inbox)  # sidecars first, as a careful user would
+
+    bad = ["broken sidecar.wav", "empty.wav", "fake.wav", "notes.txt", "typo sidecar.wav", "unknown algorithm.wav"]
+    wait_for("six failures", lambda: all((hot.failed / f"{n}.error.txt").exists() for n in bad), 120, logs=daemon.log)
+    wait_for("the good file", lambda: (hot.done / "as wav.wav").exists(), 120, logs=daemon.log)
+
+    def why(name: str) -> str:
+        assert (hot.failed / name).exists(), name  # the file itself is kept, never lost
+        return (hot.failed / f"{name}.error.txt").read_text()
+
+    assert "the file is empty (0 bytes)" in why("empty.wav")
+    for name in ("notes.txt", "fake.wav"):
+        assert "cannot decode" in why(name) or "not audio" in why(name), why(name)
+    assert "broken sidecar.wav.json is not valid JSON" in why("broken sidecar.wav")
+    assert "sep_typ: Extra inputs are not permitted" in why("typo sidecar.wav")
+    assert "valid keys: sep_type, options, output_format" in why("typo sidecar.wav")
+    assert "99999" in why("unknown algorithm.wav")
+    for name in bad:
+        note = why(name)
+        assert f"back into {hot.inbox}" in note and "To retry" in note
+    for name in ("broken sidecar.wav", "typo sidecar.wav", "unknown algorithm.wav"):
+        assert (hot.failed / f"{name}.json").exists()  # the sidecar travels with its file
+    stems = manifest(hot.out / "as wav")["stems"]
+    assert stems and all(s["file"].endswith(".wav") for s in stems)  # the sidecar's format won
+    assert sorted(p.name for p in hot.inbox.iterdir() if p.is_file()) == sorted(temporary)
+    assert daemon.alive()
+
+
+def test_a_failed_file_moved_back_is_retried(hot, tmp_path):
+    hot.configure({})
+    daemon = hot.daemon()
+    tone(tmp_path / "song.wav", seed=9)
+    (tmp_path / "song.wav.json").write_text(json.dumps({"output_format": 42}))
+    _drop(tmp_path / "song.wav.json", hot.inbox)
+    _drop(tmp_path / "song.wav", hot.inbox)
+    wait_for("the failure", lambda: (hot.failed / "song.wav.error.txt").exists(), 60, logs=daemon.log)
+    assert "unknown output_format 42" in (hot.failed / "song.wav.error.txt").read_text()
+
+    # the user fixes the sidecar and moves both back, as the note says
+    (hot.failed / "song.wav.json").write_text(json.dumps({"output_format": 2}))
+    os.rename(hot.failed / "song.wav.json", hot.inbox / "song.wav.json")
+    os.rename(hot.failed / "song.wav", hot.inbox / "song.wav")
+    wait_for("the retry in done/", lambda: (hot.done / "song.wav").exists(), 60, logs=daemon.log)
+    assert manifest(hot.out / "song")["stems"]
+
+
+def test_the_watched_folder_deleted_or_renamed_keeps_the_daemon_up(hot, tmp_path):
+    hot.configure({})
+    daemon = hot.daemon()
+    shutil.rmtree(hot.inbox)
+    daemon.wait_log("hot folder is gone")
+    hot.inbox.mkdir()
+    daemon.wait_log("back, watching again")
+    _drop(tone(tmp_path / "after delete.wav", seed=10), hot.inbox)
+    wait_for("the file in the recreated folder", lambda: (hot.done / "after delete.wav").exists(), 60,
+             logs=daemon.log)
+
+    moved = hot.root / "renamed away"
+    os.rename(hot.inbox, moved)
+    daemon.wait_log("hot folder is gone", count=2)
+    _drop(tone(tmp_path / "while away.wav", seed=11), moved)  # dropped while it had another name
+    os.rename(moved, hot.inbox)
+    daemon.wait_log("back, watching again", count=2)
+    wait_for("the file dropped while it was away", lambda: (hot.done / "while away.wav").exists(), 60,
+             logs=daemon.log)
+    assert daemon.alive()

@@ -1,0 +1,116 @@
+"""Hot folders end to end: the real daemon process, real files, the MVSEP emulator."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import soundfile as sf
+
+from .world import RATE, listing, manifest, tone, wait_for
+
+PRESET = {"sep_type": 40}  # BS Roformer: vocals + instrumental
+
+
+def _stems_ok(stems_dir: Path, frames: int) -> bool:
+    """A finished result: a manifest and stems of exactly the source's length."""
+    if not (stems_dir / "manifest.json").is_file():
+        return False
+    stems = manifest(stems_dir)["stems"]
+    return bool(stems) and all(sf.info(str(stems_dir / s["file"])).frames == frames for s in stems)
+
+
+def test_a_slow_copy_is_taken_once_and_complete(hot, emulator, tmp_path):
+    account = emulator.create_account()
+    hot.configure(PRESET, settle=1.0)
+    daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
+    data = tone(tmp_path / "source.wav", seconds=2.0, seed=1).read_bytes()
+
+    target = hot.inbox / "slow copy.wav"
+    step = len(data) // 10 + 1
+    with open(target, "wb") as copy:  # 10 chunks over 3 s, like a slow network copy
+        for start in range(0, len(data), step):
+            copy.write(data[start:start + step])
+            copy.flush()
+            time.sleep(0.3)
+
+    wait_for("the slow copy in done/", lambda: (hot.done / "slow copy.wav").exists(), 90, logs=daemon.log)
+    assert (hot.done / "slow copy.wav").read_bytes() == data
+    result = hot.out / "slow copy"
+    assert _stems_ok(result, 2 * RATE)
+    assert manifest(result)["source"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert emulator.stats()["creates"]["total"] == 1
+    assert daemon.log().count("slow copy.wav is complete") == 1
+    assert listing(hot.inbox / "processing") == [] and listing(hot.failed) == []
+
+
+def test_fifty_files_dropped_at_once_finish_within_the_plans_concurrency(hot, emulator, tmp_path):
+    account = emulator.create_account(premium=False)  # the plan: one job at a time
+    # a server with higher rate limits (the daemon follows X-RateLimit-Limit and Retry-After), so
+    # the batch is bound by the plan's concurrency, not by MVSEP's request limits
+    emulator.configure(rate_limit=1200, rate_limit_slow=1200)
+    hot.configure(PRESET)
+    daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
+    staging = tmp_path / "staging"
+    names = [f"take {i:02}.wav" for i in range(50)]
+    for i, name in enumerate(names):
+        tone(staging / name, seconds=0.5, seed=100 + i)
+    for name in names:  # a drop: every file appears at once, complete
+        os.rename(staging / name, hot.inbox / name)
+
+    wait_for("50 files in done/", lambda: listing(hot.done) == names, 300, 0.5, logs=daemon.log)
+    for name in names:
+        assert _stems_ok(hot.out / Path(name).stem, RATE // 2), name
+    stats = emulator.stats()
+    assert stats["creates"]["per_account"][account.email] == 50
+    assert stats["max_concurrent"][account.email] == 1
+    assert listing(hot.failed) == []
+
+
+def test_two_daemons_on_one_folder_create_every_file_exactly_once(hot, emulator, tmp_path):
+    first, second = emulator.create_account(), emulator.create_account()  # two hosts, two users
+    emulator.configure(rate_limit=1200, rate_limit_slow=1200)
+    hot.configure(PRESET)
+    daemons = [hot.daemon("host-a", token=first.token, base_url=emulator.base_url),
+               hot.daemon("host-b", token=second.token, base_url=emulator.base_url)]
+    staging = tmp_path / "staging"
+    names = [f"song {i:02}.wav" for i in range(12)]
+    for i, name in enumerate(names):
+        tone(staging / name, seconds=0.5, seed=200 + i)
+    for name in names:
+        os.rename(staging / name, hot.inbox / name)
+
+    wait_for("12 files in done/", lambda: listing(hot.done) == names, 180, 0.5,
+             logs=lambda: daemons[0].log() + daemons[1].log())
+    stats = emulator.stats()
+    assert stats["creates"]["total"] == len(names)
+    uploaded = sorted(job["files"][0] for job in stats["jobs"] if job["files"])
+    assert len(uploaded) == len(set(uploaded))  # no file sent twice, by either daemon
+    for name in names:
+        assert _stems_ok(hot.out / Path(name).stem, RATE // 2), name
+    took = [d.log().count(" is complete ") for d in daemons]
+    assert sum(took) == len(names)
+
+
+def test_a_restart_resumes_claims_and_never_creates_twice(hot, emulator, tmp_path):
+    account = emulator.create_account()
+    emulator.configure(processing_seconds=2.0)  # time to kill it while the job is remote
+    hot.configure(PRESET)
+    daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
+    os.rename(tone(tmp_path / "first.wav", seconds=1.0, seed=300), hot.inbox / "first.wav")
+    daemon.wait_log("first.wav submitted as job", 30)
+    wait_for("the remote job", lambda: emulator.stats()["creates"]["total"] == 1, 30, logs=daemon.log)
+    daemon.kill()
+
+    # a file claimed just before the crash, never submitted: it must not be lost
+    [claims] = [p for p in (hot.inbox / "processing").iterdir() if p.is_dir()]
+    tone(claims / "second.wav", seconds=1.0, seed=301)
+
+    restarted = hot.daemon(token=account.token, base_url=emulator.base_url)
+    restarted.wait_log("first.wav resumes as job")
+    restarted.wait_log("second.wav was claimed but never submitted")
+    wait_for("both in done/", lambda: listing(hot.done) == ["first.wav", "second.wav"], 90, logs=restarted.log)
+    assert emulator.stats()["creates"]["total"] == 2
+    assert _stems_ok(hot.out / "first", RATE) and _stems_ok(hot.out / "second", RATE)
