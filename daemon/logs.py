@@ -59,4 +59,5 @@ def setup(settings: Settings, *, stderr: bool = True, level: int = logging.INFO)
         root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("mvsep_bridge").setLevel(level)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per control request
     return path

@@ -12,11 +12,11 @@ The life of one job on a backend, as the pipeline drives it:
                                                  beyond the catalog
     snapshot()                    -> str        what the server holds before a create; the
                                                  pipeline persists it BEFORE sending
-    create(upload, plan, request, snapshot, retry)
-                                  -> handle     start the work; retry=True means an earlier
-                                                 create may have gone through (the daemon died,
-                                                 or its answer was lost): find that job against
-                                                 the snapshot instead of paying twice
+    create(upload, plan, request, snapshot, attempted_at)
+                                  -> handle     start the work; attempted_at (epoch s) set means
+                                                 an earlier create may have gone through (the
+                                                 daemon died, or its answer was lost): find that
+                                                 job against the snapshot instead of paying twice
     status(handle)                -> Progress   poll; only MVSEP's polls count against
                                                  `polls_per_minute`
     fetch(file, dest, progress)   -> Path       bring one result file home (resumable)
@@ -72,9 +72,10 @@ class Backend(Protocol):
         """Validate sep_type/options/format and estimate credits; raises ValidationError."""
 
     def snapshot(self) -> str:
-        """An opaque note of the server's jobs now, for `create(..., retry=True)`."""
+        """An opaque note of the server's jobs now, for a later `create(..., attempted_at=T)`."""
 
-    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str, retry: bool) -> str:
+    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
+               attempted_at: float | None) -> str:
         """Start the work on `upload`; returns the handle."""
 
     def status(self, handle: str) -> Progress: ...

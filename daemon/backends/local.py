@@ -59,7 +59,8 @@ class LocalBackend:
     def snapshot(self) -> str:
         return ""  # nothing to reconcile: a lost local run is simply run again
 
-    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str, retry: bool) -> str:
+    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
+               attempted_at: float | None) -> str:
         handle = f"local-{uuid.uuid4().hex[:12]}"
         folder = self.root / handle
         folder.mkdir(parents=True)

@@ -29,6 +29,9 @@ PREMIUM_CAPACITY = 10
 FREE_CAPACITY = 1
 ACCOUNT_TTL = 60.0
 HISTORY_PAGE = 20
+#: after an interrupted create, the history is watched this long (from the attempt) before the
+#: job is sent again: a server still reading the upload may list it a few seconds late
+CREATE_SETTLE_SECONDS = 6.0
 
 
 class MvsepBackend:
@@ -91,15 +94,22 @@ class MvsepBackend:
     def snapshot(self) -> str:
         return json.dumps(sorted(e.hash for e in self.client.separation_history(limit=HISTORY_PAGE)))
 
-    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str, retry: bool) -> str:
+    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
+               attempted_at: float | None) -> str:
         order = SeparationInput(
             sep_type=plan.sep_type, options=plan.options, output_format=request.output_format,
             audiofile=upload, is_demo=request.is_demo,
         )
-        if retry:  # an earlier attempt may have created it: look before paying again
-            found = self._created_since(snapshot, upload.name)
-            if found is not None:
-                return found
+        if attempted_at is not None:  # an earlier attempt may have created it: look before paying
+            while True:
+                found = self._created_since(snapshot, upload.name)
+                if found is not None:
+                    return found
+                # a request sent just before a crash may still be in the server's hands
+                settle = attempted_at + CREATE_SETTLE_SECONDS - time.time()
+                if settle <= 0:
+                    break
+                time.sleep(min(settle, 2.0))
         return self.client.create_once(order).hash
 
     def _created_since(self, snapshot: str, upload_name: str) -> str | None:

@@ -100,7 +100,7 @@ class Pipeline:
                     submitted_at=earlier.submitted_at, message=f"reusing the server's result of job {earlier.id}",
                 )
         self.check_budget(plan.credits)
-        return self.journal.commit(job.id, credits=plan.credits)
+        return self.journal.commit(job.id, state=JobState.QUEUED, credits=plan.credits)
 
     def check_budget(self, credits: float) -> None:
         per_job, per_day = self.budget.max_credits_per_job, self.budget.max_credits_per_day
@@ -123,15 +123,15 @@ class Pipeline:
         """Create the remote job. The backend's snapshot and "attempted" are committed first: after
         a crash (or a lost answer) the backend finds the job created since instead of paying twice."""
         assert job.section is not None and job.plan is not None
-        retry = job.create_attempted_at is not None
-        if not retry:
+        attempted_at = job.create_attempted_at
+        if attempted_at is None:
             snapshot = self.backend.snapshot()
             job = self.journal.commit(
                 job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
                 submitted_at=time.time(), attempts=job.attempts + 1, message="uploading the section",
             )
         handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
-                                     job.create_snapshot or "", retry)
+                                     job.create_snapshot or "", attempted_at)
         return self.journal.commit(job.id, state=JobState.REMOTE, remote_hash=handle, remote_status="waiting",
                                    message="sent; waiting for the server")
 
@@ -214,7 +214,7 @@ class Pipeline:
             stems.append(StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag))
         other_files = []
         for file, path in others:
-            name = _unique(_clean(Path(file.name).stem) or "file", names)
+            name = _unique(_clean(file.label).lower() or "file", names)
             shutil.copyfile(path, staging / f"{name}{path.suffix}")
             other_files.append({"name": name, "file": f"{name}{path.suffix}"})
         job = self.journal.commit(job.id, stems=stems)

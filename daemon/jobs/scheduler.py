@@ -27,7 +27,7 @@ log = logging.getLogger("mvsep_bridge.jobs")
 
 WORKERS = 3
 CAPACITY_TTL = 60.0  # seconds a plan's capacity is trusted before the account is asked again
-MAX_ATTEMPTS = 6  # transient failures in one stage before the job fails
+MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 min of backoff)
 TRANSIENT = (Unreachable, ServerError, RateLimited)
 
 
@@ -203,7 +203,7 @@ class Scheduler:
         if job.state == JobState.DOWNLOADING:
             job = pipeline.download(job)
         if job.state == JobState.FINISHING:
-            if job.remote_files or job.stems:
+            if job.remote_files:
                 return pipeline.finish(job)
             return pipeline.plan(job)  # a ledger copy cut short: redo it
         return job

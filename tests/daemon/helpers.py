@@ -34,8 +34,17 @@ def write_wav(path: Path, seconds: float = 2.0, rate: int = 48_000, seed: int = 
     return path
 
 
-def daemon_env(data_dir: Path, base_url: str | None = None, token: str | None = None, **extra: str) -> dict:
+def daemon_env(data_dir: Path, base_url: str | None = None, token: str | None = None, *,
+               home: Path | None = None, **extra: str) -> dict:
+    """The environment of a daemon/CLI process; `home` isolates HOME and XDG dirs (module-scoped
+    fixtures run before the per-test isolation of conftest.py)."""
     env = dict(os.environ)
+    if home is not None:
+        env["HOME"] = str(home)
+        for name, sub in (("CONFIG", ".config"), ("DATA", ".local/share"), ("STATE", ".local/state"),
+                          ("CACHE", ".cache"), ("RUNTIME", ".run")):
+            env[f"XDG_{name}_HOME" if name != "RUNTIME" else "XDG_RUNTIME_DIR"] = str(home / sub)
+        env = {k: v for k, v in env.items() if not k.startswith("MVSEP_")}
     env["MVSEP_BRIDGE_DATA_DIR"] = str(data_dir)
     if base_url:
         env["MVSEP_BRIDGE_BASE_URL"] = base_url

@@ -3,34 +3,53 @@ sample, with the emulator returning 44.1 kHz for a 48 kHz source and real codec 
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import soundfile as sf
 
+from emulator_handle import start_emulator
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.align import find_lag
+from mvsep_bridge.daemon.control.client import ControlClient
+from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
+from mvsep_bridge.daemon.jobs.model import JobRequest
 
-from .helpers import daemon_env, read_manifest, run_cli, write_wav
+from .helpers import DaemonProcess, daemon_env, read_manifest, store_states, wait_for, write_wav
 
 START, LENGTH, RATE = 0.25, 1.5, 48_000
+FORMATS = [0, 1, 2, 3, 4, 5]
 
 
-@pytest.mark.parametrize("output_format", [0, 1, 2, 3, 4, 5])
-def test_stems_line_up_with_the_section_in_every_format(emulator, tmp_path, output_format):
-    account = emulator.create_account(premium=True)  # formats 4 and 5 are premium-only
-    source = write_wav(tmp_path / "song.wav", seconds=2.5, rate=RATE)
-    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+@pytest.fixture(scope="module")
+def separated(tmp_path_factory):
+    """One daemon, one job per output format (premium: 4 and 5 are premium-only)."""
+    root = tmp_path_factory.mktemp("formats")
+    emulator = start_emulator(root / "emulator", rate_limit_slow=1200, **FAST_TIMINGS)
+    daemon = None
+    try:
+        account = emulator.create_account(premium=True)
+        source = write_wav(root / "song.wav", seconds=2.5, rate=RATE)
+        env = daemon_env(root / "data", emulator.base_url, account.token, home=root / "home")
+        daemon = DaemonProcess(env, root / "daemon.log")
+        control = ControlClient.discover(root / "data")
+        jobs = {fmt: control.submit(JobRequest(source=source, sep_type=40, output_format=fmt, start=START,
+                                               length=LENGTH, destination=root / f"out{fmt}")).id
+                for fmt in FORMATS}
+        wait_for(lambda: all(store_states(root / "data").get(j) in ("done", "failed") for j in jobs.values()),
+                 timeout=120, what="every format's job")
+        yield {fmt: control.get(job) for fmt, job in jobs.items()}, source, root
+    finally:
+        if daemon:
+            daemon.kill()
+        emulator.stop()
 
-    result = run_cli(["separate", str(source), "--sep-type", "40", "--format", str(output_format),
-                      "--out", str(tmp_path / "out"), "--start", str(START), "--length", str(LENGTH),
-                      "--json"], env)
 
-    assert result.returncode == 0, result.stderr
-    [view] = json.loads(result.stdout)
-    assert view["state"] == "done"
-    folder = tmp_path / "out" / "song"
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_stems_line_up_with_the_section_in_every_format(separated, output_format):
+    views, source, root = separated
+    view = views[output_format]
+    assert str(view.state) == "done", view.error
+    folder = root / f"out{output_format}" / "song"
     manifest = read_manifest(folder)
     original, _ = sf.read(source, dtype="float32", always_2d=True)
     first, frames = round(START * RATE), round(LENGTH * RATE)

@@ -18,7 +18,7 @@ PHASES = {
     "upload": ({"fault_path": "/api/separation/create", "delay_seconds": 2.0}, "uploading", 2.0),
     "remote": ({"waiting_seconds": 30.0}, "remote", 2.0),
     "download": ({"fault_path": "/results/", "delay_seconds": 2.0}, "downloading", 2.0),
-    "write": ({}, "finishing", 30.0),  # long stems: aligning and encoding them takes a while
+    "write": ({}, "finishing", 12.0),  # longer stems: aligning and encoding them takes a while
 }
 
 
