@@ -49,10 +49,10 @@ class Rejected(Exception):
 
 
 def human_size(count: int) -> str:
-    """"5.70 MB" as the site prints sizes."""
+    """"5.70 MB", as the site prints sizes."""
     size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.2f} {unit}" if unit != "B" else f"{int(size)} B"
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{int(size)} B" if unit == "B" else f"{size:.2f} {unit}"
         size /= 1024
     return f"{size:.2f} GB"

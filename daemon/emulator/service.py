@@ -51,6 +51,7 @@ class Emulator:
         self.accounts = Accounts(self.store)
         self.book = JobBook(self.store, state_dir / "jobs")
         self.uploads = state_dir / "uploads"
+        shutil.rmtree(self.uploads, ignore_errors=True)  # half-received uploads of a killed run
         self.uploads.mkdir(parents=True, exist_ok=True)
         self.remote = RemoteFetches(self)
         self.qc = QualityChecker(self.store, self.clock, state_dir / "quality_checker")
