@@ -236,7 +236,7 @@ class MvsepClient:
             time.sleep(pause)
             try:
                 history = self.separation_history(limit=HISTORY_PAGE)
-            except (TransportError, ServerError, RateLimited) as exc:
+            except (Unreachable, ServerError, RateLimited) as exc:
                 raise TransportError(
                     f"the create may or may not have reached MVSEP, and the history to check it "
                     f"cannot be read: {exc.message}",

@@ -137,3 +137,16 @@ def test_nobody_listening_is_unreachable(tmp_path):
             client.news()
         with pytest.raises(Unreachable, match="cannot connect"):
             client.create(SeparationInput(sep_type=40, audiofile=write_wav(tmp_path / "u.wav")))
+
+
+def test_server_gone_mid_create_is_never_sent_twice(emulator, client, tmp_path):
+    def kill_server_as_the_upload_ends(done, total):
+        if done == total:
+            emulator.stop()
+
+    with pytest.raises(TransportError) as info:
+        client.create_once(SeparationInput(sep_type=40, audiofile=write_wav(tmp_path / "k.wav")),
+                           progress=kill_server_as_the_upload_ends, rechecks=(0.0,))
+    assert "mvsep-bridge account history" in str(info.value)
+    emulator.restart()
+    assert _creates(emulator) <= 1  # whatever the server got, nothing was sent again
