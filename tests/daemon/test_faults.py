@@ -1,0 +1,34 @@
+"""Server faults the daemon rides through: a lost create answer, 429 bursts with Retry-After,
+broken downloads. Every job completes, and is created (and paid) once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .helpers import daemon_env, read_manifest, run_cli, write_wav
+
+FAULTS = {
+    "lost create answer": {"reset_after_create_next": 1},
+    "429 burst on polls": {"fault_path": "/api/separation/get", "throttle_next": 4, "throttle_retry_after": 1},
+    "truncated download": {"truncate_next": 1},
+    "5xx on downloads": {"fault_path": "/results/", "fail_next": 2},
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_faults_do_not_lose_or_double_a_job(emulator, daemons, tmp_path, fault):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
+    emulator.configure(rate_limit_slow=1200, **FAULTS[fault])
+    sources = [write_wav(tmp_path / f"take{i}.wav", seconds=1.0, seed=i) for i in range(2)]
+
+    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--json"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert [v["state"] for v in json.loads(result.stdout)] == ["done", "done"]
+    assert emulator.stats()["creates"]["per_account"][account.email] == 2
+    for source in sources:
+        assert len(read_manifest(tmp_path / source.stem)["stems"]) == 2
