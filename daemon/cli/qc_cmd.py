@@ -70,7 +70,8 @@ def leaderboard(dataset_type: str | None, start: int, limit: int, algo_name_filt
         return
     _entries_table(f"leaderboard {board.dataset_type or ''} (sorted by {board.sort or 'default'})", board.data)
     if board.sortables:
-        print_records("sortable by", board.sortables)
+        sortables = board.sortables if isinstance(board.sortables, list) else list(board.sortables)
+        say("sortable by (--sort): " + ", ".join(str(key) for key in sortables))
 
 
 @qc.command("add")
