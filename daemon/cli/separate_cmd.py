@@ -141,7 +141,7 @@ def _run(runner, requests: list[JobRequest], console: Console, as_json: bool) ->
             try:
                 view = runner.submit(request)
             except UsageError as exc:
-                console.print(f"[red]{request.source.name}: {exc}[/red]")
+                console.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
                 exit_code = max(exit_code, exc.exit_code)
                 continue
             views[view.id] = view

@@ -19,7 +19,7 @@ import soundfile as sf
 from ..audio.section import frame_span
 from ..backends import make_backend
 from ..backends.base import Backend
-from ..errors import BridgeError, Unreachable, UsageError
+from ..errors import BridgeError, UsageError
 from ..settings import Settings
 from .events import Journal
 from .model import JobEvent, JobRequest, JobView
@@ -92,12 +92,9 @@ class JobEngine:
             raise UsageError(f"{source}: no such file", hint="give the path of an existing audio file")
         seconds = _section_seconds(request)
         if seconds is not None:  # refuse a bad algorithm or an over-budget job before queueing it
-            try:
-                plan = self.backend.plan(request, seconds)
-            except Unreachable:
-                plan = None  # offline now: the plan stage checks again, with retries
-            if plan is not None:
-                self.pipeline.check_budget(plan.credits)
+            # (an unreachable server or a bad token surfaces here too: the caller decides to retry)
+            plan = self.backend.plan(request, seconds)
+            self.pipeline.check_budget(plan.credits)
         job = self.store.add(request, backend=self.backend.name)
         log.info("job %s: queued %s", job.id, source.name)
         self.journal.publish(job, "accepted")

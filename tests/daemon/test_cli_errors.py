@@ -1,0 +1,51 @@
+"""`separate` exit codes and messages: 2 bad input, 3 unreachable, 4 auth; a dead daemon's
+leftover address is not trusted."""
+
+from __future__ import annotations
+
+import json
+
+from .helpers import daemon_env, run_cli, write_wav
+
+
+def test_a_bad_token_exits_4_and_says_how_to_log_in(emulator, tmp_path):
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    env = daemon_env(tmp_path / "data", emulator.base_url, "not-a-real-token")
+
+    result = run_cli(["separate", str(source), "--sep-type", "40"], env)
+
+    assert result.returncode == 4
+    assert "account login" in result.stderr and "not-a-real-token" not in result.stderr
+
+
+def test_an_unreachable_server_exits_3(tmp_path):
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    env = daemon_env(tmp_path / "data", "http://127.0.0.1:9", "some-token")
+
+    result = run_cli(["separate", str(source), "--sep-type", "40"], env)
+
+    assert result.returncode == 3, result.stderr
+    assert "some-token" not in result.stderr
+
+
+def test_bad_input_exits_2_naming_the_problem(tmp_path):
+    env = daemon_env(tmp_path / "data")
+    missing = run_cli(["separate", str(tmp_path / "nope.wav")], env)
+    assert missing.returncode == 2 and "nope.wav: no such file" in missing.stderr
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    bad_option = run_cli(["separate", str(source), "--opt", "colour=blue"], env)
+    assert bad_option.returncode == 2 and "add_opt1" in bad_option.stderr
+    bad_section = run_cli(["separate", str(source), "--start", "5"], env)
+    assert bad_section.returncode == 2 and "after the source's end" in bad_section.stderr
+
+
+def test_a_dead_daemons_address_is_ignored(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "daemon.json").write_text(json.dumps({"url": "http://127.0.0.1:9", "secret": "x", "pid": 1}))
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--json"], daemon_env(data))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["state"] == "done"
