@@ -26,7 +26,13 @@ class ServiceFile:
 def command() -> list[str]:
     """The console script of this installation (so the service runs the same version)."""
     script = Path(sys.executable).with_name("mvsep-bridge")
-    return [str(script), "daemon"] if script.exists() else [sys.executable, "-m", "mvsep_bridge.daemon.cli", "daemon"]
+    if not script.exists():
+        found = shutil.which("mvsep-bridge")
+        if found is None:
+            raise UsageError("cannot find the mvsep-bridge command to run at login",
+                             hint="install the package (pip install mvsep-bridge) so the command exists")
+        script = Path(found)
+    return [str(script), "daemon"]
 
 
 def systemd_unit(home: Path) -> ServiceFile:

@@ -41,7 +41,7 @@ AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".o
 #: lag search window: codec priming is ~1-3k frames, server padding rarely more; bounded so a
 #: periodic mix cannot pull the peak far off
 MAX_LAG_SECONDS = 0.5
-UPLOAD_FORMAT = 5  # FLAC 24-bit: lossless for any 16/24-bit source, a third smaller than wav
+UPLOAD_FORMAT = 5  # FLAC 24-bit: lossless for 16/24-bit sources, and smaller than wav
 
 
 class Pipeline:
@@ -201,7 +201,7 @@ class Pipeline:
             else:
                 others.append((file, path))
         lag = stems_lag(reference, [s for _, _, s in audio], int(MAX_LAG_SECONDS * rate)) if audio else 0
-        staging = final.parent / f".{final.name}.{job.id}.tmp"
+        staging = _staging(final, job)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         ext = codecs.extension(request.output_format)
@@ -228,7 +228,7 @@ class Pipeline:
         final = _destination(job)
         job = self.journal.commit(job.id, state=JobState.FINISHING, remote_hash=earlier.remote_hash, credits=0,
                                   stems=earlier.stems, message=f"reusing the result of job {earlier.id}")
-        staging = final.parent / f".{final.name}.{job.id}.tmp"
+        staging = _staging(final, job)
         shutil.rmtree(staging, ignore_errors=True)
         shutil.copytree(source, staging)
         old = manifest.read(source) or {}
@@ -238,6 +238,7 @@ class Pipeline:
 
     def _done(self, job: Job, final: Path) -> Job:
         shutil.rmtree(self.work_dir(job), ignore_errors=True)
+        shutil.rmtree(_staging(final, job).with_suffix(".old"), ignore_errors=True)  # after a crash
         return self.journal.commit(job.id, state=JobState.DONE, result_dir=str(final), progress=1.0,
                                    message=f"stems in {final}")
 
@@ -262,16 +263,20 @@ def _destination(job: Job) -> Path:
     return parent / request.source.stem
 
 
+def _staging(final: Path, job: Job) -> Path:
+    """Where a result is built before its one rename: hidden, beside `final` (same filesystem)."""
+    return final.parent / f".{final.name}.{job.id}.tmp"
+
+
 def _swap_into_place(staging: Path, final: Path) -> None:
-    """Make `staging` appear as `final` in one rename; an older result there is replaced."""
+    """Make `staging` appear as `final` in one rename; an older result there is replaced (moved
+    aside first, since a folder cannot be renamed over a non-empty one)."""
+    retired = staging.with_suffix(".old")
+    shutil.rmtree(retired, ignore_errors=True)  # left by a crash between the two renames
     if final.exists():
-        retired = final.parent / f".{final.name}.{staging.suffix}.old"
-        shutil.rmtree(retired, ignore_errors=True)
         os.replace(final, retired)
-        os.replace(staging, final)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, final)
+    os.replace(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _clean(name: str) -> str:
