@@ -216,6 +216,7 @@ class Scheduler:
             self._release(job.id)
             return
         delay = getattr(exc, "retry_after", None) or backoff(attempt)
+        log.info("job %s: retrying in %.0f s: %s", job.id, delay, exc)
         self.journal.commit(job.id, message=f"retrying in {delay:.0f} s: {exc}")
         self._later(job.id, delay)
 

@@ -32,3 +32,25 @@ def test_faults_do_not_lose_or_double_a_job(emulator, daemons, tmp_path, fault):
     assert emulator.stats()["creates"]["per_account"][account.email] == 2
     for source in sources:
         assert len(read_manifest(tmp_path / source.stem)["stems"]) == 2
+
+
+def test_a_plan_slot_taken_from_elsewhere_is_waited_for(emulator, daemons, tmp_path):
+    from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
+
+    account = emulator.create_account()  # non-premium: one job at a time
+    emulator.configure(waiting_seconds=2.0)
+    outside = write_wav(tmp_path / "outside.wav", seconds=1.0, seed=9)
+    with MvsepClient(emulator.base_url, account.token) as client:  # e.g. the user on the web site
+        client.create(SeparationInput(sep_type=40, audiofile=outside))
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemon = daemons(env)
+    source = write_wav(tmp_path / "take.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--json"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["state"] == "done"
+    assert "waiting for a free slot" in daemon.log_path.read_text()
+    stats = emulator.stats()
+    assert stats["creates"]["per_account"][account.email] == 2
+    assert stats["max_concurrent"][account.email] == 1
