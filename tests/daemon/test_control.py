@@ -7,7 +7,7 @@ import stat
 
 import requests
 
-from .helpers import daemon_env, run_cli, write_wav
+from .helpers import daemon_env, run_cli, store_states, wait_for, write_wav
 
 
 def test_the_control_channel_needs_the_secret_from_a_private_file(daemons, tmp_path):
@@ -41,3 +41,26 @@ def test_logs_have_a_line_per_state_change_and_never_the_token(emulator, daemons
         assert account.token not in text
         for change in ("queued -> preparing", "uploading -> remote", "finishing -> done"):
             assert f"job {job}: {change}" in text
+
+
+def test_sigterm_stops_the_daemon_cleanly_and_unfinished_jobs_wait_for_the_next_start(emulator, daemons, tmp_path):
+    from mvsep_bridge.daemon.control.client import ControlClient
+    from mvsep_bridge.daemon.jobs.model import JobRequest
+
+    emulator.configure(waiting_seconds=60.0)
+    account = emulator.create_account()
+    data = tmp_path / "data"
+    env = daemon_env(data, emulator.base_url, account.token)
+    daemon = daemons(env)
+    job = ControlClient.discover(data).submit(JobRequest(source=write_wav(tmp_path / "s.wav", 1.0), sep_type=40)).id
+    wait_for(lambda: store_states(data).get(job) == "remote", what="the job on the server")
+
+    daemon.stop()
+
+    assert daemon.process.returncode == 0
+    assert not (data / "daemon.json").exists()
+    assert ControlClient.discover(data) is None
+    emulator.configure(waiting_seconds=0.2)
+    daemon.start()
+    wait_for(lambda: store_states(data).get(job) == "done", what="the job done after the restart")
+    assert emulator.stats()["creates"]["per_account"][account.email] == 1
