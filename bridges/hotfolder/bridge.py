@@ -70,6 +70,7 @@ class _Claimed:
     outcome: JobView | None = None  # the job's final view, once it is over
     failure: str | None = None  # why it goes to failed/, once known
     retry_at: float = 0.0  # when to try again after a transient error
+    retries: int = 0
 
 
 class HotFolderBridge:
@@ -328,9 +329,7 @@ class HotFolderBridge:
             log.warning("%s: %s vanished before it was submitted", item.folder.label, name)
             return
         except Unreachable as exc:
-            log.warning("%s: %s not submitted yet (%s); retrying in %.0f s", item.folder.label, name,
-                        exc.message, RETRY_SECONDS)
-            self._later(item)
+            self._later(item, f"{name} not submitted yet ({exc.message})")
             return
         except (BridgeError, PydanticValidationError, OSError) as exc:
             self._fail(item, _reason(exc))
@@ -393,8 +392,7 @@ class HotFolderBridge:
             log.warning("%s: %s vanished (folder deleted or renamed?); nothing to file", folder.label, name)
             return
         except OSError as exc:
-            log.error("%s: cannot file %s (%s); retrying in %.0f s", folder.label, name, exc, RETRY_SECONDS)
-            self._later(item)
+            self._later(item, f"cannot file {name} ({exc})")
             return
         log.info("%s: %s done: %d stem(s) in %s; source moved to %s", folder.label, name,
                  len(view.stems), view.result_dir, filed.relative_to(folder.layout.root))
@@ -409,14 +407,16 @@ class HotFolderBridge:
             log.warning("%s: %s vanished before it could be filed as failed", folder.label, name)
             return
         except OSError as exc:
-            log.error("%s: %s failed (%s) but cannot be filed (%s); retrying in %.0f s",
-                      folder.label, name, reason.splitlines()[0], exc, RETRY_SECONDS)
-            self._later(item)
+            self._later(item, f"{name} failed ({reason.splitlines()[0]}) but cannot be filed ({exc})")
             return
         log.info("%s: %s failed: %s; moved to %s", folder.label, name, reason.splitlines()[0],
                  filed.relative_to(folder.layout.root))
 
-    def _later(self, item: _Claimed) -> None:
+    def _later(self, item: _Claimed, problem: str) -> None:
+        """Try again in RETRY_SECONDS; said once, not every retry (it may last: a full disk)."""
+        level = logging.ERROR if item.retries == 0 else logging.DEBUG
+        log.log(level, "%s: %s; retrying every %.0f s", item.folder.label, problem, RETRY_SECONDS)
+        item.retries += 1
         item.retry_at = time.monotonic() + RETRY_SECONDS
         self._retry.append(item)
 

@@ -12,6 +12,7 @@ claims: another host sharing the folder may be working on the rest.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ FAILED = "failed"
 OUT = "out"
 SIDECAR_SUFFIX = ".json"
 ERROR_SUFFIX = ".error.txt"
+NAME_MAX = 255  # bytes per file name on ext4, APFS, NTFS (in UTF-16 units), SMB
 
 # names browsers, copy tools and editors use while a file is still being written
 _TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".swp")
@@ -38,12 +40,22 @@ def is_companion(name: str) -> bool:
     return lowered.endswith(SIDECAR_SUFFIX) or lowered.endswith(ERROR_SUFFIX)
 
 
+def _companion(path: Path, suffix: str) -> Path:
+    """`<name><suffix>` beside `path`; a name too long for that is cut (on a character boundary)
+    so the companion can still exist (most filesystems allow 255 bytes per name)."""
+    room = NAME_MAX - len(os.fsencode(suffix))
+    name = os.fsencode(path.name)
+    if len(name) > room:
+        name = name[:room]
+    return path.with_name(name.decode("utf-8", "ignore") + suffix)
+
+
 def sidecar_of(path: Path) -> Path:
-    return path.with_name(path.name + SIDECAR_SUFFIX)
+    return _companion(path, SIDECAR_SUFFIX)
 
 
 def error_note_of(path: Path) -> Path:
-    return path.with_name(path.name + ERROR_SUFFIX)
+    return _companion(path, ERROR_SUFFIX)
 
 
 @dataclass(frozen=True)

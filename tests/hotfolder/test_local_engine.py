@@ -133,3 +133,18 @@ def test_the_watched_folder_deleted_or_renamed_keeps_the_daemon_up(hot, tmp_path
     wait_for("the file dropped while it was away", lambda: (hot.done / "while away.wav").exists(), 60,
              logs=daemon.log)
     assert daemon.alive()
+
+
+def test_a_name_at_the_filesystem_limit_is_handled_not_stuck(hot, tmp_path):
+    hot.configure({})
+    daemon = hot.daemon()
+    name = "é" * 125 + ".wav"  # 254 bytes: the sidecar and note names must be cut to fit
+    os.rename(tone(tmp_path / name, seed=12), hot.inbox / name)
+    wait_for("done/ or failed/", lambda: listing(hot.done) or listing(hot.failed), 60, logs=daemon.log)
+    if listing(hot.failed):  # the engine may refuse such a name: then the reason is written down
+        [note] = [p for p in hot.failed.iterdir() if p.name.endswith(".error.txt")]
+        assert (hot.failed / name).exists()
+        assert "File name too long" in note.read_text()
+    else:
+        assert listing(hot.done) == [name]
+    assert listing(hot.inbox / "processing") == [] and daemon.alive()

@@ -232,3 +232,15 @@ def test_a_second_failure_of_the_same_name_keeps_both_with_their_notes(layout):
     assert "reason one" in Path(f"{first}.error.txt").read_text()
     assert "reason two" in Path(f"{second}.error.txt").read_text()
     assert second.read_bytes() == b"2"
+
+
+def test_companion_names_are_cut_to_fit_the_filesystem(tmp_path):
+    from mvsep_bridge.bridges.hotfolder.layout import error_note_of, sidecar_of
+
+    audio = tmp_path / ("é" * 125 + ".wav")  # 254 bytes
+    audio.write_bytes(b"x")
+    for companion in (error_note_of(audio), sidecar_of(audio)):
+        assert len(os.fsencode(companion.name)) <= 255
+        companion.write_text("fits")  # the filesystem accepts it
+        assert is_companion(companion.name)
+    assert error_note_of(tmp_path / "a.wav").name == "a.wav.error.txt"

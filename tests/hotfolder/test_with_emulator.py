@@ -50,7 +50,7 @@ def test_fifty_files_dropped_at_once_finish_within_the_plans_concurrency(hot, em
     account = emulator.create_account(premium=False)  # the plan: one job at a time
     # a server with higher rate limits (the daemon follows X-RateLimit-Limit and Retry-After), so
     # the batch is bound by the plan's concurrency, not by MVSEP's request limits
-    emulator.configure(rate_limit=1200, rate_limit_slow=1200)
+    emulator.configure(rate_limit=1200, rate_limit_slow=1200, waiting_seconds=0.05, processing_seconds=0.05)
     hot.configure(PRESET)
     daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
     staging = tmp_path / "staging"
