@@ -41,6 +41,7 @@ AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".o
 #: lag search window: codec priming is ~1-3k frames, server padding rarely more; bounded so a
 #: periodic mix cannot pull the peak far off
 MAX_LAG_SECONDS = 0.5
+EXPIRED = "expired"  # remote_status of a done job whose result the server no longer has
 UPLOAD_FORMAT = 5  # FLAC 24-bit: lossless for 16/24-bit sources, and smaller than wav
 
 
@@ -93,11 +94,11 @@ class Pipeline:
             if _result_intact(earlier):
                 return self._reuse_result(job, earlier)
             fresh = earlier.submitted_at and time.time() - earlier.submitted_at < self.backend.retention_seconds
-            if earlier.remote_hash and fresh:
+            if earlier.remote_hash and fresh and earlier.remote_status != EXPIRED:
                 log.info("job %s: same audio and settings as %s, still on the server", job.id, earlier.id)
                 return self.journal.commit(
                     job.id, state=JobState.REMOTE, remote_hash=earlier.remote_hash, credits=0,
-                    submitted_at=earlier.submitted_at, message=f"reusing the server's result of job {earlier.id}",
+                    reused_from=earlier.id, message=f"reusing the server's result of job {earlier.id}",
                 )
         self.check_budget(plan.credits)
         return self.journal.commit(job.id, state=JobState.QUEUED, credits=plan.credits)
@@ -152,6 +153,13 @@ class Pipeline:
                                        progress=0.0, message="downloading the stems", **_without(fields, "progress", "message"))
         if progress.status == "failed":
             return self.journal.commit(job.id, state=JobState.FAILED, error=f"the server failed the job: {progress.message or 'no reason given'}", **fields)
+        if progress.status == "not_found" and job.reused_from:
+            # the ledger's result left the server early: note it on that job, and send this one
+            self.store.update(job.reused_from, remote_status=EXPIRED)
+            return self.journal.commit(
+                job.id, state=JobState.QUEUED, remote_hash=None, remote_status=None, reused_from=None,
+                credits=None, message="the earlier result is gone from the server; sending the audio",
+            )
         if progress.status == "not_found":
             return self.journal.commit(
                 job.id, state=JobState.FAILED, **fields,

@@ -7,6 +7,7 @@ committed step (see pipeline.py for what each step persists before it acts).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     remote_hash TEXT,
     remote_status TEXT,
     remote_files TEXT,
+    reused_from TEXT,
     submitted_at REAL,
     attempts INTEGER NOT NULL DEFAULT 0,
     queue_position INTEGER,
@@ -50,8 +52,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS jobs_fingerprint ON jobs (fingerprint, state);
 """
+INDEXES = "CREATE INDEX IF NOT EXISTS jobs_fingerprint ON jobs (fingerprint, state);"
 
 # columns holding JSON (decoded on read, encoded on write)
 @dataclass
@@ -109,6 +111,7 @@ class Job:
     remote_hash: str | None = None
     remote_status: str | None = None
     remote_files: list[RemoteFile] = field(default_factory=list)
+    reused_from: str | None = None  # the job whose server result the ledger reuses
     submitted_at: float | None = None
     attempts: int = 0
     queue_position: int | None = None
@@ -189,6 +192,15 @@ class JobStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")  # a committed step survives power loss too
         self._conn.executescript(SCHEMA)
+        self._add_new_columns()
+        self._conn.executescript(INDEXES)
+
+    def _add_new_columns(self) -> None:
+        """A store written by an older version gets the columns added since (NULL/default)."""
+        have = {row[1] for row in self._conn.execute("PRAGMA table_info(jobs)")}
+        for name, definition in re.findall(r"^    (\w+) ([A-Z].*?),?$", SCHEMA, flags=re.M):
+            if name not in have:
+                self._conn.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
 
     def close(self) -> None:
         with self._lock:

@@ -65,3 +65,19 @@ def test_budgets_refuse_before_anything_is_spent(emulator, tmp_path):
     assert over.returncode == 2
     assert "today's budget of 3" in over.stderr and "max_credits_per_day" in over.stderr
     assert emulator.stats()["credits"][account.email] == 98
+
+
+def test_a_server_result_gone_early_is_sent_again(emulator, tmp_path):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    assert _separate(env, source, tmp_path / "a").returncode == 0
+    shutil.rmtree(tmp_path / "a")
+    emulator.advance_clock(73 * 3600)  # the server dropped it; our clock still says it is there
+
+    again = _separate(env, source, tmp_path / "b")
+
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)[0]["state"] == "done"
+    assert (tmp_path / "b" / "song" / "vocals.flac").exists()
+    assert emulator.stats()["creates"]["per_account"][account.email] == 2
