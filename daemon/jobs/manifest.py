@@ -25,14 +25,24 @@ def build(job: Job, stems: list[StemInfo], other_files: list[dict[str, str]]) ->
             "frames": section.frames,
             "sha256": section.source_sha256,
         },
-        "algorithm": {"sep_type": plan.sep_type, "name": plan.algorithm, "options": plan.options},
+        "algorithm": {"sep_type": plan.sep_type, "name": plan.algorithm,
+                      "options": {k: _number(v) for k, v in plan.options.items()}},
         "output_format": request.output_format,
         "remote_hash": job.remote_hash,
-        "credits": job.credits,
+        "credits": _number(job.credits),
         "backend": job.backend,
         "stems": [s.model_dump() for s in stems],
         "other_files": other_files,
     }
+
+
+def _number(value):
+    """Option keys and credits as DESIGN.md shows them: 81, not "81"; 1, not 1.0."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def write(folder: Path, manifest: dict) -> None:

@@ -65,3 +65,15 @@ def test_the_daemon_without_a_token_serves_the_local_engine(daemons, tmp_path):
     [view] = json.loads(result.stdout)
     assert view["backend"] == "local" and {s["name"] for s in view["stems"]} == {"vocals", "instrumental"}
     assert read_manifest(tmp_path / "take")["job"] == view["id"]
+
+
+def test_the_manifest_reads_as_design_md_shows_it(tmp_path):
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--opt", "add_opt1=81", "--json"],
+                     daemon_env(tmp_path / "data"))
+    assert result.returncode == 0, result.stderr
+    manifest = read_manifest(tmp_path / "song")
+    assert manifest["algorithm"]["sep_type"] == 40 and manifest["algorithm"]["options"] == {"add_opt1": 81}
+    assert manifest["credits"] == 0 and isinstance(manifest["credits"], int)
+    assert manifest["source"]["path"] == str(source) and manifest["source"]["start"] == 0
+    assert all("/" not in s["file"] for s in manifest["stems"])  # relative to the manifest's folder
