@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,7 @@ class Pipeline:
         self.backend = backend
         self.work_root = work_root
         self.budget = budget
+        self._spending = threading.Lock()
 
     def work_dir(self, job: Job) -> Path:
         return self.work_root / job.id
@@ -126,11 +128,15 @@ class Pipeline:
         assert job.section is not None and job.plan is not None
         attempted_at = job.create_attempted_at
         if attempted_at is None:
-            snapshot = self.backend.snapshot()
-            job = self.journal.commit(
-                job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
-                submitted_at=time.time(), attempts=job.attempts + 1, message="uploading the section",
-            )
+            # the day budget again, now that earlier jobs may have spent it; one job at a time, so
+            # two uploads cannot both take the last credits
+            with self._spending:
+                self.check_budget(job.credits or 0)
+                snapshot = self.backend.snapshot()
+                job = self.journal.commit(
+                    job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
+                    submitted_at=time.time(), attempts=job.attempts + 1, message="uploading the section",
+                )
         handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
                                      job.create_snapshot or "", attempted_at)
         return self.journal.commit(job.id, state=JobState.REMOTE, remote_hash=handle, remote_status="waiting",

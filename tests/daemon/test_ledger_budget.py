@@ -81,3 +81,23 @@ def test_a_server_result_gone_early_is_sent_again(emulator, tmp_path):
     assert json.loads(again.stdout)[0]["state"] == "done"
     assert (tmp_path / "b" / "song" / "vocals.flac").exists()
     assert emulator.stats()["creates"]["per_account"][account.email] == 2
+
+
+def test_the_day_budget_holds_for_a_batch_submitted_at_once(emulator, daemons, tmp_path):
+    account = emulator.create_account(premium=True, credits=100)  # several uploads at once
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token,
+                     MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_DAY="2")
+    daemons(env)
+    sources = []
+    for i in range(3):
+        sources.append(tmp_path / f"take{i}.wav")
+        sf.write(sources[-1], tone_mix(61.0, rate=8_000, seed=i)[:, 0], 8_000)  # 1 credit each
+
+    result = _separate(env, sources[0], tmp_path / "out", *map(str, sources[1:]))
+
+    assert result.returncode == 1
+    states = sorted(v["state"] for v in json.loads(result.stdout))
+    assert states == ["done", "done", "failed"]
+    [failed] = [v for v in json.loads(result.stdout) if v["state"] == "failed"]
+    assert "today's budget of 2" in failed["error"]
+    assert emulator.stats()["credits"][account.email] == 98
