@@ -48,8 +48,8 @@ def lock_data_dir(data_dir: Path) -> int:
     except BlockingIOError:
         os.close(fd)
         raise EngineBusy(
-            f"another mvsep-bridge daemon is running on {data_dir}",
-            hint="use that daemon (commands find it by itself), or stop it first",
+            f"another mvsep-bridge process (a daemon, or a `separate` without one) runs the jobs in {data_dir}",
+            hint="wait for it to finish, or run `mvsep-bridge daemon` so every command shares one engine",
         ) from None
     return fd
 
