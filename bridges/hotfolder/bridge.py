@@ -25,7 +25,7 @@ from mvsep_bridge.daemon.settings import HotFolder, Preset
 
 from .claim import Busy, adopt_companions, claim, claimed_files, foreign_claims, owner_id
 from .filing import file_done, file_failed
-from .layout import FolderLayout, is_companion, is_temporary
+from .layout import SIDECAR_SUFFIX, FolderLayout, is_companion, is_temporary, sidecar_of
 from .sidecar import merge, read_sidecar
 from .stability import StabilityTracker, openable
 from .watcher import Watcher
@@ -257,30 +257,45 @@ class HotFolderBridge:
             self._drop(folder, path)
             return
         try:
-            stat = path.lstat()
+            stat = path.stat()  # a link to a file counts as the file (the link is what moves)
         except FileNotFoundError:
             self._drop(folder, path)
             return
         if path.is_dir():
             self._drop(folder, path)
+            if path.is_symlink():  # its files live elsewhere: moving them out is not ours to do
+                self._note(folder, path, "ignored: a link to a folder (drop the folder itself)", logging.WARNING)
+                return
             for current, _dirs, names in os.walk(path):
                 folder.candidates.update(Path(current) / name for name in names)
             return
         if is_companion(path.name):
             self._drop(folder, path)  # sidecars and error notes travel with their file
+            audio = path.with_name(path.name[: -len(SIDECAR_SUFFIX)])
+            if path.name.lower().endswith(SIDECAR_SUFFIX) and not audio.exists():
+                self._note(folder, path, f"is a sidecar waiting for its file {audio.name}")
             return
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file():
             self._note(folder, path, "ignored: not a regular file", logging.WARNING)
             self._drop(folder, path)
             return
         if path not in folder.tracker:
             log.info("%s: %s arrived (%d bytes)", folder.label, relative, stat.st_size)
-        if not folder.tracker.observe(path, stat, now):
+        if not folder.tracker.observe(path, stat, now) or self._sidecar_settling(folder, path):
             return
         if not openable(path):
             self._note(folder, path, "is complete but cannot be opened yet (locked?); waiting")
             return
         self._take(folder, path, relative, stat.st_size)
+
+    @staticmethod
+    def _sidecar_settling(folder: _Folder, path: Path) -> bool:
+        """A sidecar written in place just now may not be complete: its file waits for it."""
+        try:
+            age = time.time() - sidecar_of(path).stat().st_mtime
+        except OSError:
+            return False
+        return age < folder.config.settle_seconds
 
     def _take(self, folder: _Folder, path: Path, relative: Path, size: int) -> None:
         try:

@@ -1,4 +1,4 @@
-"""watchdog glue: turns file-system events under a folder into "look at this path" calls.
+"""watchdog glue: turns file-system events in a folder into "look at this path" calls.
 
 Events only say where to look; whether a file is complete is decided by polling its stat (see
 stability.py), and a periodic rescan catches what events miss (network shares, overflows).
@@ -41,8 +41,11 @@ class Watcher:
         self._observer.join(timeout=5)
 
     def watch(self, root: Path, notify: Callable[[Path], None]) -> ObservedWatch:
-        """Watch `root` recursively; raises OSError when it cannot be watched."""
-        return self._observer.schedule(_Forward(notify), str(root), recursive=True)
+        """Watch `root` itself (not its subfolders: done/ and out/ grow a folder per job, and
+        inotify watches are a limited resource); raises OSError when it cannot be watched.
+        Dropped folders are walked when they appear; later changes inside them show up at the
+        next rescan."""
+        return self._observer.schedule(_Forward(notify), str(root), recursive=False)
 
     def unwatch(self, watch: ObservedWatch) -> None:
         """Drop a watch, also one whose folder vanished (its emitter may have stopped already)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import soundfile as sf
@@ -148,3 +149,25 @@ def test_a_name_at_the_filesystem_limit_is_handled_not_stuck(hot, tmp_path):
     else:
         assert listing(hot.done) == [name]
     assert listing(hot.inbox / "processing") == [] and daemon.alive()
+
+
+def test_a_folder_filled_in_place_a_late_sidecar_and_a_link(hot, tmp_path):
+    hot.configure({}, settle=1.0)
+    daemon = hot.daemon()
+    live = hot.inbox / "Live set"
+    live.mkdir()
+    for i in range(3):  # like `cp -r`: the folder first, then its files one by one
+        shutil.copyfile(tone(tmp_path / f"{i}.wav", seed=20 + i), live / f"part {i}.wav")
+        time.sleep(0.3)
+    shutil.copyfile(tone(tmp_path / "late.wav", seed=30), hot.inbox / "late.wav")
+    time.sleep(0.5)
+    (hot.inbox / "late.wav.json").write_text(json.dumps({"output_format": 1}))
+    os.symlink(tone(tmp_path / "elsewhere" / "linked.wav", seed=31), hot.inbox / "linked.wav")
+
+    expected = ["Live set/part 0.wav", "Live set/part 1.wav", "Live set/part 2.wav", "late.wav",
+                "late.wav.json", "linked.wav"]
+    wait_for("all in done/", lambda: listing(hot.done) == expected, 60, logs=daemon.log)
+    assert all(s["file"].endswith(".wav") for s in manifest(hot.out / "late")["stems"])
+    for stems_dir in [hot.out / "Live set" / f"part {i}" for i in range(3)] + [hot.out / "linked"]:
+        assert manifest(stems_dir)["stems"], stems_dir
+    assert (tmp_path / "elsewhere" / "linked.wav").exists()  # a link's target is never moved
