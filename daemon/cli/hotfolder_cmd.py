@@ -10,7 +10,7 @@ import tomlkit
 from rich.console import Console
 from rich.table import Table
 
-from ...bridges.hotfolder.layout import FolderLayout
+from ...bridges.hotfolder.layout import FolderLayout, is_companion, is_temporary
 from ..config_file import read_document, write_document
 from ..errors import UsageError, ValidationError
 from ..settings import HotFolder, Settings, config_path, load_settings
@@ -24,6 +24,27 @@ def _absolute(path: str) -> Path:
 
 def _destination(folder: HotFolder) -> Path:
     return FolderLayout.of(folder.path, folder.destination, owner="").destination
+
+
+def _counts(folder: HotFolder) -> dict[str, int]:
+    """Files waiting in the folder, being processed (by any daemon), done and failed."""
+    layout = FolderLayout.of(folder.path, folder.destination, owner="")
+
+    def files(under: Path, skip: tuple[Path, ...] = ()) -> int:
+        if not under.is_dir():
+            return 0
+        return sum(
+            1 for p in under.rglob("*")
+            if p.is_file() and not is_companion(p.name) and not is_temporary(p.name)
+            and not any(s == p or s in p.parents for s in skip)
+        )
+
+    return {
+        "waiting": files(layout.root, layout.reserved()),
+        "processing": files(layout.processing),
+        "done": files(layout.done),
+        "failed": files(layout.failed),
+    }
 
 
 def _find(settings: Settings, path: Path) -> int | None:
@@ -85,6 +106,7 @@ def list_(as_json: bool) -> None:
             "destination": str(_destination(f)),
             "settle_seconds": f.settle_seconds,
             "exists": f.path.is_dir(),
+            "files": _counts(f),
         }
         for f in settings.hot_folders
     ]
@@ -94,11 +116,12 @@ def list_(as_json: bool) -> None:
     if not rows:
         click.echo("no hot folders; add one with `mvsep-bridge hotfolder add PATH --preset NAME`")
         return
-    table = Table("path", "preset", "stems to", "settle s")
+    table = Table("path", "preset", "stems to", "settle s", "waiting", "processing", "done", "failed")
     for row in rows:
         path = row["path"] + ("" if row["exists"] else "  (missing)")
         preset_name = row["preset"] + ("" if row["preset_defined"] else "  (undefined!)")
-        table.add_row(path, preset_name, row["destination"], f"{row['settle_seconds']:g}")
+        counts = [str(row["files"][k]) for k in ("waiting", "processing", "done", "failed")]
+        table.add_row(path, preset_name, row["destination"], f"{row['settle_seconds']:g}", *counts)
     Console().print(table)
 
 

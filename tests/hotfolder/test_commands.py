@@ -39,9 +39,14 @@ def test_presets_and_hot_folders_round_trip_through_the_config(config, tmp_path)
     [hot] = settings.hot_folders
     assert (hot.path, hot.preset, hot.destination, hot.settle_seconds) == (folder, "vocals", "", 0.5)
 
+    (folder / "waiting.wav").write_bytes(b"x")
+    (folder / "failed").mkdir()
+    (folder / "failed" / "bad.wav").write_bytes(b"x")
+    (folder / "failed" / "bad.wav.error.txt").write_text("why")
     listed = json.loads(run("hotfolder", "list", "--json").stdout)
     assert listed == [{"path": str(folder), "preset": "vocals", "preset_defined": True,
-                       "destination": str(folder / "out"), "settle_seconds": 0.5, "exists": True}]
+                       "destination": str(folder / "out"), "settle_seconds": 0.5, "exists": True,
+                       "files": {"waiting": 1, "processing": 0, "done": 0, "failed": 1}}]
     presets = json.loads(run("preset", "list", "--json").stdout)
     assert presets[0]["name"] == "vocals" and presets[0]["hot_folders"] == [str(folder)]
     assert "BS Roformer" in presets[0]["algorithm"]

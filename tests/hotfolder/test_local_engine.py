@@ -11,7 +11,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from .world import RATE, listing, manifest, tone, wait_for
+from .world import RATE, listing, manifest, tone, wait_for, write_config
 
 LONG = "Ünïcødé café — a very long title with spaces, (live) [remastered] " * 2  # ~140 chars, 160 bytes
 
@@ -171,3 +171,18 @@ def test_a_folder_filled_in_place_a_late_sidecar_and_a_link(hot, tmp_path):
     for stems_dir in [hot.out / "Live set" / f"part {i}" for i in range(3)] + [hot.out / "linked"]:
         assert manifest(stems_dir)["stems"], stems_dir
     assert (tmp_path / "elsewhere" / "linked.wav").exists()  # a link's target is never moved
+
+
+def test_a_folder_bound_to_an_unknown_preset_is_skipped_and_the_others_run(hot, tmp_path):
+    orphan = tmp_path / "orphan folder"
+    orphan.mkdir()
+    write_config(hot.config, presets={"p": {}}, folders=[
+        {"path": orphan, "preset": "nope", "settle_seconds": 0.5},
+        {"path": hot.inbox, "preset": "p", "settle_seconds": 0.5},
+    ])
+    daemon = hot.daemon()
+    assert "unknown preset 'nope' (presets: p); folder not watched" in daemon.log()
+    os.rename(tone(tmp_path / "a.wav", seed=40), hot.inbox / "a.wav")
+    tone(orphan / "b.wav", seed=41)
+    wait_for("the watched folder's file", lambda: (hot.done / "a.wav").exists(), 60, logs=daemon.log)
+    assert (orphan / "b.wav").exists() and not (orphan / "processing").exists()
