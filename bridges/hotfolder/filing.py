@@ -20,6 +20,7 @@ _NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.E
 
 def file_done(layout: FolderLayout, claimed: Path) -> Path:
     """Move a claimed file (and its sidecar) to done/, keeping its folder structure."""
+    _must_exist(claimed)
     target = _move_unique(claimed, _free_name(layout.done / layout.claimed_relative(claimed)))
     _move_sidecar(claimed, target)
     _prune(claimed.parent, layout.claims)
@@ -28,6 +29,7 @@ def file_done(layout: FolderLayout, claimed: Path) -> Path:
 
 def file_failed(layout: FolderLayout, claimed: Path, reason: str) -> Path:
     """Move a claimed file (and its sidecar) to failed/ with a note saying why and how to retry."""
+    _must_exist(claimed)
     relative = layout.claimed_relative(claimed)
     target = _free_name(layout.failed / relative)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +58,12 @@ def error_text(layout: FolderLayout, relative: Path, filed: Path, reason: str) -
         f"back into {inbox}\n"
         f"(under the name {relative.name}). You may delete this note.\n"
     )
+
+
+def _must_exist(claimed: Path) -> None:
+    """Checked first: filing must not recreate a hot folder the user deleted meanwhile."""
+    if not claimed.exists():
+        raise FileNotFoundError(errno.ENOENT, "the claimed file is gone", str(claimed))
 
 
 def _numbered(path: Path, n: int) -> Path:

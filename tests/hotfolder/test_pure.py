@@ -244,3 +244,15 @@ def test_companion_names_are_cut_to_fit_the_filesystem(tmp_path):
         companion.write_text("fits")  # the filesystem accepts it
         assert is_companion(companion.name)
     assert error_note_of(tmp_path / "a.wav").name == "a.wav.error.txt"
+
+
+def test_filing_a_file_whose_folder_was_deleted_recreates_nothing(layout):
+    import shutil
+
+    claimed = _claimed(layout, "a.wav")
+    shutil.rmtree(layout.root)
+    with pytest.raises(FileNotFoundError):
+        file_failed(layout, claimed, "the job failed")
+    with pytest.raises(FileNotFoundError):
+        file_done(layout, claimed)
+    assert not layout.root.exists()
