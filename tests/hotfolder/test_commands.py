@@ -101,3 +101,11 @@ def test_the_same_folder_twice_is_refused(config, tmp_path):
     again = run("hotfolder", "add", str(tmp_path / "in"), "--preset", "v")
     assert again.returncode == 2 and "already a hot folder" in again.stderr
     assert len(load_settings().hot_folders) == 1
+
+
+def test_a_preset_the_local_engine_cannot_run_is_kept_with_a_note(config):
+    result = run("preset", "add", "sw", "--sep-type", "63")  # no token: the local engine runs jobs
+    assert result.returncode == 0
+    assert "sep_type 63 is not available on the local engine" in result.stderr
+    assert "mvsep-bridge account login" in result.stderr
+    assert load_settings().presets["sw"].sep_type == 63
