@@ -11,7 +11,8 @@ from .helpers import daemon_env, read_manifest, run_cli, write_wav
 
 @pytest.mark.parametrize("premium, allowed", [(False, 1), (True, 10)])
 def test_a_batch_of_20_completes_within_the_plans_concurrency(emulator, daemons, tmp_path, premium, allowed):
-    emulator.configure(rate_limit_slow=1200)  # the daemon follows the advertised limit: a fast test
+    # the daemon follows the advertised poll limit; short phases: a fast test
+    emulator.configure(rate_limit_slow=1200, waiting_seconds=0.1, processing_seconds=0.1)
     account = emulator.create_account(premium=premium)
     sources = [write_wav(tmp_path / f"take{i:02d}.wav", seconds=1.0, seed=i) for i in range(20)]
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token)

@@ -38,13 +38,13 @@ def test_a_plan_slot_taken_from_elsewhere_is_waited_for(emulator, daemons, tmp_p
     from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
 
     account = emulator.create_account()  # non-premium: one job at a time
-    emulator.configure(waiting_seconds=2.0)
-    outside = write_wav(tmp_path / "outside.wav", seconds=1.0, seed=9)
-    with MvsepClient(emulator.base_url, account.token) as client:  # e.g. the user on the web site
-        client.create(SeparationInput(sep_type=40, audiofile=outside))
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
     daemon = daemons(env)
     source = write_wav(tmp_path / "take.wav", seconds=1.0)
+    outside = write_wav(tmp_path / "outside.wav", seconds=1.0, seed=9)
+    emulator.configure(waiting_seconds=2.5)
+    with MvsepClient(emulator.base_url, account.token) as client:  # e.g. the user on the web site
+        client.create(SeparationInput(sep_type=40, audiofile=outside))
 
     result = run_cli(["separate", str(source), "--sep-type", "40", "--json"], env)
 

@@ -7,7 +7,7 @@ import shutil
 
 import soundfile as sf
 
-from .helpers import daemon_env, read_manifest, run_cli, tone_mix, write_wav
+from .helpers import daemon_env, read_manifest, run_cli, write_wav
 
 
 def _separate(env, source, out, *extra):
@@ -47,24 +47,22 @@ def test_the_same_audio_and_settings_are_not_submitted_again(emulator, tmp_path)
 
 def test_budgets_refuse_before_anything_is_spent(emulator, tmp_path):
     account = emulator.create_account(credits=100)
-    source = tmp_path / "long.wav"
-    sf.write(source, tone_mix(150.0, rate=8_000)[:, 0], 8_000)  # 2.5 min at price 1/min: 2 credits
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)  # MVSEP's minimum price: 1 credit
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token,
-                     MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_JOB="1")
+                     MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_JOB="0")
 
     refused = _separate(env, source, tmp_path / "out")
 
     assert refused.returncode == 2
-    assert "2 credits" in refused.stderr and "max_credits_per_job" in refused.stderr
+    assert "1 credits, over the per-job budget of 0" in refused.stderr
+    assert "max_credits_per_job" in refused.stderr
     day_env = daemon_env(tmp_path / "data", emulator.base_url, account.token,
-                         MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_DAY="3")
-    assert _separate(day_env, source, tmp_path / "out").returncode == 0  # 2 of 3 spent
-    other = tmp_path / "other.wav"
-    sf.write(other, tone_mix(150.0, rate=8_000, seed=5)[:, 0], 8_000)
-    over = _separate(day_env, other, tmp_path / "out")
+                         MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_DAY="1")
+    assert _separate(day_env, source, tmp_path / "out").returncode == 0  # 1 of 1 spent
+    over = _separate(day_env, write_wav(tmp_path / "other.wav", seconds=1.0, seed=5), tmp_path / "out")
     assert over.returncode == 2
-    assert "today's budget of 3" in over.stderr and "max_credits_per_day" in over.stderr
-    assert emulator.stats()["credits"][account.email] == 98
+    assert "today's budget of 1" in over.stderr and "max_credits_per_day" in over.stderr
+    assert emulator.stats()["credits"][account.email] == 99
 
 
 def test_a_server_result_gone_early_is_sent_again(emulator, tmp_path):
@@ -88,10 +86,7 @@ def test_the_day_budget_holds_for_a_batch_submitted_at_once(emulator, daemons, t
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token,
                      MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_DAY="2")
     daemons(env)
-    sources = []
-    for i in range(3):
-        sources.append(tmp_path / f"take{i}.wav")
-        sf.write(sources[-1], tone_mix(61.0, rate=8_000, seed=i)[:, 0], 8_000)  # 1 credit each
+    sources = [write_wav(tmp_path / f"take{i}.wav", seconds=1.0, seed=i) for i in range(3)]  # 1 credit each
 
     result = _separate(env, sources[0], tmp_path / "out", *map(str, sources[1:]))
 
