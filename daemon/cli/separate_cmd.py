@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import queue
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,11 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
 from ..errors import UsageError
-from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS, JobEvent, JobRequest, JobView, ReplyChannel
+from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS, JobEvent, JobRequest, JobState, JobView, ReplyChannel
 from ..settings import Settings, load_settings
-
-FINAL_EXIT = {"done": 0, "failed": 1, "cancelled": 1}
-
 
 def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     options: dict[str, str] = {}
@@ -132,7 +128,8 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
 
 
 def _run(runner, requests: list[JobRequest], console: Console, as_json: bool) -> int:
-    exit_code = 0
+    """Submit, show progress until every job is over, report; DESIGN.md's exit code."""
+    bad_input = False
     views: dict[str, JobView] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as bars:
@@ -142,12 +139,15 @@ def _run(runner, requests: list[JobRequest], console: Console, as_json: bool) ->
                 view = runner.submit(request)
             except UsageError as exc:
                 console.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
-                exit_code = max(exit_code, exc.exit_code)
+                bad_input = True
                 continue
             views[view.id] = view
             tasks[view.id] = bars.add_task(request.source.name, total=1.0, status="queued")
-        update: Callable[[JobView], None] = lambda v: bars.update(
-            tasks[v.id], completed=1.0 if v.state.final else (v.progress or 0.0), status=describe(v))
+
+        def update(view: JobView) -> None:
+            done = 1.0 if view.state.final else (view.progress or 0.0)
+            bars.update(tasks[view.id], completed=done, status=describe(view))
+
         for job_id in list(views):  # events before we listened are in the current state
             views[job_id] = runner.get(job_id)
             update(views[job_id])
@@ -162,11 +162,10 @@ def _run(runner, requests: list[JobRequest], console: Console, as_json: bool) ->
             for view in views.values():
                 update(view)
     for view in views.values():
-        exit_code = max(exit_code, FINAL_EXIT.get(str(view.state), 1)) if exit_code != 2 else 2
         if as_json:
             continue
         name = view.request.source.name
-        if str(view.state) == "done":
+        if view.state == JobState.DONE:
             click.echo(f"{name}: {view.result_dir}")
             for stem in view.stems:
                 click.echo(f"  {stem.name}: {view.result_dir / stem.file}")
@@ -174,4 +173,6 @@ def _run(runner, requests: list[JobRequest], console: Console, as_json: bool) ->
             click.echo(f"{name}: {view.state}: {view.error or view.message or ''}", err=True)
     if as_json:
         click.echo(json.dumps([v.model_dump(mode="json") for v in views.values()], indent=2))
-    return exit_code
+    if bad_input:
+        return 2
+    return 1 if any(v.state != JobState.DONE for v in views.values()) else 0
