@@ -19,9 +19,9 @@ from pydantic import ValidationError as PydanticValidationError
 from watchdog.observers.api import ObservedWatch
 
 from mvsep_bridge.daemon.engine import Engine, Unsubscribe
-from mvsep_bridge.daemon.errors import BridgeError, Unreachable
+from mvsep_bridge.daemon.errors import BridgeError, ConfigError, Unreachable
 from mvsep_bridge.daemon.jobs.model import JobEvent, JobRequest, JobState, JobView, ReplyChannel
-from mvsep_bridge.daemon.settings import HotFolder, Preset
+from mvsep_bridge.daemon.settings import HotFolder, Preset, config_path, load_settings
 
 from .claim import Busy, adopt_companions, claim, claimed_files, foreign_claims, owner_id
 from .filing import file_done, file_failed
@@ -89,29 +89,61 @@ class HotFolderBridge:
         self._retry: list[_Claimed] = []  # to submit or to file again later
         self._unsubscribe: Unsubscribe | None = None
         self._thread: threading.Thread | None = None
+        self._owner = ""
+        self._config_stamp: tuple[int, int] | None = None
+        self._next_reload = 0.0
 
     # -- Bridge protocol -------------------------------------------------------------------
 
     def start(self, engine: Engine) -> None:
         self._engine = engine
-        settings = engine.settings
-        owner = owner_id(settings.data_dir)
-        for config in settings.hot_folders:
-            preset = settings.presets.get(config.preset)
+        self._owner = owner_id(engine.settings.data_dir)
+        self._config_stamp = _stamp(config_path())
+        self._configure(engine.settings.hot_folders, engine.settings.presets)
+        self._unsubscribe = engine.subscribe(self._on_event)
+        self._watcher.start()
+        self._thread = threading.Thread(target=self._run, name="hotfolder", daemon=True)
+        self._thread.start()
+
+    def _configure(self, hot_folders: list[HotFolder], presets: dict[str, Preset]) -> None:
+        """Make the watched folders those of the settings (at start, and when the config file
+        changes: `hotfolder add/remove` and `preset add` apply to a running daemon)."""
+        wanted: dict[str, tuple[HotFolder, Preset]] = {}
+        for config in hot_folders:
+            preset = presets.get(config.preset)
             if preset is None:
-                known = ", ".join(sorted(settings.presets)) or "none defined"
+                known = ", ".join(sorted(presets)) or "none defined"
                 log.error(
                     "%s: unknown preset %r (presets: %s); folder not watched. "
                     "Fix: `mvsep-bridge preset add %s --sep-type N` or `mvsep-bridge hotfolder add "
                     "%s --preset NAME`", config.path, config.preset, known, config.preset, config.path,
                 )
                 continue
-            layout = FolderLayout.of(config.path, config.destination, owner)
-            self._folders.append(_Folder(config, layout, preset, StabilityTracker(config.settle_seconds)))
-        self._unsubscribe = engine.subscribe(self._on_event)
-        self._watcher.start()
-        self._thread = threading.Thread(target=self._run, name="hotfolder", daemon=True)
-        self._thread.start()
+            wanted[_key(config, preset)] = (config, preset)
+        for folder in list(self._folders):
+            if _key(folder.config, folder.preset) not in wanted:
+                log.info("%s: no longer watched (settings changed)", folder.label)
+                if folder.watch is not None:
+                    self._watcher.unwatch(folder.watch)
+                self._folders.remove(folder)  # its files in flight are still filed when done
+        current = {_key(f.config, f.preset) for f in self._folders}
+        for key, (config, preset) in wanted.items():
+            if key not in current:
+                layout = FolderLayout.of(config.path, config.destination, self._owner)
+                self._folders.append(_Folder(config, layout, preset, StabilityTracker(config.settle_seconds)))
+
+    def _reload(self) -> None:
+        """Pick up edits of the config file (checked at each rescan)."""
+        stamp = _stamp(config_path())
+        if stamp == self._config_stamp:
+            return
+        self._config_stamp = stamp
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            log.error("the config file changed but cannot be used (%s); hot folders unchanged", exc)
+            return
+        self._configure(settings.hot_folders, settings.presets)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -162,6 +194,9 @@ class HotFolderBridge:
             folder, path = self._paths.get()
             folder.candidates.add(path)
         now = time.monotonic()
+        if now >= self._next_reload:
+            self._reload()
+            self._next_reload = now + RESCAN_SECONDS
         for folder in self._folders:
             if not self._present(folder):
                 continue
@@ -434,6 +469,18 @@ class HotFolderBridge:
         item.retries += 1
         item.retry_at = time.monotonic() + RETRY_SECONDS
         self._retry.append(item)
+
+
+def _key(config: HotFolder, preset: Preset) -> str:
+    return config.model_dump_json() + preset.model_dump_json()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _reason(exc: Exception) -> str:

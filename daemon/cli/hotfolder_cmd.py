@@ -15,7 +15,7 @@ from ..config_file import read_document, write_document
 from ..errors import UsageError, ValidationError
 from ..settings import HotFolder, Settings, config_path, load_settings
 
-RESTART = "a running daemon picks this up when it restarts"
+APPLIES = "a running daemon picks this up within 5 s"
 
 
 def _absolute(path: str) -> Path:
@@ -90,7 +90,7 @@ def add(path: str, preset_name: str, destination: str, settle: float | None) -> 
     document["hot_folders"].append(tomlkit.item(entry))
     write_document(document)
     stems = _destination(HotFolder(**entry))
-    click.echo(f"hot folder {folder} added (preset {preset_name}, stems to {stems}); {RESTART}")
+    click.echo(f"hot folder {folder} added (preset {preset_name}, stems to {stems}); {APPLIES}")
 
 
 @hotfolder.command("list")
@@ -139,4 +139,4 @@ def remove(path: str) -> None:
     for index in reversed(matches):
         del entries[index]
     write_document(document)
-    click.echo(f"hot folder {folder} removed from {config_path()}; its files were left in place; {RESTART}")
+    click.echo(f"hot folder {folder} removed from {config_path()}; its files were left in place; {APPLIES}")

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import soundfile as sf
+
+from conftest import CLI
 
 from .world import RATE, listing, manifest, tone, wait_for, write_config
 
@@ -186,3 +189,27 @@ def test_a_folder_bound_to_an_unknown_preset_is_skipped_and_the_others_run(hot, 
     tone(orphan / "b.wav", seed=41)
     wait_for("the watched folder's file", lambda: (hot.done / "a.wav").exists(), 60, logs=daemon.log)
     assert (orphan / "b.wav").exists() and not (orphan / "processing").exists()
+
+
+def test_hotfolder_add_and_remove_apply_to_a_running_daemon(hot, tmp_path):
+    hot.configure({})
+    daemon = hot.daemon()
+    second = tmp_path / "second folder"
+
+    def cli(*args: str) -> None:
+        result = subprocess.run([CLI, *args], env=daemon.env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+
+    cli("preset", "add", "live", "--sep-type", "40")
+    cli("hotfolder", "add", str(second), "--preset", "live", "--settle", "0.5")
+    daemon.wait_log(f"{second}: watching")
+    os.rename(tone(tmp_path / "one.wav", seed=50), second / "one.wav")
+    wait_for("the new folder's file", lambda: (second / "done" / "one.wav").exists(), 60, logs=daemon.log)
+    assert [s["name"] for s in manifest(second / "out" / "one")["stems"]] == ["vocals", "instrumental"]
+
+    cli("hotfolder", "remove", str(second))
+    daemon.wait_log(f"{second}: no longer watched")
+    tone(second / "two.wav", seed=51)
+    os.rename(tone(tmp_path / "three.wav", seed=52), hot.inbox / "three.wav")
+    wait_for("the still-watched folder's file", lambda: (hot.done / "three.wav").exists(), 60, logs=daemon.log)
+    assert (second / "two.wav").exists()  # the removed folder is left alone
