@@ -46,9 +46,9 @@ class MvsepBackend:
         self._catalog: Catalog | None = None
         self._premium: tuple[bool, float] | None = None
         self._lock = threading.Lock()
+        self._advertised: float | None = None
         # learn the server's advertised poll limit (X-RateLimit-Limit on separation/get)
         client.session.hooks["response"].append(self._note_limit)
-        self._advertised: float | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MvsepBackend:
