@@ -12,18 +12,21 @@ from ..errors import BridgeError
 
 # command name → "module:attribute" under mvsep_bridge.daemon.cli
 COMMANDS: dict[str, str] = {
+    "account": "account_cmd:account",
+    "algorithms": "algorithms_cmd:algorithms",
+    "config": "config_cmd:config",
+    "qc": "qc_cmd:qc",
+    "site": "site_cmd:site",
     "daemon": "daemon_cmd:daemon_command",
     "separate": "separate_cmd:separate_command",
     "jobs": "jobs_cmd:jobs_command",
     "status": "jobs_cmd:status_command",
     "cancel": "jobs_cmd:cancel_command",
     "service": "service_cmd:service_group",
-    "account": "account_cmd:account",
-    "algorithms": "algorithms_cmd:algorithms",
-    "config": "config_cmd:config",
-    "qc": "qc_cmd:qc",
-    "site": "site_cmd:site",
+    "hotfolder": "hotfolder_cmd:hotfolder",
+    "preset": "preset_cmd:preset",
     "emulator": "emulator_cmd:emulator",
+    "demo": "demo_cmd:demo_command",
 }
 
 

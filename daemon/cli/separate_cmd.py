@@ -42,7 +42,7 @@ def describe(view: JobView) -> str:
     return " · ".join(parts)
 
 
-class _InProcess:
+class InProcessRunner:
     """The engine in this process; events through a queue."""
 
     def __init__(self, settings: Settings):
@@ -74,7 +74,7 @@ class _InProcess:
         self.engine.close()
 
 
-class _ThroughDaemon:
+class DaemonRunner:
     def __init__(self, client: ControlClient):
         self.client = client
         _, self.since = client.events(since=1 << 62, timeout=0)  # from now on, nothing missed
@@ -119,15 +119,15 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
         except PydanticValidationError as exc:
             raise UsageError(f"bad request for {path}: {exc.errors()[0]['msg']}") from None
     client = ControlClient.discover(settings.data_dir)
-    runner = _ThroughDaemon(client) if client else _InProcess(settings)
+    runner = DaemonRunner(client) if client else InProcessRunner(settings)
     console = Console(stderr=True)
     try:
-        return _run(runner, requests, console, as_json)
+        return run_jobs(runner, requests, console, as_json)
     finally:
         runner.close()
 
 
-def _run(runner, requests: list[JobRequest], console: Console, as_json: bool) -> int:
+def run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool) -> int:
     """Submit, show progress until every job is over, report; DESIGN.md's exit code."""
     bad_input = False
     views: dict[str, JobView] = {}
