@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ..errors import RateLimited
 from ..jobs.model import JobRequest
 from ..jobs.store import Plan, RemoteFile
 
@@ -55,6 +56,11 @@ class Progress:
 
 
 ProgressCallback = Callable[[float], None]
+
+
+class SlotTaken(RateLimited):
+    """The server refused a create because the account's plan limit is taken by jobs from
+    elsewhere (the web site, another tool). Nothing was created; try again later, patiently."""
 
 
 class Backend(Protocol):

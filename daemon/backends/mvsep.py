@@ -14,12 +14,12 @@ from ..catalog import Catalog
 from ..client import MvsepClient, SeparationInput
 from ..client.models import hash_file_name
 from ..client.upload import same_upload_name
-from ..errors import BadRequest, NotFound, RateLimited
+from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
 from ..jobs.ratebudget import MVSEP_GET_LIMIT
 from ..jobs.store import Plan, RemoteFile
 from ..settings import Settings
-from .base import Progress, ProgressCallback
+from .base import Progress, ProgressCallback, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 
@@ -32,8 +32,6 @@ HISTORY_PAGE = 20
 #: after an interrupted create, the history is watched this long (from the attempt) before the
 #: job is sent again: a server still reading the upload may list it a few seconds late
 CREATE_SETTLE_SECONDS = 6.0
-#: how often a create refused for the plan's job limit (taken by jobs from elsewhere) is retried
-SLOT_RETRY_SECONDS = 5.0
 
 
 class MvsepBackend:
@@ -118,9 +116,8 @@ class MvsepBackend:
             running = self.client.user().running_jobs
             if running is not None and running >= self.capacity():
                 # the plan's limit is taken by jobs from elsewhere (the site, another tool): wait
-                raise RateLimited(
-                    f"the account already runs {running} job(s), its plan's limit; waiting for a free slot",
-                    retry_after=SLOT_RETRY_SECONDS,
+                raise SlotTaken(
+                    f"the account already runs {running} job(s), its plan's limit; waiting for a free slot"
                 ) from None
             raise
 

@@ -28,7 +28,7 @@ from ..audio.read import read_section
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
-from ..backends.base import Backend, Progress
+from ..backends.base import Backend, Progress, SlotTaken
 from ..errors import BudgetError
 from ..settings import BudgetSettings
 from . import manifest
@@ -137,8 +137,12 @@ class Pipeline:
                     job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
                     submitted_at=time.time(), attempts=job.attempts + 1, message="uploading the section",
                 )
-        handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
-                                     job.create_snapshot or "", attempted_at)
+        try:
+            handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
+                                         job.create_snapshot or "", attempted_at)
+        except SlotTaken:  # refused outright, nothing created: the next try needs no reconciling
+            self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None)
+            raise
         return self.journal.commit(job.id, state=JobState.REMOTE, remote_hash=handle, remote_status="waiting",
                                    message="sent; waiting for the server")
 

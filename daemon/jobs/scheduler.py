@@ -18,6 +18,7 @@ import threading
 import time
 
 from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
+from ..backends.base import SlotTaken
 from .model import JobState
 from .pipeline import Pipeline
 from .ratebudget import RateBudget
@@ -29,6 +30,7 @@ WORKERS = 3
 CAPACITY_TTL = 60.0  # seconds a plan's capacity is trusted before the account is asked again
 MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 min of backoff)
 TRANSIENT = (Unreachable, ServerError, RateLimited)
+SLOT_WAIT_MAX = 30.0  # seconds between creates while the plan's slots are taken from elsewhere
 
 
 def poll_interval(job: Job) -> float:
@@ -57,6 +59,7 @@ class Scheduler:
         self._in_flight: set[str] = set()  # slot holders
         self._polls: dict[str, float] = {}  # job id -> monotonic time of its next poll
         self._retries: dict[str, int] = {}  # job id -> transient failures in its current stage
+        self._slot_waits: dict[str, int] = {}  # job id -> creates refused for a full plan
         self._busy: set[str] = set()  # jobs a worker is running right now (one worker per job)
         self._capacity = (1, -CAPACITY_TTL)
         self._threads = [threading.Thread(target=self._worker, name=f"job-worker-{i}", daemon=True)
@@ -172,6 +175,14 @@ class Scheduler:
             return
         try:
             job = self._run_stage(job)
+        except SlotTaken as exc:  # not a failure: as long as it takes, without using up attempts
+            waits = self._slot_waits.get(job.id, 0) + 1
+            self._slot_waits[job.id] = waits
+            delay = min(SLOT_WAIT_MAX, 2.0**waits)
+            log.info("job %s: %s; asking again in %.0f s", job.id, exc.message, delay)
+            self.journal.commit(job.id, message=exc.message)
+            self._later(job.id, delay)
+            return
         except TRANSIENT as exc:
             self._retry(job, exc)
             return
@@ -181,6 +192,7 @@ class Scheduler:
             log.exception("job %s failed", job.id)
             job = self.journal.commit(job.id, state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}")
         self._retries.pop(job.id, None)
+        self._slot_waits.pop(job.id, None)
         if job.state.final:
             self._release(job.id)
         elif job.state == JobState.QUEUED:
