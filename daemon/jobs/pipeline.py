@@ -141,7 +141,7 @@ class Pipeline:
             handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
                                          job.create_snapshot or "", attempted_at)
         except SlotTaken:  # refused outright, nothing created: the next try needs no reconciling
-            self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None)
+            self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None, submitted_at=None)
             raise
         return self.journal.commit(job.id, state=JobState.REMOTE, remote_hash=handle, remote_status="waiting",
                                    message="sent; waiting for the server")
