@@ -33,8 +33,8 @@ from .watcher import Watcher
 log = logging.getLogger("mvsep_bridge.hotfolder")
 
 BRIDGE = "hotfolder"
-RESCAN_SECONDS = 5.0  # full walk of each inbox: catches what events miss (network shares)
-RETRY_SECONDS = 5.0  # filing or submitting that hit a transient error (full disk, engine away)
+RESCAN_SECONDS = 2.0  # full walk of each inbox: catches what events miss (network shares)
+RETRY_SECONDS = 3.0  # filing or submitting that hit a transient error (full disk, engine away)
 
 
 def file_identity(path: Path) -> str:
@@ -318,7 +318,12 @@ class HotFolderBridge:
             log.info("%s: %s arrived (%d bytes)", folder.label, relative, stat.st_size)
         if not folder.tracker.observe(path, stat, now) or self._sidecar_settling(folder, path):
             return
-        if not openable(path):
+        try:
+            unlocked = openable(path)
+        except FileNotFoundError:
+            self._drop(folder, path)
+            return
+        if not unlocked:
             self._note(folder, path, "is complete but cannot be opened yet (locked?); waiting")
             return
         self._take(folder, path, relative, stat.st_size)

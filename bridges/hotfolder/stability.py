@@ -38,10 +38,13 @@ class StabilityTracker:
 
 
 def openable(path: Path) -> bool:
-    """The file can be opened and read (no exclusive lock held by its writer)."""
+    """The file can be opened and read (no exclusive lock held by its writer). A file that is
+    gone raises FileNotFoundError: another daemon took it, which is not a lock."""
     try:
         with open(path, "rb") as handle:
             handle.read(1)
+    except FileNotFoundError:
+        raise
     except OSError:
         return False
     return True

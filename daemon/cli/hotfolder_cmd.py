@@ -15,7 +15,7 @@ from ..config_file import read_document, write_document
 from ..errors import UsageError, ValidationError
 from ..settings import HotFolder, Settings, config_path, load_settings
 
-APPLIES = "a running daemon picks this up within 5 s"
+APPLIES = "a running daemon picks this up within 2 s"
 
 
 def _absolute(path: str) -> Path:

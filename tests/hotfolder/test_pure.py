@@ -89,7 +89,13 @@ def test_openable(tmp_path):
     path = tmp_path / "a.wav"
     path.write_bytes(b"abc")
     assert openable(path)
-    assert not openable(tmp_path / "missing.wav")
+    path.chmod(0o000)
+    try:
+        assert openable(path) == (os.geteuid() == 0)  # root reads anything; others see a lock
+    finally:
+        path.chmod(0o644)
+    with pytest.raises(FileNotFoundError):
+        openable(tmp_path / "missing.wav")
 
 
 def test_owner_id_is_stable_per_state_dir(tmp_path):

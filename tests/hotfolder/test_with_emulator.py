@@ -42,7 +42,7 @@ def test_a_slow_copy_is_taken_once_and_complete(hot, emulator, tmp_path):
     assert _stems_ok(result, 2 * RATE)
     assert manifest(result)["source"]["sha256"] == hashlib.sha256(data).hexdigest()
     assert emulator.stats()["creates"]["total"] == 1
-    assert daemon.log().count("slow copy.wav is complete") == 1
+    assert daemon.log().count("slow copy.wav is complete (") == 1
     assert listing(hot.inbox / "processing") == [] and listing(hot.failed) == []
 
 
@@ -71,7 +71,7 @@ def test_fifty_files_dropped_at_once_finish_within_the_plans_concurrency(hot, em
 
 def test_two_daemons_on_one_folder_create_every_file_exactly_once(hot, emulator, tmp_path):
     first, second = emulator.create_account(), emulator.create_account()  # two hosts, two users
-    emulator.configure(rate_limit=1200, rate_limit_slow=1200)
+    emulator.configure(rate_limit=1200, rate_limit_slow=1200, waiting_seconds=0.05, processing_seconds=0.05)
     hot.configure(PRESET)
     daemons = [hot.daemon("host-a", token=first.token, base_url=emulator.base_url),
                hot.daemon("host-b", token=second.token, base_url=emulator.base_url)]
@@ -90,7 +90,7 @@ def test_two_daemons_on_one_folder_create_every_file_exactly_once(hot, emulator,
     assert len(uploaded) == len(set(uploaded))  # no file sent twice, by either daemon
     for name in names:
         assert _stems_ok(hot.out / Path(name).stem, RATE // 2), name
-    took = [d.log().count(" is complete ") for d in daemons]
+    took = [d.log().count(": claimed as processing/") for d in daemons]
     assert sum(took) == len(names)
 
 
