@@ -3,6 +3,11 @@
 One worker thread does all the work (scan, claim, submit, file); watchdog's thread and the
 engine's event callbacks only enqueue and wake it, so neither is ever blocked by file I/O.
 Every file event is one log line on the `mvsep_bridge.hotfolder` logger.
+
+The life of a file: seen (event or rescan) → complete (stability.py) → claimed (claim.py) →
+submitted with the folder's preset and its sidecar (sidecar.py) → filed when its job is over
+(filing.py). Folders follow the config file (re-read when it changes) and the disk (a folder
+that disappears is watched again when it comes back, and its claims are reconciled).
 """
 
 from __future__ import annotations
