@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from pathlib import Path
@@ -114,3 +115,30 @@ def test_a_restart_resumes_claims_and_never_creates_twice(hot, emulator, tmp_pat
     wait_for("both in done/", lambda: listing(hot.done) == ["first.wav", "second.wav"], 90, logs=restarted.log)
     assert emulator.stats()["creates"]["total"] == 2
     assert _stems_ok(hot.out / "first", RATE) and _stems_ok(hot.out / "second", RATE)
+
+
+def test_sidecars_are_validated_like_any_request_and_reach_the_server(hot, emulator, tmp_path):
+    account = emulator.create_account(premium=False)
+    hot.configure({"sep_type": 40, "options": {"add_opt1": 81}, "output_format": 2})
+    daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
+    sidecars = {
+        "drums.wav": {"sep_type": 20, "output_format": 1},  # another algorithm, wav out
+        "bad option.wav": {"options": {"add_opt1": 12345}},
+        "premium format.wav": {"output_format": 5},
+    }
+    for i, (name, sidecar) in enumerate(sidecars.items()):
+        (tmp_path / f"{name}.json").write_text(json.dumps(sidecar))
+        tone(tmp_path / name, seed=400 + i)
+        os.rename(tmp_path / f"{name}.json", hot.inbox / f"{name}.json")
+        os.rename(tmp_path / name, hot.inbox / name)
+
+    wait_for("the sidecar override done", lambda: (hot.done / "drums.wav").exists(), 60, logs=daemon.log)
+    wait_for("two refusals", lambda: len([p for p in hot.failed.glob("*.error.txt")]) == 2, 60, logs=daemon.log)
+    assert "has no option '12345'" in (hot.failed / "bad option.wav.error.txt").read_text()
+    assert "premium" in (hot.failed / "premium format.wav.error.txt").read_text()
+    [job] = emulator.stats()["jobs"]  # the refused ones never reached the server
+    assert (job["sep_type"], job["output_format"]) == (20, 1)
+    # the preset's add_opt1=81 belongs to sep_type 40: not carried over (20 only has 0, 1, 2)
+    assert {k: str(v) for k, v in job["options"].items()}.get("add_opt1") == "1"
+    assert all(s["file"].endswith(".wav") for s in manifest(hot.out / "drums")["stems"])
+    assert (hot.done / "drums.wav.json").exists()
