@@ -81,8 +81,8 @@ class Backend(Protocol):
         """An opaque note of the server's jobs now, for a later `create(..., attempted_at=T)`."""
 
     def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
-               attempted_at: float | None) -> str:
-        """Start the work on `upload`; returns the handle."""
+               attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
+        """Start the work on `upload` (progress: fraction sent); returns the handle."""
 
     def status(self, handle: str) -> Progress: ...
 

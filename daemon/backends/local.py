@@ -60,7 +60,7 @@ class LocalBackend:
         return ""  # nothing to reconcile: a lost local run is simply run again
 
     def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
-               attempted_at: float | None) -> str:
+               attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
         handle = f"local-{uuid.uuid4().hex[:12]}"
         folder = self.root / handle
         folder.mkdir(parents=True)

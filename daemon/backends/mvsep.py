@@ -95,7 +95,7 @@ class MvsepBackend:
         return json.dumps(sorted(e.hash for e in self.client.separation_history(limit=HISTORY_PAGE)))
 
     def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
-               attempted_at: float | None) -> str:
+               attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
         order = SeparationInput(
             sep_type=plan.sep_type, options=plan.options, output_format=request.output_format,
             audiofile=upload, is_demo=request.is_demo,
@@ -110,8 +110,12 @@ class MvsepBackend:
                 if settle <= 0:
                     break
                 time.sleep(min(settle, 2.0))
+        def on_bytes(sent: int, total: int) -> None:
+            if progress and total:
+                progress(sent / total)
+
         try:
-            return self.client.create_once(order).hash
+            return self.client.create_once(order, progress=on_bytes).hash
         except BadRequest:
             running = self.client.user().running_jobs
             if running is not None and running >= self.capacity():

@@ -135,11 +135,12 @@ class Pipeline:
                 snapshot = self.backend.snapshot()
                 job = self.journal.commit(
                     job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
-                    submitted_at=time.time(), attempts=job.attempts + 1, message="uploading the section",
+                    submitted_at=time.time(), attempts=job.attempts + 1, progress=0.0,
+                    message="uploading the section",
                 )
         try:
             handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
-                                         job.create_snapshot or "", attempted_at)
+                                         job.create_snapshot or "", attempted_at, self._progress(job, 1))
         except SlotTaken:  # refused outright, nothing created: the next try needs no reconciling
             self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None, submitted_at=None)
             raise
@@ -182,21 +183,26 @@ class Pipeline:
         """Fetch every result file into the work dir; the backend resumes partial files."""
         folder = self.work_dir(job) / "downloads"
         folder.mkdir(parents=True, exist_ok=True)
-        total = len(job.remote_files) or 1
+        total = len(job.remote_files)
         for index, file in enumerate(job.remote_files):
             target = folder / file.name
             if target.exists():
                 continue  # fetched before a restart (fetch renames only complete files)
-            last = [0.0]
-
-            def progress(fraction: float, index: int = index) -> None:
-                overall = (index + fraction) / total
-                if overall - last[0] >= 0.1:  # a committed row per 10 %, not per chunk
-                    last[0] = overall
-                    self.journal.commit(job.id, progress=overall)
-
-            self.backend.fetch(file, target, progress)
+            self.backend.fetch(file, target, self._progress(job, total, index))
         return self.journal.commit(job.id, state=JobState.FINISHING, progress=None, message="aligning and writing the stems")
+
+    def _progress(self, job: Job, parts: int, part: int = 0):
+        """A progress callback for part `part` of `parts`: commits the job's overall fraction,
+        a row per 10 %, not per chunk."""
+        last = [-1.0]
+
+        def report(fraction: float) -> None:
+            overall = (part + min(max(fraction, 0.0), 1.0)) / max(parts, 1)
+            if overall - last[0] >= 0.1 or (fraction >= 1.0 and overall > last[0]):
+                last[0] = overall
+                self.journal.commit(job.id, progress=overall)
+
+        return report
 
     # --- finish -------------------------------------------------------------------------------
     def finish(self, job: Job) -> Job:
