@@ -15,7 +15,8 @@ from .world import listing, manifest, tone, wait_for
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """mount(tmpfs, size) on a fresh folder; unmounted in teardown."""
+    """mount(tmpfs, size) on a fresh folder; unmounted in teardown (after the daemons stop:
+    request this fixture before `hot`)."""
     mounts: list[Path] = []
 
     def mount(name: str, size: str) -> Path:
@@ -45,7 +46,7 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def test_a_full_destination_fails_the_file_with_the_reason_then_a_retry_works(hot, small_disk, tmp_path):
+def test_a_full_destination_fails_the_file_with_the_reason_then_a_retry_works(small_disk, hot, tmp_path):
     stems_disk = small_disk("stems disk", "64k")
     hot.configure({}, destination=str(stems_disk))
     daemon = hot.daemon()
@@ -66,7 +67,7 @@ def test_a_full_destination_fails_the_file_with_the_reason_then_a_retry_works(ho
     assert daemon.alive()
 
 
-def test_a_full_hot_folder_keeps_the_file_until_it_can_be_filed(small_disk, tmp_path, hot):
+def test_a_full_hot_folder_keeps_the_file_until_it_can_be_filed(small_disk, hot, tmp_path):
     disk = small_disk("folder disk", "2m")
     hot.inbox = disk / "inbox"
     hot.inbox.mkdir()
