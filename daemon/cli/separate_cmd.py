@@ -121,6 +121,9 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
     client = ControlClient.discover(settings.data_dir)
     runner = DaemonRunner(client) if client else InProcessRunner(settings)
     console = Console(stderr=True)
+    if not as_json:
+        where = f"the daemon at {client.url}" if client else f"this process ({settings.effective_backend} backend; no daemon running)"
+        console.print(f"separating through {where}", style="dim", highlight=False)
     try:
         return run_jobs(runner, requests, console, as_json)
     finally:
