@@ -95,6 +95,20 @@ def test_bad_input_is_a_usage_error_naming_the_problem(config, args, message):
     assert not config.exists() or "x" not in load_settings().presets
 
 
+def test_nested_folders_and_stems_among_the_inputs_are_refused(config, tmp_path):
+    run("preset", "add", "v", "--sep-type", "40")
+    assert run("hotfolder", "add", str(tmp_path / "in"), "--preset", "v").returncode == 0
+    for args, message in [
+        ((str(tmp_path / "in" / "sub"),), "inside one another"),
+        ((str(tmp_path),), "inside one another"),
+        ((str(tmp_path / "x"), "--destination", str(tmp_path / "x")), "among the folder's own files"),
+        ((str(tmp_path / "y"), "--destination", str(tmp_path / "y" / "done")), "among the folder's own files"),
+    ]:
+        result = run("hotfolder", "add", *args, "--preset", "v")
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+    assert len(load_settings().hot_folders) == 1
+
+
 def test_the_same_folder_twice_is_refused(config, tmp_path):
     run("preset", "add", "v", "--sep-type", "40")
     assert run("hotfolder", "add", str(tmp_path / "in"), "--preset", "v").returncode == 0

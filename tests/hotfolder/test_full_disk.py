@@ -63,7 +63,8 @@ def test_a_full_destination_fails_the_file_with_the_reason_then_a_retry_works(sm
     result = manifest(stems_disk / "song")
     assert result["stems"]
     # only the result is left on that disk: no half-written stems from the failed attempt
-    assert listing(stems_disk) == sorted(f"song/{name}" for name in [s["file"] for s in result["stems"]] + ["manifest.json"])
+    files = [s["file"] for s in result["stems"]] + ["manifest.json"]
+    assert listing(stems_disk) == sorted(f"song/{name}" for name in files)
     assert daemon.alive()
 
 
