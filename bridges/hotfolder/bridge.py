@@ -135,6 +135,11 @@ class HotFolderBridge:
         for key, (config, preset) in wanted.items():
             if key not in current:
                 layout = FolderLayout.of(config.path, config.destination, self._owner)
+                if layout.stems_among_inputs():
+                    log.error("%s: destination %s would mix stems with the folder's own files; folder not "
+                              "watched. Fix: `mvsep-bridge hotfolder remove` and add it again with another "
+                              "--destination", layout.root, layout.destination)
+                    continue
                 self._folders.append(_Folder(config, layout, preset, StabilityTracker(config.settle_seconds)))
 
     def _reload(self) -> None:

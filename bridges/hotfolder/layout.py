@@ -91,6 +91,13 @@ class FolderLayout:
         for folder in (self.claims, self.done, self.failed, self.destination):
             folder.mkdir(parents=True, exist_ok=True)
 
+    def stems_among_inputs(self) -> bool:
+        """A destination that is the folder itself or inside processing/, done/ or failed/."""
+        ours = (self.processing, self.done, self.failed)
+        return self.destination == self.root or any(
+            self.destination == p or p in self.destination.parents for p in ours
+        )
+
     def reserved(self) -> tuple[Path, ...]:
         return (self.processing, self.done, self.failed, self.destination)
 

@@ -10,7 +10,7 @@ import tomlkit
 from rich.console import Console
 from rich.table import Table
 
-from ...bridges.hotfolder.layout import DONE, FAILED, PROCESSING, FolderLayout, is_companion, is_temporary
+from ...bridges.hotfolder.layout import FolderLayout, is_companion, is_temporary
 from ..config_file import read_document, write_document
 from ..errors import UsageError, ValidationError
 from ..settings import HotFolder, Settings, config_path, load_settings
@@ -85,10 +85,9 @@ def add(path: str, preset_name: str, destination: str, settle: float | None) -> 
             raise UsageError(f"{folder} and the hot folder {other.path} are inside one another",
                              hint="use folders side by side")
     destination = str(_absolute(destination)) if destination else ""
-    stems = FolderLayout.of(folder, destination, owner="").destination
-    ours = (folder / PROCESSING, folder / DONE, folder / FAILED)
-    if stems == folder or any(stems == p or p in stems.parents for p in ours):
-        raise UsageError(f"--destination {stems} would put stems among the folder's own files",
+    layout = FolderLayout.of(folder, destination, owner="")
+    if layout.stems_among_inputs():
+        raise UsageError(f"--destination {layout.destination} would put stems among the folder's own files",
                          hint="leave it empty (PATH/out) or give a folder outside PATH")
     folder.mkdir(parents=True, exist_ok=True)
     entry = {"path": str(folder), "preset": preset_name, "destination": destination}
@@ -99,7 +98,7 @@ def add(path: str, preset_name: str, destination: str, settle: float | None) -> 
         document["hot_folders"] = tomlkit.aot()
     document["hot_folders"].append(tomlkit.item(entry))
     write_document(document)
-    click.echo(f"hot folder {folder} added (preset {preset_name}, stems to {stems}); {APPLIES}")
+    click.echo(f"hot folder {folder} added (preset {preset_name}, stems to {layout.destination}); {APPLIES}")
 
 
 @hotfolder.command("list")

@@ -176,15 +176,17 @@ def test_a_folder_filled_in_place_a_late_sidecar_and_a_link(hot, tmp_path):
     assert (tmp_path / "elsewhere" / "linked.wav").exists()  # a link's target is never moved
 
 
-def test_a_folder_bound_to_an_unknown_preset_is_skipped_and_the_others_run(hot, tmp_path):
-    orphan = tmp_path / "orphan folder"
+def test_misconfigured_folders_are_skipped_with_the_reason_and_the_others_run(hot, tmp_path):
+    orphan, loop = tmp_path / "orphan folder", tmp_path / "loop folder"
     orphan.mkdir()
     write_config(hot.config, presets={"p": {}}, folders=[
         {"path": orphan, "preset": "nope", "settle_seconds": 0.5},
+        {"path": loop, "preset": "p", "destination": loop},  # stems would be taken as input
         {"path": hot.inbox, "preset": "p", "settle_seconds": 0.5},
     ])
     daemon = hot.daemon()
     assert "unknown preset 'nope' (presets: p); folder not watched" in daemon.log()
+    assert f"{loop}: destination {loop} would mix stems with the folder's own files" in daemon.log()
     os.rename(tone(tmp_path / "a.wav", seed=40), hot.inbox / "a.wav")
     tone(orphan / "b.wav", seed=41)
     wait_for("the watched folder's file", lambda: (hot.done / "a.wav").exists(), 60, logs=daemon.log)
