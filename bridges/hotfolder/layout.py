@@ -28,10 +28,14 @@ NAME_MAX = 255  # bytes per file name on ext4, APFS, NTFS (in UTF-16 units), SMB
 _TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".swp")
 
 
+# files the OS drops into folders by itself (dot files such as .DS_Store are covered anyway)
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
 def is_temporary(name: str) -> bool:
-    """Dot files, Office lock files (~$…) and in-progress download/copy names."""
+    """Dot files, Office lock files (~$…), in-progress download/copy names, OS folder files."""
     lowered = name.lower()
-    return name.startswith((".", "~$")) or lowered.endswith(_TEMPORARY_SUFFIXES)
+    return name.startswith((".", "~$")) or lowered.endswith(_TEMPORARY_SUFFIXES) or lowered in _SYSTEM_FILES
 
 
 def is_companion(name: str) -> bool:

@@ -28,9 +28,10 @@ def layout(tmp_path) -> FolderLayout:
 
 @pytest.mark.parametrize(
     "name",
-    ["song.wav.part", "song.WAV.crdownload", "x.tmp", "~$project.wav", ".song.wav", ".DS_Store", "a.partial"],
+    ["song.wav.part", "song.WAV.crdownload", "x.tmp", "~$project.wav", ".song.wav", ".DS_Store", "a.partial",
+     "Thumbs.db", "desktop.ini"],
 )
-def test_temporary_names_are_ignored(name):
+def test_temporary_and_system_names_are_ignored(name):
     assert is_temporary(name)
 
 
