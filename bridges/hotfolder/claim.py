@@ -40,7 +40,7 @@ def claim(layout: FolderLayout, source: Path) -> Path | None:
 
     Its sidecar follows; a stale error note beside it (from an earlier failure) is removed.
     """
-    relative = source.relative_to(layout.root)
+    relative = unused_name(layout, source.relative_to(layout.root))
     target = layout.claims / relative
     if target.exists():
         raise Busy(f"{relative} is already being processed")
@@ -51,6 +51,16 @@ def claim(layout: FolderLayout, source: Path) -> Path | None:
         return None  # lost the race (or the file was removed meanwhile)
     adopt_companions(source, target)
     return target
+
+
+def unused_name(layout: FolderLayout, relative: Path) -> Path:
+    """`relative`, or "name (n).ext" when stems of that name exist already: a file dropped again
+    gets a result of its own, the earlier one stays (so do both sources, in done/)."""
+    candidate, n = relative, 1
+    while (layout.stems_destination(candidate) / candidate.stem).exists():
+        n += 1
+        candidate = relative.with_name(f"{relative.stem} ({n}){relative.suffix}")
+    return candidate
 
 
 def adopt_companions(inbox_path: Path, claimed: Path) -> None:

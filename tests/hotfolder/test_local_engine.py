@@ -109,7 +109,8 @@ def test_a_failed_file_moved_back_is_retried(hot, tmp_path):
     wait_for("the failure", lambda: (hot.failed / "song.wav.error.txt").exists(), 60, logs=daemon.log)
     assert "unknown output_format 42" in (hot.failed / "song.wav.error.txt").read_text()
 
-    # the user fixes the sidecar and moves both back, as the note says
+    # the user fixes the sidecar and moves both back, as the note says (no result exists yet:
+    # the name is kept)
     (hot.failed / "song.wav.json").write_text(json.dumps({"output_format": 2}))
     os.rename(hot.failed / "song.wav.json", hot.inbox / "song.wav.json")
     os.rename(hot.failed / "song.wav", hot.inbox / "song.wav")
@@ -215,3 +216,17 @@ def test_hotfolder_add_and_remove_apply_to_a_running_daemon(hot, tmp_path):
     os.rename(tone(tmp_path / "three.wav", seed=52), hot.inbox / "three.wav")
     wait_for("the still-watched folder's file", lambda: (hot.done / "three.wav").exists(), 60, logs=daemon.log)
     assert (second / "two.wav").exists()  # the removed folder is left alone
+
+
+def test_a_file_dropped_again_gets_its_own_result_and_the_first_stays(hot, tmp_path):
+    hot.configure({})
+    daemon = hot.daemon()
+    os.rename(tone(tmp_path / "song.wav", seed=60), hot.inbox / "song.wav")
+    wait_for("the first", lambda: (hot.done / "song.wav").exists(), 60, logs=daemon.log)
+    first = manifest(hot.out / "song")
+    os.rename(tone(tmp_path / "song.wav", seed=61), hot.inbox / "song.wav")  # another take, same name
+    wait_for("the second", lambda: (hot.done / "song (2).wav").exists(), 60, logs=daemon.log)
+    assert manifest(hot.out / "song") == first  # untouched
+    second = manifest(hot.out / "song (2)")
+    assert second["source"]["sha256"] != first["source"]["sha256"]
+    assert listing(hot.done) == ["song (2).wav", "song.wav"]

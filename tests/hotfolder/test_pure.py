@@ -263,3 +263,16 @@ def test_filing_a_file_whose_folder_was_deleted_recreates_nothing(layout):
     with pytest.raises(FileNotFoundError):
         file_done(layout, claimed)
     assert not layout.root.exists()
+
+
+def test_a_name_whose_stems_exist_is_claimed_under_the_next_free_name(layout):
+    (layout.destination / "album" / "song").mkdir(parents=True)  # an earlier result
+    (layout.destination / "album" / "song (2)").mkdir()
+    source = layout.root / "album" / "song.wav"
+    source.parent.mkdir()
+    source.write_bytes(b"again")
+    Path(f"{source}.json").write_text("{}")
+    claimed = claim(layout, source)
+    assert claimed == layout.claims / "album" / "song (3).wav"
+    assert Path(f"{claimed}.json").exists()
+    assert file_done(layout, claimed) == layout.done / "album" / "song (3).wav"
