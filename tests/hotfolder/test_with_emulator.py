@@ -25,7 +25,7 @@ def _stems_ok(stems_dir: Path, frames: int) -> bool:
 
 def test_a_slow_copy_is_taken_once_and_complete(hot, emulator, tmp_path):
     account = emulator.create_account()
-    hot.configure(PRESET, settle=1.0)
+    hot.configure(PRESET, settle=1.5)  # 5x the pause between chunks: a busy machine must not split the copy
     daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
     data = tone(tmp_path / "source.wav", seconds=2.0, seed=1).read_bytes()
 
