@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import subprocess
 import time
 from pathlib import Path
 
 import soundfile as sf
+
+from conftest import CLI
 
 from .world import RATE, listing, manifest, tone, wait_for
 
@@ -142,3 +146,20 @@ def test_sidecars_are_validated_like_any_request_and_reach_the_server(hot, emula
     assert {k: str(v) for k, v in job["options"].items()}.get("add_opt1") == "1"
     assert all(s["file"].endswith(".wav") for s in manifest(hot.out / "drums")["stems"])
     assert (hot.done / "drums.wav.json").exists()
+
+
+def test_a_job_cancelled_by_the_user_files_its_source_in_failed(hot, emulator, tmp_path):
+    account = emulator.create_account()
+    emulator.configure(waiting_seconds=30.0)  # still waiting on the server when cancelled
+    hot.configure(PRESET)
+    daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
+    os.rename(tone(tmp_path / "keep.wav", seed=500), hot.inbox / "keep.wav")
+    daemon.wait_log("keep.wav submitted as job")
+    job = re.search(r"keep\.wav submitted as job (\w+)", daemon.log()).group(1)
+    wait_for("the remote job", lambda: emulator.stats()["creates"]["total"] == 1, 30, logs=daemon.log)
+
+    cancelled = subprocess.run([CLI, "cancel", job], env=daemon.env, capture_output=True, text=True, timeout=60)
+    assert cancelled.returncode == 0, cancelled.stderr
+    wait_for("the note", lambda: (hot.failed / "keep.wav.error.txt").exists(), 60, logs=daemon.log)
+    assert f"job {job} was cancelled" in (hot.failed / "keep.wav.error.txt").read_text()
+    assert (hot.failed / "keep.wav").exists() and not (hot.out / "keep").exists()
