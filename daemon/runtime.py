@@ -20,7 +20,8 @@ from .settings import Settings
 log = logging.getLogger("mvsep_bridge.daemon")
 
 BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
-    "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: bool(s.hot_folders)),
+    # always on: `mvsep-bridge hotfolder add` applies to a running daemon, even its first folder
+    "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: True),
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import tomlkit
+from tomlkit.items import AoT
 from rich.console import Console
 from rich.table import Table
 
@@ -94,9 +95,16 @@ def add(path: str, preset_name: str, destination: str, settle: float | None) -> 
     if settle is not None:
         entry["settle_seconds"] = settle
     document = read_document()
-    if "hot_folders" not in document:
+    folders = document.get("hot_folders")
+    if isinstance(folders, AoT):
+        folders.append(tomlkit.item(entry))
+    elif folders:  # written by hand as `hot_folders = [{ path = … }, …]`: keep that style
+        inline = tomlkit.inline_table()
+        inline.update(entry)
+        folders.append(inline)
+    else:  # absent, or `hot_folders = []` (left by removing the last one)
         document["hot_folders"] = tomlkit.aot()
-    document["hot_folders"].append(tomlkit.item(entry))
+        document["hot_folders"].append(tomlkit.item(entry))
     write_document(document)
     click.echo(f"hot folder {folder} added (preset {preset_name}, stems to {layout.destination}); {APPLIES}")
 

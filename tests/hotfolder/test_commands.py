@@ -123,3 +123,18 @@ def test_a_preset_the_local_engine_cannot_run_is_kept_with_a_note(config):
     assert "sep_type 63 is not available on the local engine" in result.stderr
     assert "mvsep-bridge account login" in result.stderr
     assert load_settings().presets["sw"].sep_type == 63
+
+
+def test_add_after_removing_the_last_folder_and_a_hand_written_array(config, tmp_path):
+    run("preset", "add", "v", "--sep-type", "40")
+    assert run("hotfolder", "add", str(tmp_path / "a"), "--preset", "v").returncode == 0
+    assert run("hotfolder", "remove", str(tmp_path / "a")).returncode == 0
+    assert run("hotfolder", "add", str(tmp_path / "b"), "--preset", "v").returncode == 0
+    assert [f.path for f in load_settings().hot_folders] == [tmp_path / "b"]
+
+    config.write_text(f'hot_folders = [{{ path = "{tmp_path / "c"}", preset = "v" }}]\n'
+                      '[presets.v]\nsep_type = 40\n')
+    assert run("hotfolder", "add", str(tmp_path / "d"), "--preset", "v").returncode == 0
+    assert [f.path for f in load_settings().hot_folders] == [tmp_path / "c", tmp_path / "d"]
+    assert run("hotfolder", "remove", str(tmp_path / "c")).returncode == 0
+    assert [f.path for f in load_settings().hot_folders] == [tmp_path / "d"]

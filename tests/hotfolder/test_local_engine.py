@@ -14,7 +14,7 @@ import soundfile as sf
 
 from conftest import CLI
 
-from .world import RATE, listing, manifest, tone, wait_for, write_config
+from .world import RATE, Daemon, daemon_env, listing, manifest, tone, wait_for, write_config
 
 LONG = "Ünïcødé café — a very long title with spaces, (live) [remastered] " * 2  # ~140 chars, 160 bytes
 
@@ -195,8 +195,10 @@ def test_misconfigured_folders_are_skipped_with_the_reason_and_the_others_run(ho
 
 
 def test_hotfolder_add_and_remove_apply_to_a_running_daemon(hot, tmp_path):
-    hot.configure({})
-    daemon = hot.daemon()
+    write_config(hot.config, presets={}, folders=[])  # a daemon started without any hot folder
+    daemon = Daemon(tmp_path / "daemon.log", daemon_env(tmp_path / "data", hot.config)).start()
+    hot.daemons.append(daemon)
+    daemon.wait_log("bridge hotfolder started")
     second = tmp_path / "second folder"
 
     def cli(*args: str) -> None:
@@ -210,6 +212,7 @@ def test_hotfolder_add_and_remove_apply_to_a_running_daemon(hot, tmp_path):
     wait_for("the new folder's file", lambda: (second / "done" / "one.wav").exists(), 60, logs=daemon.log)
     assert [s["name"] for s in manifest(second / "out" / "one")["stems"]] == ["vocals", "instrumental"]
 
+    cli("hotfolder", "add", str(hot.inbox), "--preset", "live", "--settle", "0.5")
     cli("hotfolder", "remove", str(second))
     daemon.wait_log(f"{second}: no longer watched")
     tone(second / "two.wav", seed=51)
