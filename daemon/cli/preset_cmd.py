@@ -9,7 +9,6 @@ import tomlkit
 from rich.console import Console
 from rich.table import Table
 
-from .. import localsep
 from ..catalog import Catalog
 from ..config_file import read_document, remove_value, write_document
 from ..errors import UsageError, ValidationError
@@ -55,8 +54,11 @@ def add(name: str, sep_type: int, opts: tuple[str, ...], output_format: int | No
     document["presets"][name] = _preset_table(sep_type, options, output_format)
     write_document(document)
     click.echo(f"preset {name} {'replaced' if existed else 'added'} in {config_path()}")
-    if settings.effective_backend == "local" and sep_type not in localsep.MODELS:
-        click.echo(f"note: {localsep.refuse(sep_type)}", err=True)  # usable once there is a token
+    if settings.effective_backend == "local":
+        from ..localsep import MODELS, refuse  # here: the local engine's package loads scipy
+
+        if sep_type not in MODELS:
+            click.echo(f"note: {refuse(sep_type)}", err=True)  # usable once there is a token
 
 
 def _preset_table(sep_type: int, options: dict, output_format: int | None) -> tomlkit.items.Table:
