@@ -288,8 +288,9 @@ def _destination(job: Job) -> Path:
 
 
 def _staging(final: Path, job: Job) -> Path:
-    """Where a result is built before its one rename: hidden, beside `final` (same filesystem)."""
-    return final.parent / f".{final.name}.{job.id}.tmp"
+    """Where a result is built before its one rename: hidden, beside `final` (same filesystem);
+    named by the job alone so a source name near NAME_MAX still leaves room for it."""
+    return final.parent / f".tmp-{job.id}"
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:

@@ -77,3 +77,19 @@ def test_the_manifest_reads_as_design_md_shows_it(tmp_path):
     assert manifest["credits"] == 0 and isinstance(manifest["credits"], int)
     assert manifest["source"]["path"] == str(source) and manifest["source"]["start"] == 0
     assert all("/" not in s["file"] for s in manifest["stems"])  # relative to the manifest's folder
+
+
+def test_a_source_name_near_the_filesystem_limit_still_gets_its_stems(tmp_path):
+    # 246 bytes + ".wav" = 250: the result folder (246 bytes) fits NAME_MAX (255); a temp name
+    # built from it plus the job id would not
+    name = "take " + "é" * 60 + "x" * (246 - 5 - 120)
+    assert len(name.encode()) == 246
+    source = write_wav(tmp_path / f"{name}.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--json"], daemon_env(tmp_path / "data"))
+
+    assert result.returncode == 0, result.stderr
+    manifest = read_manifest(tmp_path / name)
+    assert manifest["source"]["path"] == str(source)
+    assert all((tmp_path / name / s["file"]).is_file() for s in manifest["stems"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{name}.wav", name, "data"])  # no temp left
