@@ -25,6 +25,7 @@ from watchdog.observers.api import ObservedWatch
 
 from mvsep_bridge.daemon.engine import Engine, Unsubscribe
 from mvsep_bridge.daemon.errors import BridgeError, ConfigError, Unreachable
+from mvsep_bridge.daemon.jobs import manifest
 from mvsep_bridge.daemon.jobs.model import JobEvent, JobRequest, JobState, JobView, ReplyChannel
 from mvsep_bridge.daemon.settings import HotFolder, Preset, config_path, load_settings
 
@@ -459,6 +460,7 @@ class HotFolderBridge:
         except OSError as exc:
             self._later(item, f"cannot file {name} ({exc})")
             return
+        _point_manifest_at(view, filed)
         log.info("%s: %s done: %d stem(s) in %s; source moved to %s", folder.label, name,
                  len(view.stems), view.result_dir, filed.relative_to(folder.layout.root))
 
@@ -484,6 +486,19 @@ class HotFolderBridge:
         item.retries += 1
         item.retry_at = time.monotonic() + RETRY_SECONDS
         self._retry.append(item)
+
+
+def _point_manifest_at(view: JobView, filed: Path) -> None:
+    """The manifest was written while the source sat in processing/: name where it lives now."""
+    folder = Path(view.result_dir or "")
+    written = manifest.read(folder)
+    if not written or written.get("job") != view.id:
+        return  # replaced by a newer result meanwhile: not ours to edit
+    written["source"]["path"] = str(filed)
+    try:
+        manifest.write(folder, written)
+    except OSError as exc:
+        log.warning("cannot update %s with the filed source path (%s)", folder / manifest.MANIFEST, exc)
 
 
 def _key(config: HotFolder, preset: Preset) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from .model import StemInfo
@@ -46,7 +47,10 @@ def _number(value):
 
 
 def write(folder: Path, manifest: dict) -> None:
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    """Atomically: a manifest is also rewritten in place (a hot folder files its source)."""
+    partial = folder / f".{MANIFEST}.part"
+    partial.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(partial, folder / MANIFEST)
 
 
 def read(folder: Path) -> dict | None:

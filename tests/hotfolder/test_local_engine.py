@@ -233,3 +233,22 @@ def test_a_file_dropped_again_gets_its_own_result_and_the_first_stays(hot, tmp_p
     second = manifest(hot.out / "song (2)")
     assert second["source"]["sha256"] != first["source"]["sha256"]
     assert listing(hot.done) == ["song (2).wav", "song.wav"]
+
+
+def test_the_manifest_names_the_source_where_it_was_filed(hot, tmp_path):
+    hot.configure({})
+    daemon = hot.daemon()
+    staging = tmp_path / "staging"
+    tone(staging / "set" / "take one.wav", seconds=1.0, seed=7)
+    _drop(staging / "set", hot.inbox)
+
+    filed = hot.done / "set" / "take one.wav"
+
+    def recorded() -> Path | None:
+        try:
+            return Path(manifest(hot.out / "set" / "take one")["source"]["path"])
+        except FileNotFoundError:
+            return None  # no stems yet
+
+    wait_for("the manifest to name the filed source", lambda: recorded() == filed, 120, logs=daemon.log)
+    assert filed.is_file() and listing(hot.done) == ["set/take one.wav"]
