@@ -117,7 +117,9 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
                 fields["output_format"] = output_format
             requests.append(JobRequest(**fields))
         except PydanticValidationError as exc:
-            raise UsageError(f"bad request for {path}: {exc.errors()[0]['msg']}") from None
+            error = exc.errors()[0]
+            flag = "--" + "-".join(map(str, error["loc"])).replace("_", "-") if error["loc"] else "request"
+            raise UsageError(f"bad request for {path}: {flag}: {error['msg']}") from None
     client = ControlClient.discover(settings.data_dir)
     runner = DaemonRunner(client) if client else InProcessRunner(settings)
     console = Console(stderr=True)

@@ -88,6 +88,9 @@ class JobEngine:
     # --- Engine protocol ----------------------------------------------------------------------
     def submit(self, request: JobRequest) -> JobView:
         source = request.source
+        if source.is_dir():
+            raise UsageError(f"{source} is a folder, not an audio file",
+                             hint="give the audio files inside it (e.g. folder/*.wav), or drop the folder into a hot folder")
         if not source.is_file():
             raise UsageError(f"{source}: no such file", hint="give the path of an existing audio file")
         seconds = _section_seconds(request)
