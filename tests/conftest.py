@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
-
-#: the console script of the venv running the tests
-CLI = str(Path(sys.executable).with_name("mvsep-bridge"))
 
 
 @pytest.fixture(autouse=True)

@@ -5,17 +5,13 @@ an MVSEP server: point the client's base_url at `handle.base_url`."""
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
-import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-CLI = str(Path(sys.executable).with_name("mvsep-bridge"))
-START_TIMEOUT = 30.0
+from processes import start_cli
 
 
 @dataclass(frozen=True)
@@ -40,24 +36,10 @@ class EmulatorHandle:
         self._start()
 
     def _start(self) -> None:
-        log = open(self.log_path, "ab")
-        self._process = subprocess.Popen(
-            [CLI, "emulator", "--host", "127.0.0.1", "--port", str(self._port),
+        self._process, first = start_cli(
+            ["emulator", "--host", "127.0.0.1", "--port", str(self._port),
              "--state", str(self.state_dir), "--config", str(self._config_path)],
-            stdout=subprocess.PIPE, stderr=log, text=True)
-        log.close()
-        lines: queue.Queue[str] = queue.Queue()
-
-        def drain(stream):  # keep reading so the pipe never fills up
-            for line in stream:
-                lines.put(line)
-            lines.put("")
-
-        threading.Thread(target=drain, args=(self._process.stdout,), daemon=True).start()
-        try:
-            first = lines.get(timeout=START_TIMEOUT)
-        except queue.Empty:
-            first = ""
+            env=None, log_path=self.log_path)
         if not first.startswith("listening on http://"):
             self.stop()
             raise RuntimeError(f"the emulator did not start: {first!r}; see {self.log_path}:\n"

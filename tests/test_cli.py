@@ -2,7 +2,7 @@
 
 import subprocess
 
-from conftest import CLI
+from processes import CLI
 
 
 def test_help_lists_commands_and_exits_zero():

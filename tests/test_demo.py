@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import soundfile as sf
 
-from conftest import CLI
+from processes import CLI
 
 
 def test_demo_separates_the_generated_clip_on_the_local_engine(tmp_path):

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import queue
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-
-CLI = str(Path(sys.executable).with_name("mvsep-bridge"))
-START_TIMEOUT = 30.0
+from processes import CLI, start_cli
 
 
 def tone_mix(seconds: float, rate: int = 48_000, seed: int = 0) -> np.ndarray:
@@ -32,26 +27,6 @@ def tone_mix(seconds: float, rate: int = 48_000, seed: int = 0) -> np.ndarray:
 def write_wav(path: Path, seconds: float = 2.0, rate: int = 48_000, seed: int = 0) -> Path:
     sf.write(path, tone_mix(seconds, rate, seed), rate, subtype="PCM_24")
     return path
-
-
-def daemon_env(data_dir: Path, base_url: str | None = None, token: str | None = None, *,
-               home: Path | None = None, **extra: str) -> dict:
-    """The environment of a daemon/CLI process; `home` isolates HOME and XDG dirs (module-scoped
-    fixtures run before the per-test isolation of conftest.py)."""
-    env = dict(os.environ)
-    if home is not None:
-        env["HOME"] = str(home)
-        for name, sub in (("CONFIG", ".config"), ("DATA", ".local/share"), ("STATE", ".local/state"),
-                          ("CACHE", ".cache"), ("RUNTIME", ".run")):
-            env[f"XDG_{name}_HOME" if name != "RUNTIME" else "XDG_RUNTIME_DIR"] = str(home / sub)
-        env = {k: v for k, v in env.items() if not k.startswith("MVSEP_")}
-    env["MVSEP_BRIDGE_DATA_DIR"] = str(data_dir)
-    if base_url:
-        env["MVSEP_BRIDGE_BASE_URL"] = base_url
-    if token:
-        env["MVSEP_API_TOKEN"] = token
-    env.update(extra)
-    return env
 
 
 def run_cli(args: list[str], env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -69,21 +44,7 @@ class DaemonProcess:
         self.start()
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([CLI, "daemon"], env=self.env, stdout=subprocess.PIPE, stderr=log, text=True)
-        log.close()
-        lines: queue.Queue[str] = queue.Queue()
-
-        def drain(stream):
-            for line in stream:
-                lines.put(line)
-            lines.put("")
-
-        threading.Thread(target=drain, args=(self.process.stdout,), daemon=True).start()
-        try:
-            first = lines.get(timeout=START_TIMEOUT)
-        except queue.Empty:
-            first = ""
+        self.process, first = start_cli(["daemon"], env=self.env, log_path=self.log_path)
         if not first.startswith("daemon listening on http://"):
             self.kill()
             raise RuntimeError(f"the daemon did not start: {first!r}\n{self.log_path.read_text()[-3000:]}")

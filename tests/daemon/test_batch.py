@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from .helpers import daemon_env, read_manifest, run_cli, write_wav
+from processes import daemon_env
+
+from .helpers import read_manifest, run_cli, write_wav
 
 
 @pytest.mark.parametrize("premium, allowed", [(False, 1), (True, 10)])

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from .helpers import daemon_env, run_cli, write_wav
+from processes import daemon_env
+
+from .helpers import run_cli, write_wav
 
 
 def test_a_bad_token_exits_4_and_says_how_to_log_in(emulator, tmp_path):

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from .helpers import daemon_env, read_manifest, run_cli, write_wav
+from processes import daemon_env
+
+from .helpers import read_manifest, run_cli, write_wav
 
 FAULTS = {
     "lost create answer": {"reset_after_create_next": 1},

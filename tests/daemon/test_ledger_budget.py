@@ -7,7 +7,9 @@ import shutil
 
 import soundfile as sf
 
-from .helpers import daemon_env, read_manifest, run_cli, write_wav
+from processes import daemon_env
+
+from .helpers import read_manifest, run_cli, write_wav
 
 
 def _separate(env, source, out, *extra):

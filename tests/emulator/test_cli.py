@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from emulator_handle import CLI
+from processes import CLI
 
 from .helpers import tone, wav_bytes
 

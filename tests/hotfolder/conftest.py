@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .world import Daemon, daemon_env, write_config
+from processes import daemon_env
+
+from .world import Daemon, write_config
 
 SETTLE = 0.5
 
@@ -40,7 +42,7 @@ class HotWorld:
 
     def daemon(self, name: str = "a", *, token: str | None = None, base_url: str | None = None) -> Daemon:
         """Start a daemon with its own data dir (like another host) and wait until it watches."""
-        env = daemon_env(self.root / f"data-{name}", self.config, token, base_url)
+        env = daemon_env(self.root / f"data-{name}", base_url, token, config=self.config)
         started = Daemon(self.root / f"daemon-{name}.log", env).start()
         self.daemons.append(started)
         started.wait_log(f"{self.inbox}: watching")

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import CLI
+from processes import CLI
 from mvsep_bridge.daemon.settings import load_settings
 
 

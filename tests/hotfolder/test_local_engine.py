@@ -12,9 +12,11 @@ from pathlib import Path
 
 import soundfile as sf
 
-from conftest import CLI
+from processes import CLI
 
-from .world import RATE, Daemon, daemon_env, listing, manifest, tone, wait_for, write_config
+from processes import daemon_env
+
+from .world import RATE, Daemon, listing, manifest, tone, wait_for, write_config
 
 LONG = "Ünïcødé café — a very long title with spaces, (live) [remastered] " * 2  # ~140 chars, 160 bytes
 
@@ -196,7 +198,7 @@ def test_misconfigured_folders_are_skipped_with_the_reason_and_the_others_run(ho
 
 def test_hotfolder_add_and_remove_apply_to_a_running_daemon(hot, tmp_path):
     write_config(hot.config, presets={}, folders=[])  # a daemon started without any hot folder
-    daemon = Daemon(tmp_path / "daemon.log", daemon_env(tmp_path / "data", hot.config)).start()
+    daemon = Daemon(tmp_path / "daemon.log", daemon_env(tmp_path / "data", config=hot.config)).start()
     hot.daemons.append(daemon)
     daemon.wait_log("bridge hotfolder started")
     second = tmp_path / "second folder"

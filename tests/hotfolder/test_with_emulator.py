@@ -12,7 +12,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from conftest import CLI
+from processes import CLI
 
 from .world import RATE, listing, manifest, tone, wait_for
 

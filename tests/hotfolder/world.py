@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -14,7 +13,7 @@ import numpy as np
 import soundfile as sf
 import tomlkit
 
-from conftest import CLI
+from processes import CLI
 
 RATE = 44_100
 
@@ -98,17 +97,6 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-
-
-def daemon_env(data_dir: Path, config: Path, token: str | None = None, base_url: str | None = None) -> dict:
-    env = dict(os.environ)
-    env["MVSEP_BRIDGE_CONFIG"] = str(config)
-    env["MVSEP_BRIDGE_DATA_DIR"] = str(data_dir)
-    if token:
-        env["MVSEP_API_TOKEN"] = token
-    if base_url:
-        env["MVSEP_BRIDGE_BASE_URL"] = base_url
-    return env
 
 
 def manifest(stems_dir: Path) -> dict:
