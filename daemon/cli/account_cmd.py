@@ -8,7 +8,7 @@ import click
 
 from .. import config_file
 from ..errors import ApiError
-from ..settings import Settings, config_path
+from ..settings import Settings, config_path, load_settings
 from .output import (
     api_options,
     client_for,
@@ -40,6 +40,9 @@ def login(email: str, password_stdin: bool, settings: Settings) -> None:
     if user.api_token is None or not user.api_token.get_secret_value():
         raise ApiError("the server accepted the login but sent no API token")
     path = config_file.set_value("api_token", user.api_token.get_secret_value())
+    if settings.base_url != load_settings().base_url:  # --base-url: the token is only good there
+        config_file.set_value("base_url", settings.base_url)
+        say(f"base_url {settings.base_url} saved too: later commands use that server")
     say(f"logged in as {user.name or email} <{user.email or email}>; credits: {_num(user.credits)}")
     say(f"API token saved to {path} (readable by you only)")
     if os.environ.get("MVSEP_API_TOKEN") or os.environ.get("MVSEP_BRIDGE_API_TOKEN"):

@@ -112,3 +112,16 @@ def test_server_unreachable_exits_3():
     result = run("account", "info", base_url=closed_port_url(), token="t")
     assert result.code == 3, result.text
     assert "connection" in result.err
+
+
+def test_login_against_another_server_keeps_that_server(emulator, config):
+    # a token is only good on the server that issued it: after `login --base-url`, later commands
+    # must go there too, not to mvsep.com
+    account = emulator.create_account(credits=12)
+    login = run("account", "login", "--email", account.email, "--password-stdin", "--base-url", emulator.base_url,
+                config=config, stdin=account.password + "\n")
+    assert login.code == 0, login.text
+    assert f'base_url = "{emulator.base_url}"' in config.read_text()
+    info = run("account", "info", "--json", config=config)
+    assert info.code == 0, info.text
+    assert json.loads(info.out)["email"] == account.email
