@@ -106,9 +106,8 @@ def get_value(key: Key, path: Path | None = None) -> Any:
     return node.unwrap() if hasattr(node, "unwrap") else node
 
 
-def set_value(key: Key, value: Any, path: Path | None = None) -> Path:
-    """Set a dotted key (tables are created as needed), keeping everything else as it was."""
-    document = read_document(path)
+def _parent_table(document: Any, key: Key) -> tuple[Any, str]:
+    """The table that holds a dotted key's last part (tables created as needed), and that part."""
     *parents, last = _parts(key)
     node: Any = document
     for part in parents:
@@ -117,6 +116,13 @@ def set_value(key: Key, value: Any, path: Path | None = None) -> Path:
         node = node[part]
         if not isinstance(node, Mapping):
             raise ConfigError(f"cannot set {key!r}: {part!r} is not a table in the config file")
+    return node, last
+
+
+def set_value(key: Key, value: Any, path: Path | None = None) -> Path:
+    """Set a dotted key (tables are created as needed), keeping everything else as it was."""
+    document = read_document(path)
+    node, last = _parent_table(document, key)
     if isinstance(value, Mapping):  # `options = { add_opt1 = "81" }`, as DESIGN.md writes presets
         inline = tomlkit.inline_table()
         inline.update(dict(value))
@@ -144,12 +150,7 @@ def remove_value(key: Key, path: Path | None = None) -> bool:
 def append_to_array_of_tables(key: Key, table: Mapping[str, Any], path: Path | None = None) -> Path:
     """Append `[[key]]` with the given values (e.g. a hot folder)."""
     document = read_document(path)
-    *parents, last = _parts(key)
-    node: Any = document
-    for part in parents:
-        if part not in node:
-            node[part] = tomlkit.table()
-        node = node[part]
+    node, last = _parent_table(document, key)
     if last not in node:
         node[last] = tomlkit.aot()
     array = node[last]
