@@ -74,7 +74,8 @@ class JobEngine:
         return self
 
     def close(self) -> None:
-        self.scheduler.stop()
+        if self._started:  # a one-off command (cancel, status) never started the workers
+            self.scheduler.stop()
         self.backend.close()
         self.store.close()
         os.close(self._lock_fd)

@@ -69,3 +69,20 @@ def test_jobs_and_status_list_what_the_daemon_knows(emulator, daemons, tmp_path)
     assert text.returncode == 0 and "done" in text.stdout and str(tmp_path / "song") in text.stdout
     unknown = run_cli(["status", "nope"], env)
     assert unknown.returncode == 2 and "no job 'nope'" in unknown.stderr
+
+
+def test_cancel_without_a_daemon_cancels_a_left_over_job_cleanly(tmp_path):
+    # a job left unfinished (e.g. a `separate` stopped with Ctrl-C), no daemon running
+    from mvsep_bridge.daemon.jobs.store import JobStore
+
+    data = tmp_path / "data"
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    store = JobStore(data / "jobs.sqlite3")
+    job = store.add(JobRequest(source=source, sep_type=40), backend="local").id
+    store.close()
+
+    result = run_cli(["cancel", job], daemon_env(data))
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "cancelled" in result.stdout
+    assert store_states(data)[job] == "cancelled"
