@@ -45,6 +45,8 @@ def describe(view: JobView) -> str:
 class InProcessRunner:
     """The engine in this process; events through a queue."""
 
+    left_behind = "stopped with this process; it resumes when `mvsep-bridge daemon` or the next `separate` runs"
+
     def __init__(self, settings: Settings):
         from .. import logs
         from ..jobs.engine import JobEngine
@@ -75,6 +77,8 @@ class InProcessRunner:
 
 
 class DaemonRunner:
+    left_behind = "goes on in the daemon"
+
     def __init__(self, client: ControlClient):
         self.client = client
         _, self.since = client.events(since=1 << 62, timeout=0)  # from now on, nothing missed
@@ -134,8 +138,21 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
 
 def run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool) -> int:
     """Submit, show progress until every job is over, report; DESIGN.md's exit code."""
-    bad_input = False
     views: dict[str, JobView] = {}
+    try:
+        return _run_jobs(runner, requests, console, as_json, views)
+    except KeyboardInterrupt:
+        # Ctrl-C ends the watching, not the jobs: say where each one is and how to follow or drop it
+        for view in views.values():
+            if not view.state.final:
+                click.echo(f"{view.request.source.name}: job {view.id} {runner.left_behind}; "
+                           f"`mvsep-bridge status {view.id}` to follow it, `mvsep-bridge cancel {view.id}` "
+                           "to drop it", err=True)
+        raise
+
+
+def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool, views: dict[str, JobView]) -> int:
+    bad_input = False
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as bars:
         tasks: dict[str, int] = {}

@@ -63,3 +63,45 @@ def test_a_folder_or_a_negative_section_is_named_as_such(tmp_path):
     assert negative.returncode == 2 and "--start" in negative.stderr, negative.stderr
     empty = run_cli(["separate", str(source), "--length", "0"], env)
     assert empty.returncode == 2 and "--length" in empty.stderr, empty.stderr
+
+
+def test_a_folder_or_a_negative_section_is_named_as_such(tmp_path):
+    env = daemon_env(tmp_path / "data")
+    (tmp_path / "album").mkdir()
+    folder = run_cli(["separate", str(tmp_path / "album")], env)
+    assert folder.returncode == 2 and "album is a folder" in folder.stderr, folder.stderr
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    negative = run_cli(["separate", str(source), "--start", "-1"], env)
+    assert negative.returncode == 2 and "--start" in negative.stderr, negative.stderr
+    empty = run_cli(["separate", str(source), "--length", "0"], env)
+    assert empty.returncode == 2 and "--length" in empty.stderr, empty.stderr
+
+
+def test_ctrl_c_of_separate_says_where_the_job_is_and_how_to_cancel_it(emulator, daemons, tmp_path):
+    import signal
+    import subprocess
+
+    from processes import CLI
+
+    from .helpers import store_states, wait_for
+
+    emulator.configure(waiting_seconds=60.0)  # the job stays on the server while we interrupt
+    account = emulator.create_account()
+    data = tmp_path / "data"
+    env = daemon_env(data, emulator.base_url, account.token)
+    daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: "remote" in store_states(data).values(), what="the job on the server")
+        [job] = store_states(data)
+        separate.send_signal(signal.SIGINT)
+        _, err = separate.communicate(timeout=60)
+    finally:
+        separate.kill()
+
+    assert separate.returncode == 130, err
+    assert f"job {job} goes on in the daemon" in err and f"mvsep-bridge cancel {job}" in err
+    assert "Traceback" not in err and account.token not in err
+    assert store_states(data)[job] == "remote"  # Ctrl-C stops the watching, not the job
