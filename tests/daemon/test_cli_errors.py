@@ -65,18 +65,6 @@ def test_a_folder_or_a_negative_section_is_named_as_such(tmp_path):
     assert empty.returncode == 2 and "--length" in empty.stderr, empty.stderr
 
 
-def test_a_folder_or_a_negative_section_is_named_as_such(tmp_path):
-    env = daemon_env(tmp_path / "data")
-    (tmp_path / "album").mkdir()
-    folder = run_cli(["separate", str(tmp_path / "album")], env)
-    assert folder.returncode == 2 and "album is a folder" in folder.stderr, folder.stderr
-    source = write_wav(tmp_path / "song.wav", seconds=1.0)
-    negative = run_cli(["separate", str(source), "--start", "-1"], env)
-    assert negative.returncode == 2 and "--start" in negative.stderr, negative.stderr
-    empty = run_cli(["separate", str(source), "--length", "0"], env)
-    assert empty.returncode == 2 and "--length" in empty.stderr, empty.stderr
-
-
 def test_ctrl_c_of_separate_says_where_the_job_is_and_how_to_cancel_it(emulator, daemons, tmp_path):
     import signal
     import subprocess
