@@ -39,3 +39,13 @@ def test_garbage_is_refused_with_the_decoders_reason(tmp_path):
     with pytest.raises(AudioError) as info:
         codecs.decode(bad)
     assert "bad.wav" in str(info.value)
+
+
+def test_a_text_file_named_wav_is_refused_in_plain_words(tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("these are my notes, not audio\n")
+    with pytest.raises(AudioError) as info:
+        codecs.decode(bad)
+    message = str(info.value)
+    assert message.startswith("cannot decode notes.wav: Invalid data found when processing input")
+    assert "Errno" not in message and str(tmp_path) not in message  # no FFmpeg code, no path twice

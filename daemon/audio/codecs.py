@@ -75,7 +75,7 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
             declared = _declared_frames(container, stream, rate)
     except av.error.FFmpegError as exc:
         raise AudioError(
-            f"cannot decode {path.name}: {exc}",
+            f"cannot decode {path.name}: {exc.strerror or exc}",  # the reason, without FFmpeg's code and path
             hint="give a wav, flac, aiff, mp3, m4a/aac or ogg file",
         ) from exc
     if not chunks:
