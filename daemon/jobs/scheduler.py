@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
 import threading
 import time
 
@@ -116,6 +117,9 @@ class Scheduler:
             self._in_flight.discard(job_id)
             self._polls.pop(job_id, None)
             self._retries.pop(job_id, None)
+        job = self.store.get(job_id)
+        if job.state.final:  # failed or cancelled: nothing reads its upload or downloads again
+            shutil.rmtree(self.pipeline.work_dir(job), ignore_errors=True)
         self._dispatch()
 
     def capacity(self) -> int:

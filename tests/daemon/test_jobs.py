@@ -33,6 +33,7 @@ def test_cancel_refunds_the_credits(emulator, daemons, tmp_path):
     status = json.loads(run_cli(["status", job, "--json"], env).stdout)
     assert status["state"] == "cancelled" and "refunded" in status["message"]
     assert not (tmp_path / "out" / "song").exists()
+    assert not (data / "work" / job).exists()  # its upload copy is not kept forever
 
 
 def test_a_bad_file_fails_with_the_decoders_reason_and_the_queue_goes_on(emulator, daemons, tmp_path):
