@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -64,6 +65,14 @@ def emulator(host: str, port: int, state: Path | None, config_file: Path | None,
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our handler logs requests, redacted
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot create {state_dir}: {exc.strerror or exc}", param_hint="--state")
+    try:  # werkzeug would print a bare "Name or service not known" and exit 1
+        socket.getaddrinfo(host, port)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot listen on {host}: {exc.strerror or exc}", param_hint="--host")
     server = make_emulator(host, port, state_dir, config)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"listening on http://{shown}:{server.server_port}")

@@ -76,3 +76,14 @@ def test_port_zero_prints_the_real_port_first_and_bad_knobs_exit_2(tmp_path):
     assert bad.returncode == 2 and "no_such_knob" in bad.stderr
     knobs = subprocess.run([CLI, "emulator", "--help-knobs"], capture_output=True, text=True, timeout=60)
     assert knobs.returncode == 0 and "reset_after_create_next" in knobs.stdout
+
+
+def test_a_state_folder_or_address_it_cannot_use_is_a_usage_error(tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder\n")
+    for args, named in ((["--state", str(blocker / "state")], "--state"),
+                        (["--host", "no-such-host.invalid"], "--host")):
+        result = subprocess.run([CLI, "emulator", "--port", "0", *args], capture_output=True, text=True,
+                                timeout=60, stdin=subprocess.DEVNULL)
+        assert result.returncode == 2, result.stderr
+        assert named in result.stderr and "Traceback" not in result.stderr, result.stderr
