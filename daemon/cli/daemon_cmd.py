@@ -19,4 +19,15 @@ def daemon_command(backend: str | None) -> None:
     def ready(server) -> None:
         click.echo(f"daemon listening on {server.url} (backend {settings.effective_backend}, log {log_file})")
 
-    runtime.run(settings, ready=ready)
+    from ..control.client import ControlClient
+    from ..jobs.engine import EngineBusy
+
+    try:
+        runtime.run(settings, ready=ready)
+    except EngineBusy as exc:
+        running = ControlClient.discover(settings.data_dir)
+        if running is None:
+            raise
+        raise EngineBusy(f"a daemon already runs for {settings.data_dir}, at {running.url}",
+                         hint="use that one (`mvsep-bridge jobs`), or stop it first; "
+                              "a second daemon needs its own data_dir (MVSEP_BRIDGE_DATA_DIR)") from exc

@@ -66,3 +66,14 @@ def test_sigterm_stops_the_daemon_cleanly_and_unfinished_jobs_wait_for_the_next_
     daemon.start()
     wait_for(lambda: store_states(data).get(job) == "done", what="the job done after the restart")
     assert emulator.stats()["creates"]["per_account"][account.email] == 1
+
+
+def test_a_second_daemon_on_the_same_data_dir_names_the_running_one(daemons, tmp_path):
+    env = daemon_env(tmp_path / "data")
+    first = daemons(env)
+
+    second = run_cli(["daemon"], env, timeout=60)
+
+    assert second.returncode == 3, second.stderr
+    assert f"a daemon already runs for {tmp_path / 'data'}, at {first.url}" in second.stderr
+    assert "MVSEP_BRIDGE_DATA_DIR" in second.stderr and "Traceback" not in second.stderr
