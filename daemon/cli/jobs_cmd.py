@@ -8,6 +8,7 @@ import json
 import click
 
 from ..control.client import ControlClient
+from ..errors import UsageError
 from ..jobs.model import JobView
 from ..settings import Settings, load_settings
 from .separate_cmd import describe
@@ -93,5 +94,8 @@ def cancel_command(job: str) -> int:
             view = engine.cancel(job)
         finally:
             engine.close()
+    if str(view.state) in ("done", "failed"):  # over before we asked: cancel cannot apply
+        raise UsageError(f"job {view.id} is already {view.state}; nothing to cancel",
+                         hint=f"`mvsep-bridge status {view.id}` shows it")
     click.echo(f"{view.id}: {view.state} ({view.message or ''})")
     return 0 if str(view.state) == "cancelled" else 1

@@ -87,3 +87,15 @@ def test_cancel_without_a_daemon_cancels_a_left_over_job_cleanly(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "cancelled" in result.stdout
     assert store_states(data)[job] == "cancelled"
+
+
+def test_cancelling_a_finished_job_says_there_is_nothing_to_cancel(tmp_path):
+    env = daemon_env(tmp_path / "data")
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    [done] = json.loads(run_cli(["separate", str(source), "--sep-type", "40", "--json"], env).stdout)
+
+    result = run_cli(["cancel", done["id"]], env)
+
+    assert result.returncode == 2
+    assert f"job {done['id']} is already done; nothing to cancel" in result.stderr
+    assert store_states(tmp_path / "data")[done["id"]] == "done"
