@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import localsep
 from ..audio import codecs
+from ..catalog import Catalog
 from ..jobs.model import JobRequest
 from ..jobs.store import Plan, RemoteFile
 from .base import Progress, ProgressCallback
@@ -54,6 +55,10 @@ class LocalBackend:
         model = localsep.available_models().get(sep_type)  # 20 is Demucs when it is installed
         if model is None:
             raise localsep.refuse(sep_type)
+        if request.options and sep_type in (catalog := Catalog.snapshot()):
+            # options do not change the local DSP, but are checked as MVSEP would check them, so a
+            # preset that runs here is not refused once a token is set (premium: not our concern)
+            catalog.validate(sep_type, request.options, premium=True)
         return Plan(sep_type=sep_type, algorithm=model.name, options=dict(request.options), credits=0)
 
     def snapshot(self) -> str:

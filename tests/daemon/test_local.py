@@ -95,3 +95,15 @@ def test_a_source_name_near_the_filesystem_limit_still_gets_its_stems(tmp_path):
     assert manifest["source"]["path"] == str(source)
     assert all((tmp_path / name / s["file"]).is_file() for s in manifest["stems"])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{name}.wav", name, "data"])  # no temp left
+
+
+def test_the_local_engine_checks_options_as_mvsep_would(tmp_path):
+    # a preset or command that works locally must not be refused once a token is set
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--opt", "add_opt1=abc"],
+                     daemon_env(tmp_path / "data"))
+
+    assert result.returncode == 2
+    assert "add_opt1" in result.stderr and "'abc'" in result.stderr and "81" in result.stderr
+    assert not (tmp_path / "song").exists()
