@@ -94,6 +94,7 @@ class JobEngine:
                              hint="give the audio files inside it (e.g. folder/*.wav), or drop the folder into a hot folder")
         if not source.is_file():
             raise UsageError(f"{source}: no such file", hint="give the path of an existing audio file")
+        _check_writable(request.destination or source.parent)
         seconds = _section_seconds(request)
         if seconds is not None:  # refuse a bad algorithm or an over-budget job before queueing it
             # (an unreachable server or a bad token surfaces here too: the caller decides to retry)
@@ -160,3 +161,15 @@ def _section_seconds(request: JobRequest) -> float | None:
         return None
     _, frames = frame_span(request.start, request.length, int(info.samplerate), int(info.frames))
     return frames / info.samplerate
+
+
+def _check_writable(folder: Path) -> None:
+    """Refuse a destination the stems could never be written to before the job runs (and spends)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        problem = None if os.access(folder, os.W_OK) else "permission denied"
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    if problem:
+        raise UsageError(f"cannot write the stems to {folder}: {problem}",
+                         hint="choose a folder you can write to (--out, or the hot folder's destination)")

@@ -93,3 +93,16 @@ def test_ctrl_c_of_separate_says_where_the_job_is_and_how_to_cancel_it(emulator,
     assert f"job {job} goes on in the daemon" in err and f"mvsep-bridge cancel {job}" in err
     assert "Traceback" not in err and account.token not in err
     assert store_states(data)[job] == "remote"  # Ctrl-C stops the watching, not the job
+
+
+def test_an_out_folder_that_cannot_be_made_is_refused_before_any_work(tmp_path):
+    env = daemon_env(tmp_path / "data")
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file where a folder should go\n")
+
+    result = run_cli(["separate", str(source), "--sep-type", "40", "--out", str(blocker / "stems")], env)
+
+    assert result.returncode == 2, result.stderr
+    assert f"cannot write the stems to {blocker / 'stems'}" in result.stderr and "--out" in result.stderr
+    assert run_cli(["jobs", "--json"], env).stdout.strip() == "[]"  # refused before a job (or credits)
