@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
-from ..errors import UsageError
+from ..errors import Unreachable, UsageError
 from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS, JobEvent, JobRequest, JobState, JobView, ReplyChannel
 from ..settings import Settings, load_settings
 
@@ -141,11 +141,14 @@ def run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool
     views: dict[str, JobView] = {}
     try:
         return _run_jobs(runner, requests, console, as_json, views)
-    except KeyboardInterrupt:
-        # Ctrl-C ends the watching, not the jobs: say where each one is and how to follow or drop it
+    except (KeyboardInterrupt, Unreachable) as exc:
+        # Ctrl-C (or a daemon that died) ends the watching, not the jobs: say where each one is
+        # and how to follow or drop it
+        where = runner.left_behind if isinstance(exc, KeyboardInterrupt) else \
+            "resumes when `mvsep-bridge daemon` runs again"
         for view in views.values():
             if not view.state.final:
-                click.echo(f"{view.request.source.name}: job {view.id} {runner.left_behind}; "
+                click.echo(f"{view.request.source.name}: job {view.id} {where}; "
                            f"`mvsep-bridge status {view.id}` to follow it, `mvsep-bridge cancel {view.id}` "
                            "to drop it", err=True)
         raise

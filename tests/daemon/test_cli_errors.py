@@ -106,3 +106,30 @@ def test_an_out_folder_that_cannot_be_made_is_refused_before_any_work(tmp_path):
     assert result.returncode == 2, result.stderr
     assert f"cannot write the stems to {blocker / 'stems'}" in result.stderr and "--out" in result.stderr
     assert run_cli(["jobs", "--json"], env).stdout.strip() == "[]"  # refused before a job (or credits)
+
+
+def test_a_daemon_dying_under_separate_is_reported_with_the_job_that_will_resume(emulator, daemons, tmp_path):
+    import subprocess
+
+    from processes import CLI
+
+    from .helpers import store_states, wait_for
+
+    emulator.configure(waiting_seconds=60.0)
+    account = emulator.create_account()
+    data = tmp_path / "data"
+    env = daemon_env(data, emulator.base_url, account.token)
+    daemon = daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: "remote" in store_states(data).values(), what="the job on the server")
+        [job] = store_states(data)
+        daemon.kill()
+        _, err = separate.communicate(timeout=60)
+    finally:
+        separate.kill()
+
+    assert separate.returncode == 3, err
+    assert f"job {job} resumes when `mvsep-bridge daemon` runs again" in err and "Traceback" not in err
