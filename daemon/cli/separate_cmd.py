@@ -32,7 +32,7 @@ def describe(view: JobView) -> str:
     parts = [str(view.state)]
     if view.remote_status and str(view.state) == "remote":
         parts = [view.remote_status]
-    if view.queue_position is not None and view.remote_status == "waiting":
+    if view.queue_position is not None and view.remote_status == "waiting" and not view.state.final:
         total = f"/{view.queue_count}" if view.queue_count else ""
         parts.append(f"queue {view.queue_position}{total}")
     if view.chunks_total:

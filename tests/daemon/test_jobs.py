@@ -34,6 +34,8 @@ def test_cancel_refunds_the_credits(emulator, daemons, tmp_path):
     assert status["state"] == "cancelled" and "refunded" in status["message"]
     assert not (tmp_path / "out" / "song").exists()
     assert not (data / "work" / job).exists()  # its upload copy is not kept forever
+    [line] = [l for l in run_cli(["jobs"], env).stdout.splitlines() if l.startswith(job)]
+    assert "cancelled" in line and "queue" not in line  # no stale queue place on a job that is over
 
 
 def test_a_bad_file_fails_with_the_decoders_reason_and_the_queue_goes_on(emulator, daemons, tmp_path):
