@@ -124,6 +124,7 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
             error = exc.errors()[0]
             flag = "--" + "-".join(map(str, error["loc"])).replace("_", "-") if error["loc"] else "request"
             raise UsageError(f"bad request for {path}: {flag}: {error['msg']}") from None
+    _refuse_shared_results(requests)
     client = ControlClient.discover(settings.data_dir)
     runner = DaemonRunner(client) if client else InProcessRunner(settings)
     console = Console(stderr=True)
@@ -134,6 +135,19 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
         return run_jobs(runner, requests, console, as_json)
     finally:
         runner.close()
+
+
+def _refuse_shared_results(requests: list[JobRequest]) -> None:
+    """Two different sources with one result folder: the second would silently replace the first."""
+    from ..jobs.pipeline import result_folder
+
+    owners: dict[Path, Path] = {}
+    for request in requests:
+        folder = result_folder(request)
+        owner = owners.setdefault(folder, request.source)
+        if owner != request.source:
+            raise UsageError(f"{owner} and {request.source} would both write {folder}",
+                             hint="separate them in two runs with different --out folders, or rename one")
 
 
 def run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool) -> int:

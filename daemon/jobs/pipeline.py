@@ -33,7 +33,7 @@ from ..errors import BudgetError
 from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
-from .model import JobState, StemInfo
+from .model import JobRequest, JobState, StemInfo
 from .store import Job, RemoteFile, Section
 
 log = logging.getLogger("mvsep_bridge.jobs")
@@ -282,9 +282,12 @@ def _result_intact(job: Job) -> bool:
 
 
 def _destination(job: Job) -> Path:
-    request = job.request
-    parent = request.destination or request.source.parent
-    return parent / request.source.stem
+    return result_folder(job.request)
+
+
+def result_folder(request: JobRequest) -> Path:
+    """`<destination>/<source name>/` (DESIGN.md "Output"); the destination defaults to the source's folder."""
+    return (request.destination or request.source.parent) / request.source.stem
 
 
 def _staging(final: Path, job: Job) -> Path:

@@ -133,3 +133,17 @@ def test_a_daemon_dying_under_separate_is_reported_with_the_job_that_will_resume
 
     assert separate.returncode == 3, err
     assert f"job {job} resumes when `mvsep-bridge daemon` runs again" in err and "Traceback" not in err
+
+
+def test_two_sources_that_would_share_a_result_folder_are_refused(tmp_path):
+    env = daemon_env(tmp_path / "data")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_wav(tmp_path / "a" / "song.wav", seconds=1.0, seed=1)
+    second = write_wav(tmp_path / "b" / "song.wav", seconds=1.0, seed=2)
+
+    result = run_cli(["separate", str(first), str(second), "--sep-type", "40", "--out", str(tmp_path / "out")], env)
+
+    assert result.returncode == 2, result.stderr
+    assert f"{first} and {second} would both write {tmp_path / 'out' / 'song'}" in result.stderr
+    assert not (tmp_path / "out" / "song").exists()  # nothing run: neither result silently replaced
