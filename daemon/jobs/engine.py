@@ -23,7 +23,7 @@ from ..errors import BridgeError, UsageError
 from ..settings import Settings
 from .events import Journal
 from .model import JobEvent, JobRequest, JobView
-from .pipeline import Pipeline
+from .pipeline import Pipeline, check_result_folder, result_folder
 from .scheduler import Scheduler
 from .store import JobStore
 
@@ -95,6 +95,7 @@ class JobEngine:
         if not source.is_file():
             raise UsageError(f"{source}: no such file", hint="give the path of an existing audio file")
         _check_writable(request.destination or source.parent)
+        check_result_folder(result_folder(request))
         seconds = _section_seconds(request)
         if seconds is not None:  # refuse a bad algorithm or an over-budget job before queueing it
             # (an unreachable server or a bad token surfaces here too: the caller decides to retry)

@@ -29,7 +29,7 @@ from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
 from ..backends.base import Backend, Progress, SlotTaken
-from ..errors import BudgetError
+from ..errors import BudgetError, UsageError
 from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
@@ -296,11 +296,20 @@ def _staging(final: Path, job: Job) -> Path:
     return final.parent / f".tmp-{job.id}"
 
 
+def check_result_folder(folder: Path) -> None:
+    """The stems replace what is at `folder` only when it is an earlier result (its manifest says
+    so): a folder of the user's that happens to have the source's name is never deleted."""
+    if folder.exists() and not (manifest.read(folder) or {}).get("job"):
+        raise UsageError(f"{folder} exists and is not a result of mvsep-bridge; the stems would replace it",
+                         hint="move or rename it, or write the stems elsewhere with --out")
+
+
 def _swap_into_place(staging: Path, final: Path) -> None:
     """Make `staging` appear as `final` in one rename; an older result there is replaced (moved
     aside first, since a folder cannot be renamed over a non-empty one)."""
     retired = staging.with_suffix(".old")
     shutil.rmtree(retired, ignore_errors=True)  # left by a crash between the two renames
+    check_result_folder(final)  # again: it may have appeared while the job ran
     if final.exists():
         os.replace(final, retired)
     os.replace(staging, final)

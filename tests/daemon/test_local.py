@@ -107,3 +107,22 @@ def test_the_local_engine_checks_options_as_mvsep_would(tmp_path):
     assert result.returncode == 2
     assert "add_opt1" in result.stderr and "'abc'" in result.stderr and "81" in result.stderr
     assert not (tmp_path / "song").exists()
+
+
+def test_a_folder_of_the_users_where_the_stems_would_go_is_never_replaced(tmp_path):
+    source = write_wav(tmp_path / "take.wav", seconds=1.0)
+    own = tmp_path / "take"  # e.g. the user's project folder of the same name
+    own.mkdir()
+    (own / "lyrics.txt").write_text("my lyrics\n")
+    env = daemon_env(tmp_path / "data")
+
+    result = run_cli(["separate", str(source), "--sep-type", "40"], env)
+
+    assert result.returncode == 2, result.stderr
+    assert f"{own} exists and is not a result of mvsep-bridge" in result.stderr and "--out" in result.stderr
+    assert sorted(p.name for p in own.iterdir()) == ["lyrics.txt"]
+    # an earlier result is ours to replace
+    again = run_cli(["separate", str(source), "--sep-type", "40", "--out", str(tmp_path / "stems")], env)
+    assert again.returncode == 0, again.stderr
+    assert run_cli(["separate", str(source), "--sep-type", "20", "--out", str(tmp_path / "stems")], env).returncode == 0
+    assert read_manifest(tmp_path / "stems" / "take")["algorithm"]["sep_type"] == 20
