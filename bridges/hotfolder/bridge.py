@@ -490,8 +490,8 @@ class HotFolderBridge:
 
 def _point_manifest_at(view: JobView, filed: Path) -> None:
     """The manifest was written while the source sat in processing/: name where it lives now."""
-    folder = Path(view.result_dir or "")
-    written = manifest.read(folder)
+    folder = Path(view.result_dir) if view.result_dir else None
+    written = manifest.read(folder) if folder else None
     if not written or written.get("job") != view.id:
         return  # replaced by a newer result meanwhile: not ours to edit
     written["source"]["path"] = str(filed)
