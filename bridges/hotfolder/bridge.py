@@ -136,6 +136,11 @@ class HotFolderBridge:
         for key, (config, preset) in wanted.items():
             if key not in current:
                 layout = FolderLayout.of(config.path, config.destination, self._owner)
+                if layout.too_broad():
+                    log.error("%s: every file under it would be taken as input; folder not watched. Fix: "
+                              "`mvsep-bridge hotfolder remove %s` and add a folder just for drops", layout.root,
+                              layout.root)
+                    continue
                 if layout.stems_among_inputs():
                     log.error("%s: destination %s would mix stems with the folder's own files; folder not "
                               "watched. Fix: `mvsep-bridge hotfolder remove` and add it again with another "

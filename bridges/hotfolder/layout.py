@@ -102,6 +102,12 @@ class FolderLayout:
             self.destination == p or p in self.destination.parents for p in ours
         )
 
+    def too_broad(self) -> bool:
+        """The filesystem root, the home folder or one above it: every file under a hot folder is
+        taken (moved into processing/), so these would swallow the user's own files."""
+        home = Path.home().absolute()
+        return self.root == Path(self.root.anchor) or self.root == home or self.root in home.parents
+
     def reserved(self) -> tuple[Path, ...]:
         return (self.processing, self.done, self.failed, self.destination)
 

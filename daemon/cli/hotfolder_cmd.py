@@ -90,7 +90,13 @@ def add(path: str, preset_name: str, destination: str, settle: float | None) -> 
     if layout.stems_among_inputs():
         raise UsageError(f"--destination {layout.destination} would put stems among the folder's own files",
                          hint="leave it empty (PATH/out) or give a folder outside PATH")
-    folder.mkdir(parents=True, exist_ok=True)
+    if layout.too_broad():
+        raise UsageError(f"{folder} holds your own files: every file under a hot folder is taken as input",
+                         hint="make a folder just for drops, e.g. ~/Stems/vocals")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {folder}: {exc.strerror or exc}", hint="give a folder you can write to") from None
     entry = {"path": str(folder), "preset": preset_name, "destination": destination}
     if settle is not None:
         entry["settle_seconds"] = settle

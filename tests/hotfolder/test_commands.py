@@ -138,3 +138,17 @@ def test_add_after_removing_the_last_folder_and_a_hand_written_array(config, tmp
     assert [f.path for f in load_settings().hot_folders] == [tmp_path / "c", tmp_path / "d"]
     assert run("hotfolder", "remove", str(tmp_path / "c")).returncode == 0
     assert [f.path for f in load_settings().hot_folders] == [tmp_path / "d"]
+
+
+def test_folders_that_hold_the_users_own_files_are_refused(config, tmp_path):
+    assert run("preset", "add", "vocals", "--sep-type", "40").returncode == 0
+    for broad in ("/", os.path.expanduser("~"), os.path.dirname(os.path.expanduser("~"))):
+        result = run("hotfolder", "add", broad, "--preset", "vocals")
+        assert result.returncode == 2, (broad, result.stderr)
+        assert "every file under a hot folder is taken as input" in result.stderr
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder\n")
+    uncreatable = run("hotfolder", "add", str(blocker / "drops"), "--preset", "vocals")
+    assert uncreatable.returncode == 2 and f"cannot create {blocker / 'drops'}" in uncreatable.stderr
+    assert "Traceback" not in uncreatable.stderr
+    assert load_settings().hot_folders == []

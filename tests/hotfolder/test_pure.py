@@ -276,3 +276,11 @@ def test_a_name_whose_stems_exist_is_claimed_under_the_next_free_name(layout):
     assert claimed == layout.claims / "album" / "song (3).wav"
     assert Path(f"{claimed}.json").exists()
     assert file_done(layout, claimed) == layout.done / "album" / "song (3).wav"
+
+
+def test_the_root_and_the_home_folder_are_too_broad_for_a_hot_folder(tmp_path):
+    home = Path.home().absolute()
+    for broad in (Path("/"), home, home.parent):
+        assert FolderLayout.of(broad, "", owner="x").too_broad(), broad
+    assert not FolderLayout.of(home / "Stems" / "vocals", "", owner="x").too_broad()
+    assert not FolderLayout.of(tmp_path / "drops", "", owner="x").too_broad()
