@@ -92,9 +92,11 @@ class LocalBackend:
         return Progress(status="processing", fraction=run.fraction, message="separating locally")
 
     def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path:
+        # moved, not copied: a local result is read once (retention 0), so no copy is left behind
         partial = dest.with_name(dest.name + ".part")
-        shutil.copyfile(file.url, partial)
-        os.replace(partial, dest)
+        if Path(file.url).exists():
+            shutil.move(file.url, partial)
+        os.replace(partial, dest)  # after a crash between the two, the .part is already whole
         if progress:
             progress(1.0)
         return dest

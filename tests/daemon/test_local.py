@@ -126,3 +126,15 @@ def test_a_folder_of_the_users_where_the_stems_would_go_is_never_replaced(tmp_pa
     assert again.returncode == 0, again.stderr
     assert run_cli(["separate", str(source), "--sep-type", "20", "--out", str(tmp_path / "stems")], env).returncode == 0
     assert read_manifest(tmp_path / "stems" / "take")["algorithm"]["sep_type"] == 20
+
+
+def test_the_local_engine_keeps_no_second_copy_of_the_stems(tmp_path):
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    data = tmp_path / "data"
+
+    result = run_cli(["separate", str(source), "--sep-type", "40"], daemon_env(data))
+
+    assert result.returncode == 0, result.stderr
+    assert len(read_manifest(tmp_path / "song")["stems"]) == 2
+    left = [p.name for p in data.rglob("*") if p.is_file() and p.suffix in (".wav", ".flac")]
+    assert left == []  # the data dir does not grow by a job's audio each time
