@@ -11,8 +11,8 @@
     │   └── TransportError           connection refused/reset, timeout, truncated body
     ├── AuthError                    401 / unknown or missing api_token                      (exit 4)
     └── ApiError                     the server answered, and not with success              (exit 1)
-        ├── BadRequest               HTTP 400 with the server's message
-        ├── NotFound                 unknown or expired hash
+        ├── BadRequest               HTTP 400 with the server's message: the input refused   (exit 2)
+        ├── NotFound                 unknown or expired hash, unknown id                     (exit 2)
         ├── RateLimited              HTTP 429; `.retry_after` seconds
         └── ServerError              HTTP 5xx after the retries ran out
 
@@ -79,11 +79,11 @@ class ApiError(BridgeError):
 
 
 class BadRequest(ApiError):
-    pass
+    exit_code = 2  # the server refused what the user gave it: bad input, as DESIGN.md counts it
 
 
 class NotFound(ApiError):
-    pass
+    exit_code = 2  # asked for something the server does not have: bad input
 
 
 class RateLimited(ApiError):

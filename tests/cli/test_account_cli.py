@@ -53,7 +53,7 @@ def test_register_then_login(emulator, config):
     assert login.code == 0, login.text
     again = run("account", "register", "--name", "neo", "--email", "neo@example.org", "--password-stdin",
                 base_url=emulator.base_url, config=config, stdin="Matrix-1999\n")
-    assert again.code == 1 and "email" in again.err.lower()
+    assert again.code == 2 and "email" in again.err.lower()  # refused input
 
 
 @pytest.mark.parametrize("args", [("account", "info"), ("account", "history"), ("account", "premium", "on")])

@@ -50,14 +50,14 @@ def test_qc_queue_leaderboard_entry(emulator):
     table = run("qc", "leaderboard", base_url=emulator.base_url)
     assert table.code == 0 and board["data"][0]["algo_name"] in table.out
     bad = run("qc", "leaderboard", "--sort", "sdr_nothing", base_url=emulator.base_url)
-    assert bad.code == 1 and "sdr_nothing" in bad.err
+    assert bad.code == 2 and "sdr_nothing" in bad.err
 
     entry_id = queue[0]["id"]
     entry = json.loads(run("qc", "entry", str(entry_id), "--json", base_url=emulator.base_url).out)
     assert entry["id"] == entry_id
     assert run("qc", "entry", str(entry_id), base_url=emulator.base_url).code == 0
     missing = run("qc", "entry", "999999", base_url=emulator.base_url)
-    assert missing.code == 1 and "999999" in missing.err
+    assert missing.code == 2 and "999999" in missing.err
 
 
 def test_qc_add_then_delete_with_its_password(emulator, tmp_path):
@@ -73,16 +73,16 @@ def test_qc_add_then_delete_with_its_password(emulator, tmp_path):
     assert json.loads(run("qc", "entry", str(entry_id), "--json", **env).out)["algo_name"] == "My Model"
 
     wrong = run("qc", "delete", str(entry_id), "--password-stdin", stdin="nope\n", **env)
-    assert wrong.code == 1 and "password" in wrong.err
+    assert wrong.code == 2 and "password" in wrong.err
     gone = run("qc", "delete", str(entry_id), "--password-stdin", stdin="pw-1\n", **env)
     assert gone.code == 0, gone.text
-    assert run("qc", "entry", str(entry_id), **env).code == 1
+    assert run("qc", "entry", str(entry_id), **env).code == 2
 
     not_zip = tmp_path / "stems.txt"
     not_zip.write_text("hello")
     refused = run("qc", "add", str(not_zip), "--algo-name", "x", "--main-text", "y", "--password-stdin",
                   stdin="pw\n", **env)
-    assert refused.code == 1 and "zip" in refused.err
+    assert refused.code == 2 and "zip" in refused.err
     no_token = run("qc", "add", str(archive), "--algo-name", "x", "--main-text", "y", "--password-stdin",
                    stdin="pw\n", base_url=emulator.base_url)
     assert no_token.code == 4
