@@ -183,9 +183,16 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
             views[view.id] = view
             tasks[view.id] = bars.add_task(request.source.name, total=1.0, status="queued")
 
+        plain = not as_json and not console.is_terminal  # no bars (a pipe, a log): a line per change
+        said: dict[str, str] = {}
+
         def update(view: JobView) -> None:
+            status = describe(view)
+            if plain and said.get(view.id) != status:
+                said[view.id] = status
+                click.echo(f"{view.request.source.name}: {status}", err=True)
             done = 1.0 if view.state.final else (view.progress or 0.0)
-            bars.update(tasks[view.id], completed=done, status=describe(view))
+            bars.update(tasks[view.id], completed=done, status=status)
 
         for job_id in list(views):  # events before we listened are in the current state
             views[job_id] = runner.get(job_id)

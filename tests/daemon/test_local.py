@@ -138,3 +138,15 @@ def test_the_local_engine_keeps_no_second_copy_of_the_stems(tmp_path):
     assert len(read_manifest(tmp_path / "song")["stems"]) == 2
     left = [p.name for p in data.rglob("*") if p.is_file() and p.suffix in (".wav", ".flac")]
     assert left == []  # the data dir does not grow by a job's audio each time
+
+
+def test_without_a_terminal_separate_reports_each_change_as_a_line(tmp_path):
+    """A pipe or a log gets no progress bars: it gets one line per change, and the stems at the end."""
+    source = write_wav(tmp_path / "take.wav", seconds=1.0)
+    result = run_cli(["separate", str(source), "--sep-type", "40"], daemon_env(tmp_path / "data"))
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "take.wav: done" in lines
+    assert lines.index("take.wav: done") == len(lines) - 1  # nothing after the end
+    assert f"take.wav: {tmp_path / 'take'}" in result.stdout.splitlines()
