@@ -124,11 +124,8 @@ def test_a_daemon_dying_under_separate_is_reported_with_the_job_that_will_resume
     env = daemon_env(data, emulator.base_url, account.token)
     daemon = daemons(env)
     source = write_wav(tmp_path / "song.wav", seconds=1.0)
-    # as from a terminal: a shell running this suite in the background hands its children SIGINT
-    # ignored, and Python then never turns Ctrl-C into KeyboardInterrupt
     separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: "remote" in store_states(data).values(), what="the job on the server")
         [job] = store_states(data)
