@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 import tomlkit
 from tomlkit.items import AoT
-from rich.console import Console
-from rich.table import Table
 
 from ...bridges.hotfolder.layout import FolderLayout, is_companion, is_temporary
 from ..config_file import read_document, write_document
 from ..errors import UsageError, ValidationError
 from ..settings import HotFolder, Settings, config_path, load_settings
+from .output import print_json, print_table
 
 APPLIES = "a running daemon picks this up within 2 s"
 
@@ -133,18 +131,17 @@ def list_(as_json: bool) -> None:
         for f in settings.hot_folders
     ]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        print_json(rows)
         return
     if not rows:
         click.echo("no hot folders; add one with `mvsep-bridge hotfolder add PATH --preset NAME`")
         return
-    table = Table("path", "preset", "stems to", "settle s", "waiting", "processing", "done", "failed")
-    for row in rows:
-        path = row["path"] + ("" if row["exists"] else "  (missing)")
-        preset_name = row["preset"] + ("" if row["preset_defined"] else "  (undefined!)")
-        counts = [str(row["files"][k]) for k in ("waiting", "processing", "done", "failed")]
-        table.add_row(path, preset_name, row["destination"], f"{row['settle_seconds']:g}", *counts)
-    Console().print(table)
+    print_table(None, ("path", "preset", "stems to", "settle s", "waiting", "processing", "done", "failed"), (
+        (row["path"] + ("" if row["exists"] else "  (missing)"),
+         row["preset"] + ("" if row["preset_defined"] else "  (undefined!)"),
+         row["destination"], f"{row['settle_seconds']:g}",
+         *(row["files"][k] for k in ("waiting", "processing", "done", "failed")))
+        for row in rows))
 
 
 @hotfolder.command("remove")

@@ -3,14 +3,12 @@ daemon runs)."""
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..control.client import ControlClient
 from ..errors import UsageError
-from ..jobs.model import JobView
 from ..settings import Settings, load_settings
+from .output import print_json
 from .separate_cmd import describe
 
 
@@ -26,12 +24,6 @@ def _stored(settings: Settings):
     return JobStore(settings.data_dir / STORE_FILE)
 
 
-def _dump(views: list[JobView] | JobView) -> str:
-    if isinstance(views, list):
-        return json.dumps([v.model_dump(mode="json") for v in views], indent=2)
-    return json.dumps(views.model_dump(mode="json"), indent=2)
-
-
 @click.command("jobs")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def jobs_command(as_json: bool) -> None:
@@ -45,7 +37,7 @@ def jobs_command(as_json: bool) -> None:
         views = [job.view() for job in store.all()]
         store.close()
     if as_json:
-        click.echo(_dump(views))
+        print_json(views)
         return
     for view in views:
         click.echo(f"{view.id}  {view.created_at:%Y-%m-%d %H:%M}  {describe(view):40}  {view.request.source.name}")
@@ -67,7 +59,7 @@ def status_command(job: str, as_json: bool) -> None:
         finally:
             store.close()
     if as_json:
-        click.echo(_dump(view))
+        print_json(view)
         return
     click.echo(f"job      {view.id}\nsource   {view.request.source}\nstate    {describe(view)}")
     for label, value in (("backend", view.backend), ("remote", view.remote_hash), ("credits", view.credits),

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 import tomlkit
-from rich.console import Console
-from rich.table import Table
 
 from ..catalog import Catalog
 from ..config_file import read_document, remove_value, write_document
 from ..errors import UsageError, ValidationError
 from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS
 from ..settings import config_path, load_settings
+from .output import print_json, print_table
 
 
 def parse_options(pairs: tuple[str, ...]) -> dict[str, int | str]:
@@ -92,21 +89,18 @@ def list_(as_json: bool) -> None:
             "hot_folders": [str(f.path) for f in settings.hot_folders if f.preset == name],
         })
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        print_json(rows)
         return
     if not rows:
         click.echo("no presets; add one with `mvsep-bridge preset add NAME --sep-type N`")
         return
-    table = Table("name", "sep_type", "algorithm", "options", "format", "hot folders")
-    for row in rows:
-        fmt = row["output_format"]
-        table.add_row(
-            row["name"], str(row["sep_type"]), row["algorithm"] or "?",
-            " ".join(f"{k}={v}" for k, v in row["options"].items()),
-            "default" if fmt is None else f"{fmt} {OUTPUT_FORMATS[fmt][0]}",
-            "\n".join(row["hot_folders"]),
-        )
-    Console().print(table)
+    print_table(None, ("name", "sep_type", "algorithm", "options", "format", "hot folders"), (
+        (row["name"], row["sep_type"], row["algorithm"] or "?",
+         " ".join(f"{k}={v}" for k, v in row["options"].items()),
+         "default" if row["output_format"] is None
+         else f"{row['output_format']} {OUTPUT_FORMATS[row['output_format']][0]}",
+         "\n".join(row["hot_folders"]))
+        for row in rows))
 
 
 @preset.command("remove")

@@ -3,7 +3,6 @@ there is one, else on an engine inside this process (the same engine the daemon 
 
 from __future__ import annotations
 
-import json
 import queue
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
 from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS, JobEvent, JobRequest, JobState, JobView, ReplyChannel
 from ..settings import Settings, load_settings
+from .output import print_json
 
 def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     options: dict[str, str] = {}
@@ -218,7 +218,7 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
         else:
             click.echo(f"{name}: {view.state}: {view.error or view.message or ''}", err=True)
     if as_json:
-        click.echo(json.dumps([v.model_dump(mode="json") for v in views.values()], indent=2))
+        print_json(list(views.values()))
     if bad_input:
         return 2
     return 1 if any(v.state != JobState.DONE for v in views.values()) else 0
