@@ -3,6 +3,7 @@
     GET  /v1/ping                      {"pid", "backend", "data_dir", "on_demand", "bridges": {name:
                                        where it listens}, "identity": Settings.identity()}
     POST /v1/reload                    read the config file again now; answers as ping
+    POST /v1/check                     reach the backend now (AuthError / Unreachable as errors)
     POST /v1/shutdown                  stop the daemon (unfinished jobs resume at its next start)
     GET  /v1/algorithms?search=TEXT    [Algorithm] the backend runs
     POST /v1/estimate      JobRequest  Estimate
@@ -97,6 +98,7 @@ class ControlServer:
             Rule("/v1/ping", endpoint="ping", methods=["GET"]),
             Rule("/v1/reload", endpoint="reload", methods=["POST"]),
             Rule("/v1/shutdown", endpoint="shutdown", methods=["POST"]),
+            Rule("/v1/check", endpoint="check", methods=["POST"]),
             Rule("/v1/algorithms", endpoint="algorithms", methods=["GET"]),
             Rule("/v1/estimate", endpoint="estimate", methods=["POST"]),
             Rule("/v1/jobs", endpoint="submit", methods=["POST"]),
@@ -146,7 +148,7 @@ class ControlServer:
             return getattr(self, f"_on_{endpoint}")(request, **args)
         except BridgeError as exc:
             return _json({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__,
-                          "exit_code": exc.exit_code}, 400)
+                          "exit_code": exc.exit_code, "field": exc.field}, 400)
         except PydanticValidationError as exc:
             return _json({"error": f"bad request: {exc}", "kind": "UsageError", "exit_code": 2}, 400)
         except NotFound:
@@ -160,6 +162,10 @@ class ControlServer:
     def _on_reload(self, request: Request) -> Response:
         self.daemon.reload()
         return _json(self.daemon.info())
+
+    def _on_check(self, request: Request) -> Response:
+        self.engine.check()
+        return _json({"ok": True})
 
     def _on_shutdown(self, request: Request) -> Response:
         self.daemon.shutdown()
