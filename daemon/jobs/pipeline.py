@@ -34,7 +34,9 @@ from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
 from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
-from .store import Job, RemoteFile, Section
+from ..audio.section import Section
+from ..backends.base import RemoteFile
+from .store import Job
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
