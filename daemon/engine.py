@@ -88,6 +88,14 @@ class Engine(Protocol):
         """The bridge moved a finished job's source (a hot folder files it in done/): the
         result's manifest names where it is now."""
 
+    def offer(self, bridge: str, handler: Callable[[str, dict], dict]) -> None:
+        """Offer actions of a bridge to the others and to the control channel (the audio bridge
+        offers "play"/"stop"/"record"; OSC's /mvsep/play calls it): `handler(action, arguments)`
+        returns a JSON-able dict, raises UsageError for bad arguments. Runs on the caller's thread."""
+
+    def call(self, bridge: str, action: str, arguments: dict) -> dict:
+        """Call an action another bridge offered; UsageError when no bridge offers it."""
+
     def announce(self, bridge: str, where: str) -> None:
         """Tell the daemon where a bridge listens ("udp://127.0.0.1:9045", a spool folder), for
         `mvsep-bridge daemon status` and the control channel's ping."""

@@ -90,6 +90,10 @@ class ControlClient:
         """The daemon reaches its backend now; raises AuthError/Unreachable as it met them."""
         self._call("POST", "/v1/check", timeout=TIMEOUT * 2)
 
+    def call(self, bridge: str, action: str, arguments: dict | None = None, timeout: float = TIMEOUT) -> dict:
+        """An action a bridge of the daemon offers (e.g. the audio bridge's "play")."""
+        return self._call("POST", f"/v1/call/{bridge}/{action}", json=arguments or {}, timeout=timeout)
+
     def shutdown(self) -> None:
         self._call("POST", "/v1/shutdown")
 

@@ -7,6 +7,7 @@
     POST /v1/shutdown                  stop the daemon (unfinished jobs resume at its next start)
     GET  /v1/algorithms?search=TEXT    [Algorithm] the backend runs
     POST /v1/estimate      JobRequest  Estimate
+    POST /v1/call/<bridge>/<action> {…} an action a bridge offered (Engine.offer), its JSON answer
     POST /v1/jobs          JobRequest  JobView (201)
     GET  /v1/jobs                      [JobView], newest first
     GET  /v1/jobs/<id>                 JobView
@@ -99,6 +100,7 @@ class ControlServer:
             Rule("/v1/reload", endpoint="reload", methods=["POST"]),
             Rule("/v1/shutdown", endpoint="shutdown", methods=["POST"]),
             Rule("/v1/check", endpoint="check", methods=["POST"]),
+            Rule("/v1/call/<bridge>/<action>", endpoint="call", methods=["POST"]),
             Rule("/v1/algorithms", endpoint="algorithms", methods=["GET"]),
             Rule("/v1/estimate", endpoint="estimate", methods=["POST"]),
             Rule("/v1/jobs", endpoint="submit", methods=["POST"]),
@@ -151,6 +153,8 @@ class ControlServer:
                           "exit_code": exc.exit_code, "field": exc.field}, 400)
         except PydanticValidationError as exc:
             return _json({"error": f"bad request: {exc}", "kind": "UsageError", "exit_code": 2}, 400)
+        except json.JSONDecodeError as exc:
+            return _json({"error": f"bad request: not JSON ({exc})", "kind": "UsageError", "exit_code": 2}, 400)
         except NotFound:
             return _json({"error": f"no such endpoint {request.path}", "kind": "UsageError", "exit_code": 2}, 404)
         except HTTPException as exc:
@@ -166,6 +170,12 @@ class ControlServer:
     def _on_check(self, request: Request) -> Response:
         self.engine.check()
         return _json({"ok": True})
+
+    def _on_call(self, request: Request, bridge: str, action: str) -> Response:
+        arguments = json.loads(request.get_data() or b"{}")
+        if not isinstance(arguments, dict):
+            raise BridgeError("the arguments of a bridge action are a JSON object")
+        return _json(self.engine.call(bridge, action, arguments))
 
     def _on_shutdown(self, request: Request) -> Response:
         self.daemon.shutdown()

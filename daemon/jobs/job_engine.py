@@ -68,6 +68,7 @@ class JobEngine:
         self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget)
         self.scheduler = Scheduler(self.pipeline)
         self.bridges: dict[str, str] = {}  # bridge -> where it listens
+        self._offers: dict[str, Callable[[str, dict], dict]] = {}  # bridge -> its action handler
         self._routing = threading.Lock()  # submit vs. a backend swap
         self._started = False
 
@@ -170,6 +171,17 @@ class JobEngine:
             manifest.write(folder, written)
         except OSError as exc:
             log.warning("cannot update %s with the source's new place (%s)", folder / manifest.MANIFEST, exc)
+
+    def offer(self, bridge: str, handler: Callable[[str, dict], dict]) -> None:
+        self._offers[bridge] = handler
+
+    def call(self, bridge: str, action: str, arguments: dict) -> dict:
+        handler = self._offers.get(bridge)
+        if handler is None:
+            offered = ", ".join(sorted(self._offers)) or "none"
+            raise UsageError(f"no bridge {bridge!r} offers actions in this daemon (offered: {offered})",
+                             hint="check that the bridge is configured and started (`mvsep-bridge daemon status`)")
+        return handler(action, arguments)
 
     def announce(self, bridge: str, where: str) -> None:
         self.bridges[bridge] = where
