@@ -27,6 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hotfolder": ("hotfolder_cmd:hotfolder", "Folders the daemon watches: drop a file in, get a folder of stems."),
     "preset": ("preset_cmd:preset", "Named settings (sep_type, options, output format) that hot folders use."),
     "emulator": ("emulator_cmd:emulator", "A local MVSEP-compatible server: accounts, credits, jobs, real audio files, faults."),
+    "devices": ("devices_cmd:devices_command", "Audio devices with their channels and default sample rates (for play/record --device)."),
+    "play": ("play_cmd:play_command", "Preview a finished job's stems on an output device (several stems are mixed)."),
+    "record": ("record_cmd:record_command", "Record an input device into a lossless file, then separate it into stems."),
     "demo": ("demo_cmd:demo_command", "Separate a generated demo clip on the local engine through a real daemon; print the stems."),
 }
 
