@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import soxr
+
 from .world import assert_played, run_cli, stem_samples
 
 
@@ -28,3 +30,27 @@ def test_play_one_stem_sends_exactly_its_samples_to_the_device(alsa, env, finish
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("done")
     assert_played(alsa.played(2), stem_samples(finished_job, name))
+
+
+def test_play_several_stems_sends_their_mix_from_the_start_time(alsa, env, finished_job):
+    names = [s["name"] for s in finished_job["stems"]]
+
+    result = run_cli(["play", finished_job["id"], *[a for n in names for a in ("--stem", n)],
+                      "--device", "preview_out", "--start", "0.5"], env)
+
+    assert result.returncode == 0, result.stderr
+    mix = sum(stem_samples(finished_job, n) for n in names)
+    assert_played(alsa.played(2), mix[24_000:])  # 0.5 s at the stems' 48 kHz
+
+
+def test_play_at_another_device_rate_resamples_the_stream(alsa, env, finished_job):
+    name = finished_job["stems"][0]["name"]
+
+    result = run_cli(["play", finished_job["id"], "--stem", name, "--device", "preview_out", "--rate", "44100"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "resampled from 48000 Hz" in result.stderr
+    # the block-wise stream matches soxr resampling the whole stem at once
+    expected = soxr.resample(stem_samples(finished_job, name), 48_000, 44_100, quality="HQ")
+    assert len(expected) == 88_200
+    assert_played(alsa.played(2), expected, exact=False)

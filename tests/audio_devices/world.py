@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,3 +48,54 @@ def assert_played(played: np.ndarray, expected: np.ndarray, exact: bool = True) 
     else:
         np.testing.assert_allclose(played[lead:lead + len(expected)], expected, atol=1e-4)
     assert not played[lead + len(expected):].any()
+
+
+def assert_played_prefix(played: np.ndarray, expected: np.ndarray) -> int:
+    """`played` is silence, then the start of `expected` (a preview cut short); returns its frames."""
+    lead = int(np.flatnonzero(np.any(played != 0, axis=1))[0]) - int(np.flatnonzero(np.any(expected != 0, axis=1))[0])
+    assert lead >= 0 and not played[:lead].any()
+    heard = played[lead:]
+    np.testing.assert_array_equal(heard, expected[:len(heard)])
+    return len(heard)
+
+
+def read_some(fd: int, size: int) -> bytes:
+    """`size` bytes from a blocking FIFO end."""
+    os.set_blocking(fd, True)
+    data = b""
+    while len(data) < size:
+        data += os.read(fd, size - len(data))
+    return data
+
+
+def read_available(fd: int) -> bytes:
+    os.set_blocking(fd, False)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return data
+        data += chunk
+
+
+def while_running(call, keep_device_moving) -> dict:
+    """Run `call()` on a thread (it waits for a stream that only moves when the test moves the
+    device) and call `keep_device_moving()` until it returns; its answer."""
+    answer: list = []
+    thread = threading.Thread(target=lambda: answer.append(call()))
+    thread.start()
+    while thread.is_alive():
+        keep_device_moving()
+        time.sleep(0.005)
+    return answer[0]
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out")

@@ -1,0 +1,60 @@
+"""Streams the test moves itself (FIFO devices): a preview stopped at once, a device that
+disappears mid-stream, a recording stopped by hand and a second one refused while it runs."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from mvsep_bridge.daemon.control.client import ControlClient
+from mvsep_bridge.daemon.errors import BridgeError
+
+from .world import (assert_played, assert_played_prefix, noise, read_available, read_some, run_cli, stem_samples,
+                    wait_for, while_running)
+
+FRAME = 8  # float32 stereo
+
+
+@pytest.fixture
+def client(finished_job, isolated_home):
+    """The daemon the job ran on (started on demand by `separate`)."""
+    found = ControlClient.discover(isolated_home / "data")
+    assert found is not None
+    return found
+
+
+def test_stop_ends_a_preview_at_once(alsa, client, finished_job):
+    name = finished_job["stems"][0]["name"]
+    expected = stem_samples(finished_job, name)
+
+    playing = client.call("audio", "play", {"job": finished_job["id"], "stems": [name], "device": "preview_fifo"})
+    assert playing["state"] == "playing"
+    heard = [read_some(alsa.out_fd, 1 << 16)]  # the device took this much; the player waits on it now
+    # the stop waits for the player, which waits on the device: keep taking small bites meanwhile
+    stopped = while_running(lambda: client.call("audio", "stop"), lambda: heard.append(read_some(alsa.out_fd, 4096)))
+    heard.append(read_available(alsa.out_fd))
+
+    assert stopped["state"] == "stopped" and stopped["error"] is None
+    played = np.frombuffer(b"".join(heard), "<f4").reshape(-1, 2)
+    frames = assert_played_prefix(played, expected)
+    assert frames < len(expected) // 2  # cut short: nothing was written after the stop
+    assert client.call("audio", "status")["playback"]["state"] == "stopped"
+
+
+def test_a_device_that_disappears_mid_preview_ends_it_and_the_daemon_plays_on(alsa, env, client, finished_job):
+    name = finished_job["stems"][0]["name"]
+    client.call("audio", "play", {"job": finished_job["id"], "stems": [name], "device": "preview_fifo"})
+    read_some(alsa.out_fd, 1 << 16)
+
+    os.close(alsa.out_fd)  # the device's far end is gone: its writes fail from now on
+    alsa.out_fd = None
+    failed = wait_for(lambda: (s := client.call("audio", "status")["playback"])["state"] != "playing" and s)
+
+    assert failed["state"] == "failed" and "preview_fifo" in failed["error"]
+    assert client.ping()["pid"]  # the daemon is up, and plays the next preview
+    result = run_cli(["play", finished_job["id"], "--stem", name, "--device", "preview_out"], env)
+    assert result.returncode == 0, result.stderr
+    assert_played(alsa.played(2), stem_samples(finished_job, name))
