@@ -106,9 +106,10 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self._stop.set())
         engine = self.engine.start()
+        # bridges first: once the control server is up, a command may call their actions
+        bridges = start_bridges(engine, self.settings)
         server = ControlServer(engine, self.settings.data_dir, daemon=self).start()
         unsubscribe = engine.subscribe(lambda _event: self.touch())
-        bridges = start_bridges(engine, self.settings)
         if ready:
             ready(server)
         try:

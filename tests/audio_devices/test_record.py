@@ -1,0 +1,42 @@
+"""`mvsep-bridge record`: an input captured sample for sample, then separated on the emulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from processes import daemon_env
+
+from .world import noise, run_cli
+
+
+@pytest.mark.parametrize("file_format", ["flac", "wav"])
+def test_record_captures_exactly_the_input_and_separates_it_on_mvsep(alsa, emulator, isolated_home, file_format):
+    account = emulator.create_account(credits=100)
+    env = daemon_env(isolated_home / "data", emulator.base_url, account.token)
+    fed = noise(44_100 * 2, seed=7)
+    alsa.feed(np.concatenate([fed, noise(44_100, seed=8)]))  # more than is asked for
+    out = isolated_home / "Recordings"
+
+    result = run_cli(["record", "--device", "capture_in", "--seconds", "2", "--file-format", file_format, "--sep-type", "40",
+                      "--out", str(out), "--json"], env)
+
+    assert result.returncode == 0, result.stderr
+    [recording] = out.glob(f"recording-*.{file_format}")
+    captured, rate = sf.read(recording, dtype="float32", always_2d=True)
+    assert rate == 44_100
+    np.testing.assert_array_equal(captured, fed)  # every frame, to the frame count asked for
+    assert "overflow" not in result.stderr
+    [view] = json.loads(result.stdout)
+    assert view["state"] == "done" and view["backend"] == "mvsep"
+    assert Path(view["request"]["source"]) == recording and view["request"]["reply"]["bridge"] == "audio"
+    folder = out / recording.stem
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["source"]["frames"] == 88_200 and manifest["source"]["sample_rate"] == 44_100
+    for stem in manifest["stems"]:
+        assert sf.info(folder / stem["file"]).frames == 88_200
+    assert emulator.stats()["credits"][account.email] < 100
