@@ -1,7 +1,7 @@
 """The one door to PortAudio (through sounddevice): loading it and turning its errors into ours.
 
 PortAudio reads the device list once, when the process first loads it; it is not re-read in a
-running daemon: re-initialising PortAudio aborts the process with some ALSA plugins (`share`), and
+running daemon: re-initialising PortAudio can abort the process with some ALSA plugins (`share`), and
 the daemon must stay up. A device added later is seen by `mvsep-bridge devices` (its own process)
 and by the daemon after a restart.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from types import ModuleType
 
+from mvsep_bridge.daemon.engine import UsageError
+
 from .errors import INSTALL_PORTAUDIO, DeviceBusy, PortAudioMissing
 
 log = logging.getLogger("mvsep_bridge.audio")
@@ -18,7 +20,6 @@ log = logging.getLogger("mvsep_bridge.audio")
 # PortAudio error codes (portaudio.h) that mean something to a user
 PA_INVALID_CHANNEL_COUNT = -9998
 PA_INVALID_SAMPLE_RATE = -9997
-PA_INVALID_DEVICE = -9996
 PA_DEVICE_UNAVAILABLE = -9985
 
 
@@ -38,12 +39,13 @@ def error_code(exc: Exception) -> int | None:
     return args[1] if len(args) > 1 and isinstance(args[1], int) else None
 
 
-def opening_error(exc: Exception, device: str) -> Exception:
-    """A PortAudio error raised when opening a stream, as the error a user can act on."""
+def opening_error(exc: Exception, device: str) -> UsageError:
+    """A PortAudio error raised when opening a stream, as an error a user can act on."""
     if error_code(exc) == PA_DEVICE_UNAVAILABLE:
         return DeviceBusy(f"the audio device {device!r} is busy (another program uses it)",
                           hint="close the program that holds it, or choose another --device")
-    return exc
+    return UsageError(f"the audio device {device!r} cannot be opened: {exc}",
+                      hint="`mvsep-bridge devices` lists the devices; check that it is connected")
 
 
 def close_quietly(stream) -> None:

@@ -11,10 +11,10 @@ import click
 from rich.console import Console
 
 from ..errors import JobFailed
-from ..jobs.model import OUTPUT_FORMATS, JobRequest, JobView
+from ..jobs.model import JobRequest, JobView
 from ..settings import load_settings
 from .connect import connect
-from .separate_cmd import DaemonRunner, parse_options, run_jobs
+from .separate_cmd import DaemonRunner, algorithm_options, parse_options, run_jobs
 
 STOP_MARGIN_SECONDS = 30.0  # beyond --seconds, for the device to deliver the last block
 
@@ -37,10 +37,7 @@ class RecordedJob(DaemonRunner):
 @click.option("--channels", type=click.IntRange(min=1), help="channels (default: 2, or 1 on a mono device)")
 @click.option("--file-format", type=click.Choice(["flac", "wav"]), default="flac", show_default=True,
               help="the recording's file: FLAC 24-bit or WAV 32-bit float")
-@click.option("--sep-type", type=int, help="algorithm (see `mvsep-bridge algorithms`)")
-@click.option("--opt", "opts", multiple=True, metavar="add_optN=V", help="an algorithm option (repeatable)")
-@click.option("--format", "output_format", type=click.IntRange(0, 5), default=None,
-              help="output format: " + ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items()))
+@algorithm_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="folder for the recording and its stems (default: the daemon's recordings folder)")
 @click.option("--json", "as_json", is_flag=True, help="print the finished job as JSON")

@@ -39,6 +39,18 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 
+def algorithm_options(command):
+    """--sep-type, --opt, --format: how a job separates (also `record`'s)."""
+    for option in reversed((
+        click.option("--sep-type", type=int, help="algorithm (see `mvsep-bridge algorithms`)"),
+        click.option("--opt", "opts", multiple=True, metavar="add_optN=V", help="an algorithm option (repeatable)"),
+        click.option("--format", "output_format", type=click.IntRange(0, 5), default=None,
+                     help="output format: " + ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items())),
+    )):
+        command = option(command)
+    return command
+
+
 class DaemonRunner:
     """The daemon's jobs as this command follows them: submits, and events from now on."""
 
@@ -83,10 +95,7 @@ class DaemonRunner:
 
 @click.command("separate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--sep-type", type=int, help="algorithm (see `mvsep-bridge algorithms`)")
-@click.option("--opt", "opts", multiple=True, metavar="add_optN=V", help="an algorithm option (repeatable)")
-@click.option("--format", "output_format", type=click.IntRange(0, 5), default=None,
-              help="output format: " + ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items()))
+@algorithm_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="folder for <source name>/ (default: beside each source)")
 @click.option("--start", type=float, help="section start, seconds")
