@@ -18,9 +18,8 @@ from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
-from .base import Plan, RemoteFile
 from ..settings import Settings
-from .base import Progress, ProgressCallback, SlotTaken
+from .base import Plan, Progress, ProgressCallback, RemoteFile, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 

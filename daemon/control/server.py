@@ -40,6 +40,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..engine import Engine
 from ..errors import BridgeError
+from ..files import write_text
 from ..jobs.model import JobEvent, JobRequest
 from . import daemon_file
 
@@ -214,11 +215,5 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 def _write_private(path: Path, payload: dict) -> None:
-    """Write a file only its owner can read (it holds the secret), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle)
-    os.replace(partial, path)
+    """A file only its owner can read: it holds the secret."""
+    write_text(path, json.dumps(payload), mode=0o600)

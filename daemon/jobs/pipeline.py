@@ -28,15 +28,14 @@ from ..audio.read import read_section
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
-from ..backends.base import Backend, Progress, SlotTaken
+from ..backends.base import Backend, Progress, RemoteFile, SlotTaken
 from ..errors import BudgetError, UsageError
+from ..files import replacing
 from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
 from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
-from ..audio.section import Section
-from ..backends.base import RemoteFile
-from .store import Job
+from .store import Job, Section
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
@@ -70,9 +69,8 @@ class Pipeline:
         work.mkdir(parents=True, exist_ok=True)
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
         upload = f"{_clean(request.source.stem)[:40]}-{job.id}.flac"
-        partial = work / f".{upload}.part"
-        codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
-        os.replace(partial, work / upload)
+        with replacing(work / upload) as partial:
+            codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
         section = Section(
             start_frame=to_frames(request.start or 0.0, rate),
             frames=samples.shape[0],
