@@ -9,7 +9,6 @@ PortAudio reads the device list when a process first loads it, so the files exis
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from processes import daemon_env
 
-from .world import run_cli, write_song
+from .world import separate, write_song
 
 RATE = 44_100  # the default rate PortAudio reports for ALSA plugin devices
 
@@ -101,10 +100,5 @@ def env(isolated_home, alsa) -> dict:
 
 @pytest.fixture
 def finished_job(env, isolated_home) -> dict:
-    """A job separated by the local engine: its view (id, result_dir, stems)."""
-    source = write_song(isolated_home / "Music" / "song.wav")
-    result = run_cli(["separate", str(source), "--json"], env)
-    assert result.returncode == 0, result.stderr
-    [view] = json.loads(result.stdout)
-    assert view["state"] == "done" and len(view["stems"]) >= 2
-    return view
+    """A job separated by the local engine (48 kHz stereo stems): its view (id, result_dir, stems)."""
+    return separate(env, write_song(isolated_home / "Music" / "song.wav"))

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 
+import numpy as np
 import soxr
 
-from .world import assert_played, run_cli, stem_samples
+from processes import CLI
+
+from .world import (assert_played, assert_played_prefix, bite, read_available, read_some, run_cli, separate,
+                    stem_samples, while_running, write_song)
 
 
 def test_devices_lists_each_device_with_its_channels_and_default_rate(alsa, env):
@@ -54,3 +60,32 @@ def test_play_at_another_device_rate_resamples_the_stream(alsa, env, finished_jo
     expected = soxr.resample(stem_samples(finished_job, name), 48_000, 44_100, quality="HQ")
     assert len(expected) == 88_200
     assert_played(alsa.played(2), expected, exact=False)
+
+
+def test_a_file_rate_the_device_does_not_take_is_resampled_to_its_default(alsa, env, isolated_home):
+    # PortAudio on ALSA takes 1 kHz to 384 kHz: a 400 kHz job's stems must be converted
+    job = separate(env, write_song(isolated_home / "Music" / "hires.wav", seconds=0.5, rate=400_000))
+
+    result = run_cli(["play", job["id"], "--device", "preview_out"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "at 44100 Hz, resampled from 400000 Hz" in result.stderr
+    mix = sum(stem_samples(job, s["name"]) for s in job["stems"])
+    expected = soxr.resample(mix, 400_000, 44_100, quality="HQ")
+    assert len(expected) == 22_050
+    assert_played(alsa.played(2), expected, exact=False)
+
+
+def test_ctrl_c_stops_the_play_command_and_says_how_much_was_heard(alsa, env, finished_job):
+    name = finished_job["stems"][0]["name"]
+    play = subprocess.Popen([CLI, "play", finished_job["id"], "--stem", name, "--device", "preview_fifo"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    heard = [read_some(alsa.out_fd, 1 << 16)]  # it plays: the device took a pipeful
+
+    play.send_signal(signal.SIGINT)
+    out, err = while_running(lambda: play.communicate(timeout=60), lambda: heard.append(bite(alsa.out_fd)))
+
+    assert play.returncode == 0, err
+    assert out.startswith("stopped: ")
+    played = np.frombuffer(b"".join(heard) + read_available(alsa.out_fd), "<f4").reshape(-1, 2)
+    assert assert_played_prefix(played, stem_samples(finished_job, name)) < 96_000 // 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -58,7 +59,7 @@ def test_record_errors_name_the_problem_and_record_nothing(alsa, env, isolated_h
 
 def portaudio_file() -> Path:
     """The PortAudio library this Python loads (from this process's own memory map)."""
-    import sounddevice  # noqa: F401  (loading it maps the library)
+    importlib.import_module("sounddevice")  # loading it maps the library
 
     maps = Path("/proc/self/maps").read_text().splitlines()
     return Path(next(line.split()[-1] for line in maps if "libportaudio" in line))

@@ -13,8 +13,8 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.errors import BridgeError
 
-from .world import (assert_played, assert_played_prefix, noise, read_available, read_some, run_cli, stem_samples,
-                    wait_for, while_running)
+from .world import (assert_played, assert_played_prefix, bite, noise, offer, read_available, read_some, run_cli,
+                    stem_samples, wait_for, while_running)
 
 FRAME = 8  # float32 stereo
 
@@ -35,7 +35,7 @@ def test_stop_ends_a_preview_at_once(alsa, client, finished_job):
     assert playing["state"] == "playing"
     heard = [read_some(alsa.out_fd, 1 << 16)]  # the device took this much; the player waits on it now
     # the stop waits for the player, which waits on the device: keep taking small bites meanwhile
-    stopped = while_running(lambda: client.call("audio", "stop"), lambda: heard.append(read_some(alsa.out_fd, 4096)))
+    stopped = while_running(lambda: client.call("audio", "stop"), lambda: heard.append(bite(alsa.out_fd)))
     heard.append(read_available(alsa.out_fd))
 
     assert stopped["state"] == "stopped" and stopped["error"] is None
@@ -65,14 +65,14 @@ def test_a_recording_stopped_by_hand_holds_what_came_in_and_a_second_one_is_refu
     fed = noise(44_100 * 10, seed=3)
     sent = 0
 
-    def feed(frames: int = 1024) -> None:
+    def feed(frames: int = 512) -> None:  # 4 KB: a pipe takes it whole or not at all
         nonlocal sent
-        os.write(alsa.in_fd, fed[sent:sent + frames].tobytes())
-        sent += frames
+        if offer(alsa.in_fd, fed[sent:sent + frames].tobytes()):
+            sent += frames
 
     recording = client.call("audio", "record_start", {"device": "capture_fifo", "file_format": "wav"})
     assert recording["state"] == "recording" and recording["rate"] == 44_100 and recording["channels"] == 2
-    for _ in range(20):
+    while sent < 8192:
         feed()
     with pytest.raises(BridgeError) as refused:
         client.call("audio", "record_start", {"device": "capture_in"})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import select
 import subprocess
 import threading
 import time
@@ -30,6 +32,15 @@ def write_song(path: Path, seconds: float = 2.0, rate: int = 48_000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, noise(round(seconds * rate)) * 0.5, rate, subtype="PCM_24")
     return path
+
+
+def separate(env: dict, source: Path) -> dict:
+    """Separate `source` through the daemon (started on demand); the finished job's view."""
+    result = run_cli(["separate", str(source), "--json"], env)
+    assert result.returncode == 0, result.stderr
+    [view] = json.loads(result.stdout)
+    assert view["state"] == "done" and len(view["stems"]) >= 2
+    return view
 
 
 def stem_samples(job: dict, name: str) -> np.ndarray:
@@ -68,6 +79,29 @@ def read_some(fd: int, size: int) -> bytes:
     return data
 
 
+def bite(fd: int) -> bytes:
+    """What a slow device takes now: up to 4 KB, or nothing after a short wait (never blocks for
+    long: the stream may have ended)."""
+    if not select.select([fd], [], [], 0.05)[0]:
+        return b""
+    os.set_blocking(fd, False)
+    try:
+        return os.read(fd, 4096)
+    except BlockingIOError:
+        return b""
+
+
+def offer(fd: int, data: bytes) -> bool:
+    """Give a slow input device `data` (at most PIPE_BUF bytes, so all or nothing) if it has room."""
+    if not select.select([], [fd], [], 0.05)[1]:
+        return False
+    os.set_blocking(fd, False)
+    try:
+        return os.write(fd, data) == len(data)
+    except BlockingIOError:
+        return False
+
+
 def read_available(fd: int) -> bytes:
     os.set_blocking(fd, False)
     data = b""
@@ -87,7 +121,6 @@ def while_running(call, keep_device_moving) -> dict:
     thread.start()
     while thread.is_alive():
         keep_device_moving()
-        time.sleep(0.005)
     return answer[0]
 
 
