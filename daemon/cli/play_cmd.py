@@ -9,6 +9,7 @@ import click
 
 from ..settings import load_settings
 from .connect import connect
+from .interrupts import uninterrupted
 
 POLL_SECONDS = 0.2
 
@@ -23,11 +24,19 @@ def play_command(job, stems, device, start, rate) -> int:
     """Preview a finished job's stems on an output device (several stems are mixed)."""
     client = connect(load_settings())
     arguments = {"job": job, "stems": list(stems), "device": device, "start": start, "rate": rate}
+    status, interrupted = uninterrupted(
+        lambda: client.call("audio", "play", {k: v for k, v in arguments.items() if v is not None}))
+    resampled = f", resampled from {status['file_rate']} Hz" if status["rate"] != status["file_rate"] else ""
+    click.echo(f"playing {', '.join(status['stems'])} of job {job} on {status['device']} "
+               f"at {status['rate']} Hz{resampled} (Ctrl-C stops)", err=True)
     try:
-        status = _play(client, {k: v for k, v in arguments.items() if v is not None})
-    except KeyboardInterrupt:  # also while the play was being started: it is stopped either way
+        if interrupted:
+            raise KeyboardInterrupt
+        status = _follow(client, status)
+    except KeyboardInterrupt:
         status = client.call("audio", "stop")
-    if status.get("playing") is None:
+    if status["playing"] is None:
+        click.echo("replaced by another preview", err=True)
         return 0
     click.echo(f"{status['state']}: {status['seconds_played']:g} s played"
                + (f", {status['underflows']} underflow(s)" if status["underflows"] else ""))
@@ -37,18 +46,13 @@ def play_command(job, stems, device, start, rate) -> int:
     return 0
 
 
-def _play(client, arguments: dict) -> dict:
-    """Start the preview and follow it until it ends; its last status."""
-    status = client.call("audio", "play", arguments)
-    resampled = f", resampled from {status['file_rate']} Hz" if status["rate"] != status["file_rate"] else ""
-    click.echo(f"playing {', '.join(status['stems'])} of job {status['job']} on {status['device']} "
-               f"at {status['rate']} Hz{resampled} (Ctrl-C stops)", err=True)
+def _follow(client, status: dict) -> dict:
+    """The preview's last status once it ended ({"playing": None} when another one replaced it)."""
     mine = status["playing"]
     while status["state"] == "playing":
         time.sleep(POLL_SECONDS)
         now = client.call("audio", "status")["playback"]
         if not now or now["playing"] != mine:
-            click.echo("replaced by another preview", err=True)
             return {"playing": None}
         status = now
     return status

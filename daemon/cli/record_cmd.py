@@ -14,6 +14,7 @@ from ..errors import JobFailed
 from ..jobs.model import JobRequest, JobView
 from ..settings import load_settings
 from .connect import connect
+from .interrupts import uninterrupted
 from .separate_cmd import DaemonRunner, algorithm_options, parse_options, run_jobs
 
 STOP_MARGIN_SECONDS = 30.0  # beyond --seconds, for the device to deliver the last block
@@ -49,11 +50,14 @@ def record_command(device, seconds, rate, channels, file_format, sep_type, opts,
                  "output_format": output_format, "destination": str(out.resolve()) if out else None}
     client = connect(settings)
     client.check()  # a bad token or a server that is down: said before anything is recorded
-    status = client.call("audio", "record_start", {k: v for k, v in arguments.items() if v is not None})
+    status, interrupted = uninterrupted(
+        lambda: client.call("audio", "record_start", {k: v for k, v in arguments.items() if v is not None}))
     length = f" for {seconds:g} s" if seconds else " until Ctrl-C"
     click.echo(f"recording {status['channels']} channel(s) at {status['rate']} Hz from {status['device']}"
                f"{length} into {status['file']}", err=True)
     try:
+        if interrupted:
+            raise KeyboardInterrupt
         if seconds:
             status = client.call("audio", "record_stop", {"wait": seconds + STOP_MARGIN_SECONDS},
                                  timeout=seconds + 2 * STOP_MARGIN_SECONDS)

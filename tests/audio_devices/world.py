@@ -80,8 +80,10 @@ def read_some(fd: int, size: int) -> bytes:
 
 
 def bite(fd: int) -> bytes:
-    """What a slow device takes now: up to 4 KB, or nothing after a short wait (never blocks for
-    long: the stream may have ended)."""
+    """What a slow device takes now: 4 KB per 20 ms (about a quarter of real time for 48 kHz
+    stereo float, so a command has seconds to act before a preview could end by itself), or
+    nothing after a short wait (never blocks for long: the stream may have ended)."""
+    time.sleep(0.02)
     if not select.select([fd], [], [], 0.05)[0]:
         return b""
     os.set_blocking(fd, False)
