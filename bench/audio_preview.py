@@ -16,24 +16,14 @@ import argparse
 import json
 import os
 import resource
-import struct
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from upload_memory import sparse_wav  # bench/ runs as scripts: its folder is on sys.path
+
 RATE = 48_000
-
-
-def sparse_wav(path: Path, frames: int, rate: int = RATE, channels: int = 2) -> Path:
-    data_bytes = frames * channels * 2
-    header = b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
-    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
-    header += b"data" + struct.pack("<I", data_bytes)
-    with open(path, "wb") as out:
-        out.write(header)
-        out.truncate(len(header) + data_bytes)
-    return path
 
 
 def peak_rss_mib() -> float:
@@ -56,7 +46,7 @@ def main() -> None:
         sd = portaudio.load()
         device = choose(list_devices(sd), "bench_null", "output")
         frames = round(args.minutes * 60 * RATE)
-        paths = [sparse_wav(home / f"stem{i}.wav", frames) for i in range(args.stems)]
+        paths = [sparse_wav(home / f"stem{i}.wav", frames * 4, rate=RATE) for i in range(args.stems)]
         files = StemFiles.open(paths)
         rows = []
         for rate in (RATE, 44_100):

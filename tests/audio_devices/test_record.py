@@ -13,7 +13,7 @@ import soundfile as sf
 
 from processes import CLI, daemon_env
 
-from .world import noise, offer, run_cli, wait_for, while_running
+from .world import Feeder, noise, run_cli, wait_for, while_running
 
 
 @pytest.mark.parametrize("file_format", ["flac", "wav"])
@@ -46,17 +46,11 @@ def test_record_captures_exactly_the_input_and_separates_it_on_mvsep(alsa, emula
 
 def test_ctrl_c_ends_an_open_ended_recording_which_is_then_separated(alsa, env, isolated_home):
     fed = noise(44_100 * 20, seed=9)
-    sent = 0
-
-    def feed(frames: int = 512) -> None:  # 4 KB: a pipe takes it whole or not at all
-        nonlocal sent
-        if offer(alsa.in_fd, fed[sent:sent + frames].tobytes()):
-            sent += frames
-
+    feed = Feeder(alsa.in_fd, fed)
     out = isolated_home / "Recordings"
     record = subprocess.Popen([CLI, "record", "--device", "capture_fifo", "--out", str(out), "--json"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: feed() or sent >= 16_384, timeout=60)  # it records: the device gave 16384 frames
+    wait_for(lambda: feed() or feed.sent >= 16_384, timeout=60)  # it records: the device gave 16384 frames
 
     record.send_signal(signal.SIGINT)
     stdout, stderr = while_running(lambda: record.communicate(timeout=120), feed)
@@ -64,7 +58,7 @@ def test_ctrl_c_ends_an_open_ended_recording_which_is_then_separated(alsa, env, 
     assert record.returncode == 0, stderr
     [recording] = out.glob("recording-*.flac")
     captured, rate = sf.read(recording, dtype="float32", always_2d=True)
-    assert rate == 44_100 and 8192 <= len(captured) <= sent
+    assert rate == 44_100 and 8192 <= len(captured) <= feed.sent
     # the first pipeful came in whole (beyond it, ALSA's file plugin does not retry the short reads
     # a FIFO gives: the whole-recording check is the test above, from a plain file)
     np.testing.assert_array_equal(captured[:8192], fed[:8192])

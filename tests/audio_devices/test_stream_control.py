@@ -13,7 +13,7 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.errors import BridgeError
 
-from .world import (assert_played, assert_played_prefix, bite, noise, offer, read_available, read_some, run_cli,
+from .world import (Feeder, assert_played, assert_played_prefix, bite, noise, read_available, read_some, run_cli,
                     stem_samples, wait_for, while_running)
 
 FRAME = 8  # float32 stereo
@@ -63,16 +63,10 @@ def test_a_device_that_disappears_mid_preview_ends_it_and_the_daemon_plays_on(al
 
 def test_a_recording_stopped_by_hand_holds_what_came_in_and_a_second_one_is_refused(alsa, client):
     fed = noise(44_100 * 10, seed=3)
-    sent = 0
-
-    def feed(frames: int = 512) -> None:  # 4 KB: a pipe takes it whole or not at all
-        nonlocal sent
-        if offer(alsa.in_fd, fed[sent:sent + frames].tobytes()):
-            sent += frames
-
+    feed = Feeder(alsa.in_fd, fed)
     recording = client.call("audio", "record_start", {"device": "capture_fifo", "file_format": "wav"})
     assert recording["state"] == "recording" and recording["rate"] == 44_100 and recording["channels"] == 2
-    while sent < 8192:
+    while feed.sent < 8192:
         feed()
     with pytest.raises(BridgeError) as refused:
         client.call("audio", "record_start", {"device": "capture_in"})

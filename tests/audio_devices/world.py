@@ -134,3 +134,15 @@ def wait_for(predicate, timeout: float = 30.0):
             return value
         time.sleep(0.02)
     raise AssertionError("timed out")
+
+
+class Feeder:
+    """Feeds `samples` into a FIFO input device, 4 KB at a time (a pipe takes that whole or not
+    at all), as far as the device takes them; `sent` frames so far."""
+
+    def __init__(self, fd: int, samples: np.ndarray):
+        self.fd, self.samples, self.sent = fd, samples, 0
+
+    def __call__(self, frames: int = 512) -> None:
+        if offer(self.fd, self.samples[self.sent:self.sent + frames].tobytes()):
+            self.sent += frames
