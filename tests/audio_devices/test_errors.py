@@ -43,6 +43,13 @@ def test_play_errors_name_the_problem_and_the_daemon_stays_up(alsa, env, finishe
     assert ControlClient.discover(isolated_home / "data") is not None
 
 
+def test_play_of_an_unknown_job_says_so(alsa, env):
+    result = run_cli(["play", "0123456789ab", "--device", "preview_out"], env)
+
+    assert result.returncode == 2
+    assert "0123456789ab" in result.stderr and "mvsep-bridge jobs" in result.stderr
+
+
 @pytest.mark.parametrize("case", RECORD_ERRORS)
 def test_record_errors_name_the_problem_and_record_nothing(alsa, env, isolated_home, case):
     flags, said = RECORD_ERRORS[case]
