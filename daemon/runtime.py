@@ -78,7 +78,7 @@ class Daemon:
         """What the control channel's ping and `daemon status` tell."""
         settings = self.settings
         return {"pid": os.getpid(), "backend": self.engine.backend.name, "data_dir": str(settings.data_dir),
-                "on_demand": self.on_demand, "bridges": dict(self.engine.bridges),
+                "on_demand": self.on_demand, "bridges": self.engine.listening(),
                 "identity": settings.identity()}
 
     def touch(self) -> None:
