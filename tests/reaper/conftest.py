@@ -1,0 +1,15 @@
+"""Fixtures for the REAPER tests: a fake REAPER with one open project, real audio sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from .fake_reaper import FakeReaper
+
+
+@pytest.fixture
+def fake(tmp_path):
+    reaper = FakeReaper(tmp_path / "reaper-resources")
+    reaper.add_project(tmp_path / "song" / "song.rpp", tmp_path / "song" / "Media")
+    yield reaper
+    assert not reaper.misuse, f"the scripts misused the REAPER API: {reaper.misuse}"
