@@ -25,7 +25,8 @@ import soundfile as sf
 from lupa.lua54 import LuaRuntime, lua_type
 
 SIGNATURES = Path(os.environ.get("MVSEP_REAPER_SIGNATURES", "/work/shared/reaper/api_signatures.json"))
-TICK = 1 / 30  # REAPER runs deferred functions about 30 times a second
+TICK = 1 / 30
+TAKE_REVERSE = 41051  # "Item properties: Toggle take reverse"  # REAPER runs deferred functions about 30 times a second
 
 # gfx variables a script may read or assign (REAPER's gfx.* state; not functions, so not in the
 # signature file)
@@ -119,6 +120,7 @@ class Track:
     })
     items: list[Item] = field(default_factory=list)
     guid: str = field(default_factory=_guid)
+    ext: dict[str, str] = field(default_factory=dict)  # P_EXT:<key>
 
 
 @dataclass(eq=False)
@@ -462,6 +464,11 @@ class _Impl:
             return True, tr.name
         if parmname == "GUID":
             return True, tr.guid
+        if parmname.startswith("P_EXT:"):
+            if setNewValue:
+                tr.ext[parmname] = stringNeedBig
+                self._change(tr.project, "track ext")
+            return parmname in tr.ext, tr.ext.get(parmname, "")
         raise ApiMisuse(f"GetSetMediaTrackInfo_String {parmname} not faked")
 
     def reaper_GetTrackGUID(self, tr):
@@ -500,6 +507,26 @@ class _Impl:
 
     def reaper_SetMediaItemSelected(self, item, selected):
         item.values["B_UISEL"] = float(selected)
+
+    def reaper_IsMediaItemSelected(self, item):
+        return bool(item.values["B_UISEL"])
+
+    def reaper_SelectAllMediaItems(self, proj, selected):
+        for item in (i for t in self._project(proj).tracks for i in t.items):
+            item.values["B_UISEL"] = float(selected)
+
+    def reaper_Main_OnCommandEx(self, command, flag, proj):
+        project = self._project(proj)
+        if command != TAKE_REVERSE:
+            raise ApiMisuse(f"Main_OnCommandEx: command {command} not faked")
+        for item in self._selected(project):  # a reversed section of the source, or back
+            take = item.active_take
+            source = take.source
+            if source.kind == "SECTION" and source.section_offset == 0 and source.section_length == source.parent.length:
+                take.source = source.parent if source.reverse else Source.section(source.parent, 0, source.length, True)
+            else:
+                take.source = Source.section(source, 0, source.length, True)
+            self._change(project, "reverse take")
 
     def reaper_GetTrackNumMediaItems(self, tr):
         return len(tr.items)
