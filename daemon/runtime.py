@@ -22,6 +22,7 @@ log = logging.getLogger("mvsep_bridge.daemon")
 BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
     # always on: `mvsep-bridge hotfolder add` applies to a running daemon, even its first folder
     "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: True),
+    "reaper": ("mvsep_bridge.bridges.reaper:ReaperBridge", lambda s: True),  # spool under data_dir
 }
 
 

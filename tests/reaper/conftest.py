@@ -13,3 +13,14 @@ def fake(tmp_path):
     reaper.add_project(tmp_path / "song" / "song.rpp", tmp_path / "song" / "Media")
     yield reaper
     assert not reaper.misuse, f"the scripts misused the REAPER API: {reaper.misuse}"
+
+
+@pytest.fixture
+def spool_world(tmp_path, emulator):
+    from .world import SpoolWorld
+
+    account = emulator.create_account(credits=10_000)
+    world = SpoolWorld(tmp_path, emulator.base_url, account.token)
+    yield world
+    if world.daemon:
+        world.daemon.kill()
