@@ -262,8 +262,10 @@ class FakeReaper:
         return item
 
     def run(self, script: Path) -> None:
-        """Run an action as REAPER does: a fresh chunk, `get_action_context` naming its file."""
+        """Run an action as REAPER does: its own Lua state, `get_action_context` naming its file.
+        Returns when the script's main chunk returns (its deferred functions run on `tick`)."""
         self.script_path = str(script)
+        self.lua = self._runtime()
         self.lua.execute(f"dofile({json.dumps(str(script))})")
 
     def tick(self, count: int = 1) -> None:
@@ -284,8 +286,12 @@ class FakeReaper:
     # -- the gate ---------------------------------------------------------------------------
 
     def _implement(self) -> None:
-        impl = _Impl(self)
-        functions = self.signatures.functions
+        self._impl = _Impl(self)
+        self.lua = self._runtime()
+
+    def _runtime(self) -> LuaRuntime:
+        """A Lua state with `reaper` and `gfx` behind the gate (one per script run, as in REAPER)."""
+        lua = LuaRuntime(unpack_returned_tuples=True)
 
         def gate(full: str, body: Callable) -> Callable:
             def call(*args):
@@ -298,26 +304,22 @@ class FakeReaper:
                 return body(*args)
             return call
 
-        reaper = self.lua.table()
-        gfx = self.lua.table()
-        for full in functions:
+        reaper, gfx = lua.table(), lua.table()
+        for full in self.signatures.functions:
             space, name = full.split(".", 1)
-            body = getattr(impl, f"{space}_{name}", None)
-            if body is None:
-                body = _not_faked(full)
+            body = getattr(self._impl, f"{space}_{name}", None) or _not_faked(full)
             (reaper if space == "reaper" else gfx)[name] = gate(full, body)
         for name, value in GFX_VARIABLES.items():
             gfx[name] = value
-        self.gfx = gfx
-        strict = self.lua.eval("""
+        strict = lua.eval("""
             function(t, label)
                 return setmetatable(t, {__index = function(_, key)
                     error(label .. '.' .. tostring(key) .. ' is not part of the REAPER API', 2) end})
             end
         """)
-        g = self.lua.globals()
-        g.reaper = strict(reaper, "reaper")
-        g.gfx = strict(gfx, "gfx")
+        lua.globals().reaper = strict(reaper, "reaper")
+        lua.globals().gfx = self.gfx = strict(gfx, "gfx")
+        return lua
 
 
 def _not_faked(full: str) -> Callable:
@@ -723,8 +725,18 @@ class _Impl:
         return self.f.gfx_char
 
     def gfx_showmenu(self, menu_string):
+        """The user picks the entry labelled menu_choices[0] (a str), or index (an int), or
+        nothing (the list is empty)."""
         self.f.menus.append(menu_string)
-        return self.f.menu_choices.pop(0) if self.f.menu_choices else 0
+        if not self.f.menu_choices:
+            return 0
+        wanted = self.f.menu_choices.pop(0)
+        if isinstance(wanted, int):
+            return wanted
+        leaves = [part.lstrip("#!<") for part in menu_string.split("|") if not part.lstrip("#!<").startswith(">")]
+        if wanted not in leaves:
+            raise AssertionError(f"no {wanted!r} in the menu {menu_string!r}")
+        return leaves.index(wanted) + 1
 
     def gfx_drawstr(self, str, flags=None, right=None, bottom=None):
         self.f.drawn.append(str)
