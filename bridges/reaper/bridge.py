@@ -16,9 +16,8 @@ from pathlib import Path
 
 from pydantic import ValidationError as PydanticValidationError
 
-from mvsep_bridge.daemon.engine import Engine, JobEvent, JobRequest, JobView, Unsubscribe
-from mvsep_bridge.daemon.errors import BridgeError, Unreachable
-from mvsep_bridge.daemon.jobs.model import JobState, ReplyChannel
+from mvsep_bridge.daemon.engine import (BridgeError, Engine, JobEvent, JobRequest, JobState, JobView,
+                                       ReplyChannel, Unreachable, Unsubscribe)
 
 from .catalog import catalog_entries
 from .protocol import (PROTOCOL, REQUEST, CancelRequest, Layout, SeparateRequest, Status, StemFile,
@@ -60,9 +59,7 @@ class ReaperBridge:
         self._layout.ensure()
         self._unsubscribe = engine.subscribe(self._on_event)
         self._reconcile()
-        announce = getattr(engine, "announce", None)
-        if announce is not None:
-            announce(BRIDGE, str(self._layout.root))
+        engine.announce(BRIDGE, str(self._layout.root))
         self._thread = threading.Thread(target=self._run, name="reaper-spool", daemon=True)
         self._thread.start()
         log.info("REAPER spool at %s", self._layout.root)
@@ -121,11 +118,9 @@ class ReaperBridge:
                 self._report(view)
 
     def _write_catalog(self) -> None:
-        algorithms = getattr(self._engine, "algorithms", None)
-        if algorithms is None:
-            return
         try:
-            write_atomic(self._layout.catalog, {"protocol": PROTOCOL, "algorithms": catalog_entries(algorithms())})
+            entries = catalog_entries(self._engine.algorithms())
+            write_atomic(self._layout.catalog, {"protocol": PROTOCOL, "algorithms": entries})
         except (BridgeError, OSError) as exc:
             log.warning("cannot write the REAPER catalog (%s); retrying in %.0f s", exc, CATALOG_SECONDS)
 

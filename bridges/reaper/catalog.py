@@ -3,10 +3,13 @@ choice fields (without conditions: those stay at the server's defaults) and pric
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
+
+from mvsep_bridge.daemon.engine import Algorithm
 
 
-def catalog_entries(algorithms: Iterable[Any]) -> list[dict[str, Any]]:
+def catalog_entries(algorithms: Iterable[Algorithm]) -> list[dict[str, Any]]:
     entries = []
     for algorithm in algorithms:
         fields = []
