@@ -1,0 +1,188 @@
+"""The real actions in lupa against the fake REAPER, the real daemon on the emulator: items in,
+stems out on aligned tracks, checked sample by sample from the files and the item properties."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from .fake_reaper import Source
+from .lua import SCRIPTS
+from .world import EDGE, music
+
+SEPARATE = "mvsep_Separate selected items.lua"
+ALGORITHM = 40  # "BS Roformer (vocals, instrumental)" in the bundled catalog
+
+
+def install(fake, spool: Path) -> Path:
+    """The scripts as a user has them: copied into REAPER's Scripts folder, told where the spool is."""
+    target = fake.resource_path / "Scripts" / "MVSEP Bridge"
+    shutil.copytree(SCRIPTS, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (target / "mvsep-bridge.json").write_text(json.dumps({"spool": str(spool)}))
+    return target
+
+
+def file_time(source: Source) -> tuple[Source, float, float]:
+    """The test's own reading of a source: the file, and file time = a + b * source time."""
+    a, b = 0.0, 1.0
+    while source.parent is not None:
+        if source.reverse:
+            a, b = source.section_offset + source.section_length - a, -b
+        else:
+            a = source.section_offset + a
+        source = source.parent
+    return source, a, b
+
+
+def played(item) -> tuple[np.ndarray, int]:
+    """The frames of its file the item plays, in file order, as REAPER reads its properties."""
+    take = item.active_take
+    source, a, b = file_time(take.source)
+    rate = source.sample_rate
+    offset, playrate = take.values["D_STARTOFFS"], take.values["D_PLAYRATE"]
+    t0, t1 = a + b * offset, a + b * (offset + item.values["D_LENGTH"] * playrate)
+    first = int(np.floor(min(t0, t1) * rate + 0.5))
+    count = int(np.floor(abs(t1 - t0) * rate + 0.5))
+    samples, file_rate = sf.read(source.filename, always_2d=True)
+    assert file_rate == rate
+    return samples[first:first + count], rate
+
+
+@pytest.fixture
+def studio(spool_world, fake, tmp_path):
+    """Two project tabs; project A has the items of every kind the issue lists."""
+    world = spool_world
+    a = fake.current
+    media = Path(a.media_dir)
+    mono48 = Source.from_file(music(media / "drums 48k mono.wav", 4.0, 48_000, 1, seed=1))
+    stereo44 = Source.from_file(music(media / "bass 44k stereo.wav", 4.0, 44_100, 2, seed=2))
+    long44 = Source.from_file(music(media / "guitar take.wav", 6.0, 44_100, 2, seed=3))
+    drums = fake.add_track(a, "Drums")
+    bass = fake.add_track(a, "Bass")
+    gtr = fake.add_track(a, "Gtr")
+    fake.add_track(a, "Below")
+    items = {
+        "offset": fake.add_item(drums, mono48, position=1.0, length=1.2, offset=0.7, D_FADEINLEN=0.05),
+        "half speed": fake.add_item(drums, mono48, position=3.0, length=1.6, offset=0.2, playrate=0.5),
+        "1.5x": fake.add_item(bass, stereo44, position=0.5, length=1.5, offset=0.5, playrate=1.5, B_PPITCH=1.0,
+                              I_CHANMODE=2.0),
+        "section": fake.add_item(gtr, Source.section(long44, 1.5, 3.0), position=2.0, length=1.0, offset=0.4),
+        "reversed": fake.add_item(gtr, Source.section(long44, 2.0, 2.5, reverse=True), position=4.0, length=1.0,
+                                  offset=0.3),
+    }
+    fake.add_item(gtr, stereo44, position=8.0, length=1.0, selected=False)  # not selected: left alone
+    b = fake.add_project(tmp_path / "other" / "other.rpp", tmp_path / "other" / "Media", activate=False)
+    fake.add_track(b, "Elsewhere")
+    scripts = install(fake, world.spool)
+    world.start()
+    deadline = time.monotonic() + 30
+    while not (world.spool / "catalog.json").exists():
+        assert time.monotonic() < deadline, "the bridge wrote no catalog"
+        time.sleep(0.05)
+    return world, scripts, a, b, items
+
+
+def choose_defaults(fake, spool: Path) -> None:
+    """The user picks algorithm 40 and keeps every default, then flac."""
+    catalog = json.loads((spool / "catalog.json").read_text())["algorithms"]
+    algorithm = next(x for x in catalog if x["sep_type"] == ALGORITHM)
+    fake.menu_choices = [algorithm["name"]] + [
+        f"{field['text']}: {next(c['label'] for c in field['choices'] if c['key'] == field['default'])}"
+        for field in algorithm["fields"]] + ["Output: flac (16 bit)"]
+
+
+def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
+    world, scripts, a, b, items = studio
+    choose_defaults(fake, world.spool)
+    # the daemon frozen while the action runs: the action must not wait on it
+    os.kill(world.daemon.process.pid, signal.SIGSTOP)
+    try:
+        fake.run(scripts / SEPARATE)
+    finally:
+        os.kill(world.daemon.process.pid, signal.SIGCONT)
+    estimate = fake.messages[-1][0]
+    assert estimate.startswith("Separate 5 items") and "Estimated cost: about" in estimate, fake.messages
+    assert json.loads(fake.ext_state[("mvsep_bridge", "last")])["sep_type"] == ALGORITHM
+    assert [k for k in a.ext_state if k[1].startswith("batch:")], "the batch is kept in the project"
+    reads = count_status_reads(fake)
+
+    fake.current = b  # the user switches tabs while the job runs
+    before = len(a.changes)
+    deadline = time.monotonic() + 120
+    while not a.undo_points:
+        assert time.monotonic() < deadline, f"no stems inserted; console: {fake.console}\n{world.log()[-3000:]}"
+        fake.tick(8)
+        time.sleep(0.02)
+    assert fake.console == [], fake.console
+
+    # one undo block, every insert inside it with the UI refresh held; the other tab untouched
+    assert a.undo_points == ["MVSEP: insert stems (5 items)"]
+    inserted = a.changes[before:]
+    assert inserted and all(depth == 1 and held for _, depth, held in inserted), inserted
+    assert [t.name for t in b.tracks] == ["Elsewhere"] and not b.changes
+    assert not [k for k in a.ext_state if k[1].startswith("batch:")]
+    assert not list((world.spool / "status").glob("*.json")), "status files are consumed"
+    assert max_per_second(list(reads.values())) <= 5, "the follower reads a few status files a second at most"
+
+    names = [t.name for t in a.tracks]
+    assert names == ["Drums", "Drums – vocals", "Drums – instrumental", "Bass", "Bass – vocals",
+                     "Bass – instrumental", "Gtr", "Gtr – vocals", "Gtr – instrumental", "Below"]
+    for label, original in items.items():
+        track = original.track
+        stems = [t for t in a.tracks if t.name.startswith(track.name + " – ")]
+        expected, rate = played(original)
+        total = np.zeros_like(expected)
+        for stem_track in stems:
+            stem = next(i for i in stem_track.items if i.values["D_POSITION"] == pytest.approx(original.values["D_POSITION"]))
+            check_same_playback(original, stem, label)
+            # played in the same direction (a reversed section gives a reversed stem)
+            assert file_time(stem.active_take.source)[2] == file_time(original.active_take.source)[2], label
+            stem_file = file_time(stem.active_take.source)[0].filename
+            assert Path(stem_file).is_relative_to(Path(a.media_dir) / "MVSEP"), stem_file
+            info = sf.info(stem_file)
+            assert (info.samplerate, info.channels) == (rate, expected.shape[1]), label
+            samples, _ = played(stem)
+            assert samples.shape == expected.shape, (label, samples.shape, expected.shape)
+            total += samples
+        error = np.abs(total - expected)[EDGE:-EDGE].max()
+        shifted = np.abs(total[EDGE:-EDGE] - expected[EDGE - 1:-EDGE - 1]).max()
+        assert error < 1e-3 and shifted > 20 * error, f"{label}: off by {error} (one sample off: {shifted})"
+    # each source file's stems in a folder of their own: no job replaces what another item plays
+    stem_files = {file_time(i.active_take.source)[0].filename for t in a.tracks if " – " in t.name for i in t.items}
+    assert len(stem_files) == 2 * len(items)
+
+
+def check_same_playback(original, stem, label):
+    o_item, s_item = original.values, stem.values
+    o_take, s_take = original.active_take.values, stem.active_take.values
+    for key in ("D_POSITION", "D_LENGTH", "D_VOL", "D_FADEINLEN", "D_FADEOUTLEN"):
+        assert s_item[key] == pytest.approx(o_item[key]), (label, key)
+    for key in ("D_PLAYRATE", "B_PPITCH", "D_PITCH", "I_CHANMODE", "D_VOL", "D_PAN"):
+        assert s_take[key] == pytest.approx(o_take[key]), (label, key)
+    assert s_item["B_LOOPSRC"] == 0
+
+
+def count_status_reads(fake) -> dict:
+    """Instrument the running script's Lua io.open: when it opens a status file."""
+    reads = fake.lua.table()
+    fake.lua.globals().status_reads = reads
+    fake.lua.execute("""
+        local open = io.open
+        io.open = function(path, mode)
+            if path:find('/status/', 1, true) then status_reads[#status_reads + 1] = reaper.time_precise() end
+            return open(path, mode)
+        end
+    """)
+    return reads
+
+
+def max_per_second(times: list[float]) -> int:
+    return max((sum(1 for u in times if t <= u < t + 1.0) for t in times), default=0)
