@@ -9,6 +9,8 @@ import time
 import numpy as np
 import soundfile as sf
 
+from daemon.helpers import store_states
+
 from .world import EDGE, music
 
 
@@ -73,3 +75,26 @@ def test_a_request_cancelled_before_it_was_taken_never_becomes_a_job(spool_world
     assert status["state"] == "cancelled" and status["job"] is None
     time.sleep(0.5)
     assert not any((world.spool / "requests").glob("*.json"))
+
+
+def test_a_source_outside_the_allowed_roots_is_refused_with_the_fix(spool_world, isolated_home):
+    world = spool_world
+    outside = music(isolated_home / "Music" / "private.wav", 1.0, 44_100, 1)
+    world.start()
+    separate(world, "outside", outside)
+    status = world.wait_status("outside", ("rejected", "done", "failed"))
+    assert status["state"] == "rejected" and "allowed" in status["error"], status
+    assert "allowed_roots" in (status["hint"] or "") + status["error"]
+
+
+def test_a_daemon_killed_mid_job_reports_the_same_job_after_restart(spool_world, emulator):
+    world = spool_world
+    emulator.configure(processing_seconds=3.0)
+    source = music(world.root / "song.wav", 2.0, 44_100, 2)
+    world.start()
+    separate(world, "r1", source)
+    first = world.wait_status("r1", ("queued", "preparing", "uploading", "remote"))
+    world.daemon.restart()  # kill -9, start again
+    done = world.wait_status("r1", ("done", "failed", "cancelled"))
+    assert done["state"] == "done" and done["job"] == first["job"], (first, done)
+    assert len(store_states(world.data)) == 1  # never a second job for one request
