@@ -186,3 +186,68 @@ def count_status_reads(fake) -> dict:
 
 def max_per_second(times: list[float]) -> int:
     return max((sum(1 for u in times if t <= u < t + 1.0) for t in times), default=0)
+
+
+def run_until(fake, world, done, what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}; console: {fake.console}\n{world.log()[-3000:]}"
+        fake.tick(8)
+        time.sleep(0.02)
+
+
+def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(studio, fake, emulator):
+    world, scripts, a, b, items = studio
+    emulator.configure(processing_seconds=4.0)
+    choose_defaults(fake, world.spool)
+    fake.run(scripts / SEPARATE)
+    fake.run(scripts / "mvsep_Show separation jobs.lua")
+    gfx = fake.gfx
+    run_until(fake, world, lambda: any(" - remote" in line for line in fake.drawn), "a job on the server")
+    rows = [line for line in fake.drawn if line.startswith("item ")]
+    assert len(rows) == 5, fake.drawn
+    first = items["offset"]
+    row = next(n for n, line in enumerate(rows, 1) if line.startswith("item 1 on track 'Drums'"))
+    a.tracks.remove(items["1.5x"].track)  # the user deletes the Bass track meanwhile
+    fake.menu_choices = [1]  # "Cancel <that item>"
+    gfx.mouse_y, gfx.mouse_cap = 10 + row * 20 + 5, 1
+    fake.tick()
+    gfx.mouse_cap = 0
+    assert fake.menus[-1].startswith("Cancel item 1 on track 'Drums'")
+    run_until(fake, world, lambda: a.undo_points, "the inserts")
+    assert a.undo_points == ["MVSEP: insert stems (3 items)"]
+    console = "".join(fake.console)
+    assert "item 1 on track 'Drums' at 1.000 s (take 'drums 48k mono'): cancelled" in console
+    assert "item 1 on track 'Bass' at 0.500 s (take 'bass 44k stereo'): its track was deleted; the stems are in" in console
+    drum_stems = [i for t in a.tracks if t.name.startswith("Drums – ") for i in t.items]
+    assert [i.values["D_POSITION"] for i in drum_stems] == [3.0, 3.0]  # only the half-speed item's
+    assert not [t for t in a.tracks if t.name.startswith("Bass")]
+    assert first.track.items[0] is first  # the original stays as it was
+    # the window says so when nothing is left, and closes with the window
+    run_until(fake, world, lambda: "No separation job is running." in fake.drawn, "the empty list")
+    fake.gfx_char = -1
+    fake.tick(2)
+    assert not fake.deferred
+
+
+def test_a_project_closed_mid_job_gets_its_stems_when_opened_again(studio, fake):
+    world, scripts, a, b, items = studio
+    for item in items.values():
+        item.values["B_UISEL"] = 0.0
+    items["section"].values["B_UISEL"] = 1.0
+    choose_defaults(fake, world.spool)
+    fake.run(scripts / SEPARATE)
+    (batch,) = [json.loads(v) for (_, k), v in a.ext_state.items() if k.startswith("batch:")]
+    request = batch["entries"][0]["request"]
+    fake.deferred.clear()  # REAPER quits: its defer loops end with it
+    a.open = False
+    fake.current = b
+    assert world.wait_status(request, ("done", "failed"))["state"] == "done"
+    fake.clock += 60  # later: REAPER again, the project opened again, the jobs window opened
+    a.open = True
+    fake.run(scripts / "mvsep_Show separation jobs.lua")
+    run_until(fake, world, lambda: a.undo_points, "the inserts after reopening")
+    assert a.undo_points == ["MVSEP: insert stems (1 item)"]
+    stems = [i for t in a.tracks if t.name.startswith("Gtr – ") for i in t.items]
+    assert len(stems) == 2 and all(i.values["D_POSITION"] == 2.0 for i in stems)
+    assert not [k for k in a.ext_state if k[1].startswith("batch:")] and fake.console == []
