@@ -81,32 +81,36 @@ function Follower:step()
   self:publish()
 end
 
--- Batches of every open project: new ones (a project opened again) are followed from now on.
-function Follower:scan()
-  local reaper = self.reaper
-  local seen = {}
+-- Call fn(proj, key, batch JSON) for every pending batch of every open project tab.
+local function each_batch(reaper, fn)
   local index = 0
   while true do
     local proj = reaper.EnumProjects(index)
-    if not proj then break end
+    if not proj then return end
     local n = 0
     while true do
       local ok, key, value = reaper.EnumProjExtState(proj, jobs.EXT, n)
       if not ok then break end
-      if key:sub(1, #jobs.PREFIX) == jobs.PREFIX then
-        seen[key] = true
-        local known = self.batches[key]
-        if known then
-          known.proj = proj
-        else
-          local data = json.decode(value)
-          if data then self.batches[key] = { proj = proj, data = data, status = {} } end
-        end
-      end
+      if key:sub(1, #jobs.PREFIX) == jobs.PREFIX then fn(proj, key, value) end
       n = n + 1
     end
     index = index + 1
   end
+end
+
+-- Batches of every open project: new ones (a project opened again) are followed from now on.
+function Follower:scan()
+  local seen = {}
+  each_batch(self.reaper, function(proj, key, value)
+    seen[key] = true
+    local known = self.batches[key]
+    if known then
+      known.proj = proj
+    else
+      local data = json.decode(value)
+      if data then self.batches[key] = { proj = proj, data = data, status = {} } end
+    end
+  end)
   for key in pairs(self.batches) do
     if not seen[key] then self.batches[key] = nil end  -- its project was closed: back when reopened
   end
@@ -172,16 +176,22 @@ function Follower:apply(key, batch)
   -- forgotten before the undo block, so undoing the inserts never brings the batch back
   reaper.SetProjExtState(proj, jobs.EXT, key, '')
   local notes = {}
-  local inserted = 0
-  reaper.PreventUIRefresh(1)
-  reaper.Undo_BeginBlock2(proj)
-  local ok, problem = pcall(function()
-    inserted = self:insert(proj, batch, notes)
-  end)
-  reaper.Undo_EndBlock2(proj, string.format('MVSEP: insert stems (%d item%s)', inserted, inserted == 1 and '' or 's'), -1)
-  reaper.PreventUIRefresh(-1)
-  reaper.UpdateArrange()
-  if not ok then notes[#notes + 1] = 'inserting stopped: ' .. tostring(problem) end
+  local any_done = false
+  for _, entry in ipairs(batch.data.entries) do any_done = any_done or batch.status[entry.request].state == 'done' end
+  if any_done then  -- nothing to insert (all failed or cancelled): no empty undo point
+    local inserted = 0
+    reaper.PreventUIRefresh(1)
+    reaper.Undo_BeginBlock2(proj)
+    local ok, problem = pcall(function()
+      inserted = self:insert(proj, batch, notes)
+    end)
+    reaper.Undo_EndBlock2(proj, string.format('MVSEP: insert stems (%d item%s)', inserted, inserted == 1 and '' or 's'), -1)
+    reaper.PreventUIRefresh(-1)
+    reaper.UpdateArrange()
+    if not ok then notes[#notes + 1] = 'inserting stopped: ' .. tostring(problem) end
+  else
+    self:insert(proj, batch, notes)  -- only says why each request ended
+  end
   for _, entry in ipairs(batch.data.entries) do self.spool:consume(entry.request) end
   if #notes > 0 then
     reaper.ShowConsoleMsg('MVSEP Bridge:\n  ' .. table.concat(notes, '\n  ') .. '\n')
@@ -268,26 +278,16 @@ end
 -- Ask the daemon to cancel every request of every open project's pending batches.
 function jobs.cancel_all(reaper, sp)
   local count = 0
-  local index = 0
-  while true do
-    local proj = reaper.EnumProjects(index)
-    if not proj then break end
-    local n = 0
-    while true do
-      local ok, key, value = reaper.EnumProjExtState(proj, jobs.EXT, n)
-      if not ok then break end
-      local data = key:sub(1, #jobs.PREFIX) == jobs.PREFIX and json.decode(value)
-      for _, entry in ipairs(data and data.entries or {}) do
-        local status = sp:status(entry.request)
-        if not (status and spool.FINAL[status.state]) then
-          sp:request({ kind = 'cancel', id = spool.new_id(reaper) .. '-c', target = entry.request })
-          count = count + 1
-        end
+  each_batch(reaper, function(_, _, value)
+    local data = json.decode(value)
+    for _, entry in ipairs(data and data.entries or {}) do
+      local status = sp:status(entry.request)
+      if not (status and spool.FINAL[status.state]) then
+        jobs.cancel(reaper, sp, entry.request)
+        count = count + 1
       end
-      n = n + 1
     end
-    index = index + 1
-  end
+  end)
   return count
 end
 

@@ -251,3 +251,18 @@ def test_a_project_closed_mid_job_gets_its_stems_when_opened_again(studio, fake)
     stems = [i for t in a.tracks if t.name.startswith("Gtr – ") for i in t.items]
     assert len(stems) == 2 and all(i.values["D_POSITION"] == 2.0 for i in stems)
     assert not [k for k in a.ext_state if k[1].startswith("batch:")] and fake.console == []
+
+
+def test_cancel_all_ends_every_job_without_inserting_anything(studio, fake, emulator):
+    world, scripts, a, b, items = studio
+    emulator.configure(processing_seconds=5.0)
+    choose_defaults(fake, world.spool)
+    fake.run(scripts / SEPARATE)
+    tracks_before = [t.name for t in a.tracks]
+    fake.run(scripts / "mvsep_Cancel all separation jobs.lua")
+    assert fake.messages[-1] == ("Cancelling 5 requests.", "MVSEP Bridge")
+    run_until(fake, world, lambda: not fake.deferred, "the follower to end")
+    assert [t.name for t in a.tracks] == tracks_before and a.undo_points == []
+    console = "".join(fake.console)
+    assert console.count(": cancelled") == 5, console
+    assert not [k for k in a.ext_state if k[1].startswith("batch:")]
