@@ -12,6 +12,7 @@
 --   [main] mvsep_Separate time selection of selected items.lua
 --   [main] mvsep_Show separation jobs.lua
 --   [main] mvsep_Cancel all separation jobs.lua
+--   [main] mvsep_Settings.lua
 --   [nomain] lib/*.lua
 -- @changelog
 --   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.

@@ -22,11 +22,11 @@ local function last_settings(reaper)
 end
 
 -- The selected items' windows, or nil after telling the user what is wrong.
-local function selected_windows(reaper, proj, range)
+local function selected_windows(reaper, proj, range, options)
   local entries, refused = {}, {}
   for i = 0, reaper.CountSelectedMediaItems(proj) - 1 do
     local item = reaper.GetSelectedMediaItem(proj, i)
-    local window, problem = plan.window(reaper, item, range)
+    local window, problem = plan.window(reaper, item, range, options)
     if window then
       entries[#entries + 1] = { item = item, window = window, label = plan.describe_item(reaper, item) }
     else
@@ -130,7 +130,8 @@ function actions.separate(reaper, gfx, scripts_dir, how)
     if stop <= start then return message(reaper, 'Make a time selection first.') end
     range = { start, stop }
   end
-  local entries = selected_windows(reaper, proj, range)
+  local options = actions.options(reaper)
+  local entries = selected_windows(reaper, proj, range, options)
   if not entries then return end
   local last = last_settings(reaper)
   local settings = last
@@ -152,10 +153,7 @@ function actions.separate(reaper, gfx, scripts_dir, how)
     if reaper.ShowMessageBox(text, TITLE, OK_CANCEL) ~= OK then return end
     reaper.SetExtState(jobs.EXT, 'last', json.encode(settings), true)
   end
-  local batch, failure = jobs.start(reaper, sp, proj, entries, settings, {
-    folder = reaper.GetExtState(jobs.EXT, 'stems_in_folder') == '1',
-    mute_original = reaper.GetExtState(jobs.EXT, 'mute_original') == '1',
-  })
+  local batch, failure = jobs.start(reaper, sp, proj, entries, settings, options)
   if not batch then return message(reaper, failure) end
   if not sp:daemon_running() then
     message(reaper, 'The mvsep-bridge daemon is not running, so nothing happens yet. Start it with '
@@ -163,6 +161,42 @@ function actions.separate(reaper, gfx, scripts_dir, how)
             .. 'requests then, and the stems arrive in this project.')
   end
   if not jobs.follower_running(reaper) then jobs.follow(reaper, sp) end
+end
+
+-- The user's placement choices (ExtState, kept across sessions): name -> question
+actions.OPTIONS = {
+  { 'folder', 'Stem tracks in a folder under the source track' },
+  { 'mute_original', 'Mute the original items' },
+  { 'as_takes', 'Stems as takes of the original items' },
+  { 'raw_source', 'Send takes with FX/stretch markers as their raw source' },
+}
+
+function actions.options(reaper)
+  local options = {}
+  for _, option in ipairs(actions.OPTIONS) do
+    options[option[1]] = reaper.GetExtState(jobs.EXT, option[1]) == 'y'
+  end
+  return options
+end
+
+function actions.settings(reaper)
+  local captions, values = {}, {}
+  local current = actions.options(reaper)
+  for n, option in ipairs(actions.OPTIONS) do
+    captions[n] = option[2] .. ' (y/n)'
+    values[n] = current[option[1]] and 'y' or 'n'
+  end
+  local ok, answer = reaper.GetUserInputs(TITLE .. ': settings', #captions,
+                                          table.concat(captions, ',') .. ',extrawidth=120', table.concat(values, ','))
+  if not ok then return end
+  local n = 0
+  for value in (answer .. ','):gmatch('([^,]*),') do
+    n = n + 1
+    local option = actions.OPTIONS[n]
+    if option then
+      reaper.SetExtState(jobs.EXT, option[1], value:lower():sub(1, 1) == 'y' and 'y' or 'n', true)
+    end
+  end
 end
 
 function actions.cancel_all(reaper, scripts_dir)

@@ -231,19 +231,31 @@ function Follower:insert(proj, batch, notes)
   local inserted = 0
   for _, guid in ipairs(order) do
     local group = by_track[guid]
-    local stem_tracks = place.stem_tracks(reaper, proj, group.track, group.names, options.folder)
+    local on_tracks = {}
     for _, e in ipairs(group.entries) do
-      for _, stem in ipairs(e.status.stems) do
-        place.stem_item(reaper, proj, stem_tracks[stem.name], stem.path, stem.name,
-                        e.entry.item_values, e.entry.take_values, e.entry.reverse)
-      end
       local original = find_item(reaper, group.track, e.entry.item)
       if not original then
         notes[#notes + 1] = e.entry.label .. ': the item was deleted; its stems sit where it was'
       elseif options.mute_original then
         reaper.SetMediaItemInfo_Value(original, 'B_MUTE', 1)
       end
+      if options.as_takes and original and not e.entry.reverse then
+        for _, stem in ipairs(e.status.stems) do
+          place.stem_take(reaper, original, stem.path, stem.name, e.entry.item_values, e.entry.take_values)
+        end
+      else
+        on_tracks[#on_tracks + 1] = e
+      end
       inserted = inserted + 1
+    end
+    if #on_tracks > 0 then
+      local stem_tracks = place.stem_tracks(reaper, proj, group.track, group.names, options.folder)
+      for _, e in ipairs(on_tracks) do
+        for _, stem in ipairs(e.status.stems) do
+          place.stem_item(reaper, proj, stem_tracks[stem.name], stem.path, stem.name,
+                          e.entry.item_values, e.entry.take_values, e.entry.reverse)
+        end
+      end
     end
   end
   return inserted

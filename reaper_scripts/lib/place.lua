@@ -69,6 +69,19 @@ function place.stem_item(reaper, proj, track, path, stem, item_values, take_valu
   return item
 end
 
+-- One stem as a new take of the original item (the item keeps its active take). The take runs
+-- on the item's own timeline, so where the stem window starts later than the item (a time
+-- selection) its offset reaches back before the stem's start: silence there, as in the original.
+function place.stem_take(reaper, item, path, stem, item_values, take_values)
+  local take = reaper.AddTakeToMediaItem(item)
+  reaper.SetMediaItemTake_Source(take, reaper.PCM_Source_CreateFromFile(path))
+  reaper.GetSetMediaItemTakeInfo_String(take, 'P_NAME', stem, true)
+  local lead = item_values.D_POSITION - reaper.GetMediaItemInfo_Value(item, 'D_POSITION')
+  for key, value in pairs(take_values) do reaper.SetMediaItemTakeInfo_Value(take, key, value) end
+  reaper.SetMediaItemTakeInfo_Value(take, 'D_STARTOFFS', take_values.D_STARTOFFS - lead * take_values.D_PLAYRATE)
+  return take
+end
+
 -- REAPER reverses a take only through its action, which works on the selected items: select
 -- just this one, reverse, and give the user's selection back.
 function place.reverse(reaper, proj, item)

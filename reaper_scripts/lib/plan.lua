@@ -45,13 +45,24 @@ end
 
 -- The window of one item: which part of which file it plays and how a stem of that part must be
 -- placed to play in sync. `range` (optional, project seconds {start, stop}) clips to the time
--- selection. Returns the window or nil and a message naming the item.
-function plan.window(reaper, item, range)
+-- selection; `options.raw_source` sends takes with FX or stretch markers as their raw source.
+-- Returns the window or nil and a message naming the item.
+function plan.window(reaper, item, range, options)
+  options = options or {}
   local take = reaper.GetActiveTake(item)
   if not take then return refuse(reaper, item, 'the item is empty (no take)') end
   if reaper.TakeIsMIDI(take) then return refuse(reaper, item, 'a MIDI item has no audio to separate') end
   local source = reaper.GetMediaItemTake_Source(take)
   if not source then return refuse(reaper, item, 'the take has no source') end
+  -- what is heard is not the source: sending the raw source must be the user's choice
+  if not options.raw_source then
+    local fx, markers = reaper.TakeFX_GetCount(take), reaper.GetTakeNumStretchMarkers(take)
+    if fx > 0 or markers > 0 then
+      return refuse(reaper, item, string.format('the take has %s, so the raw source is not what you hear; '
+        .. 'render the take first (Item: Apply track/take FX to items), or allow sending the raw source '
+        .. 'in "MVSEP Bridge: settings"', fx > 0 and 'take FX' or 'stretch markers'))
+    end
+  end
   local file_source, a, b = plan.source_file(reaper, source)
   local file = reaper.GetMediaSourceFileName(file_source)
   local rate = reaper.GetMediaSourceSampleRate(file_source)
@@ -103,7 +114,7 @@ end
 
 -- Item and take properties a stem item copies, so it sounds as the original does.
 plan.ITEM_KEYS = { 'D_VOL', 'D_FADEINLEN', 'D_FADEOUTLEN', 'C_FADEINSHAPE', 'C_FADEOUTSHAPE',
-                   'D_FADEINDIR', 'D_FADEOUTDIR', 'D_SNAPOFFSET', 'B_MUTE' }
+                   'D_FADEINDIR', 'D_FADEOUTDIR', 'D_SNAPOFFSET' }
 plan.TAKE_KEYS = { 'D_PLAYRATE', 'B_PPITCH', 'D_PITCH', 'I_PITCHMODE', 'D_VOL', 'D_PAN', 'D_PANLAW',
                    'I_CHANMODE' }
 
@@ -119,7 +130,6 @@ function plan.stem_item(reaper, item, window)
   item_values.D_POSITION = window.position
   item_values.D_LENGTH = window.item_length
   item_values.B_LOOPSRC = 0
-  item_values.B_MUTE = nil  -- a stem plays even when the user muted the original to hear it
   take_values.D_STARTOFFS = window.stem_offset
   return item_values, take_values
 end

@@ -133,3 +133,25 @@ def test_cancelling_the_estimate_sends_nothing(setup):
     fake.run(scripts / "mvsep_Separate selected items.lua")
     assert not (spool / "requests").exists() or not requests(spool)
     assert ("mvsep_bridge", "last") not in fake.ext_state
+
+
+def test_takes_with_fx_or_stretch_markers_are_sent_raw_only_when_the_user_allows_it(setup):
+    fake, scripts, spool, track, source = setup
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps(LAST)
+    with_fx = fake.add_item(track, source, position=0.0, length=1.0)
+    with_fx.active_take.fx_count = 2
+    stretched = fake.add_item(track, source, position=2.0, length=1.0)
+    stretched.active_take.stretch_markers = 3
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    refused = fake.messages[0][0]
+    assert "item 1 on track 'Vox' at 0.000 s (take 'vox'): the take has take FX" in refused
+    assert "item 2 on track 'Vox' at 2.000 s (take 'vox'): the take has stretch markers" in refused
+    assert not (spool / "requests").exists() or not requests(spool)
+    # the settings action: the user allows the raw source (and keeps the rest)
+    fake.inputs = ["n,n,n,y"]
+    fake.run(scripts / "mvsep_Settings.lua")
+    assert [fake.ext_state[("mvsep_bridge", k)] for k in ("folder", "mute_original", "as_takes", "raw_source")] == \
+        ["n", "n", "n", "y"]
+    fake.messages.clear()
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    assert len(requests(spool)) == 2 and "Not separated" not in "".join(m for m, _ in fake.messages)

@@ -42,9 +42,10 @@ def file_time(source: Source) -> tuple[Source, float, float]:
     return source, a, b
 
 
-def played(item) -> tuple[np.ndarray, int]:
-    """The frames of its file the item plays, in file order, as REAPER reads its properties."""
-    take = item.active_take
+def played(item, take=None) -> tuple[np.ndarray, int]:
+    """The frames of its file a take (the active one) plays, in file order, as REAPER reads its
+    properties; frames before the file's start are silence."""
+    take = take or item.active_take
     source, a, b = file_time(take.source)
     rate = source.sample_rate
     offset, playrate = take.values["D_STARTOFFS"], take.values["D_PLAYRATE"]
@@ -53,7 +54,9 @@ def played(item) -> tuple[np.ndarray, int]:
     count = int(np.floor(abs(t1 - t0) * rate + 0.5))
     samples, file_rate = sf.read(source.filename, always_2d=True)
     assert file_rate == rate
-    return samples[first:first + count], rate
+    lead = max(0, -first)  # silence before the file's start
+    silence = np.zeros((lead, samples.shape[1]))
+    return np.concatenate([silence, samples[max(first, 0):first + count]])[:count], rate
 
 
 @pytest.fixture
@@ -266,3 +269,30 @@ def test_cancel_all_ends_every_job_without_inserting_anything(studio, fake, emul
     console = "".join(fake.console)
     assert console.count(": cancelled") == 5, console
     assert not [k for k in a.ext_state if k[1].startswith("batch:")]
+
+
+def test_stems_as_takes_in_a_folder_with_the_originals_muted(studio, fake):
+    world, scripts, a, b, items = studio
+    for key, value in (("folder", "y"), ("mute_original", "y"), ("as_takes", "y")):
+        fake.ext_state[("mvsep_bridge", key)] = value
+    for label, item in items.items():
+        item.values["B_UISEL"] = float(label in ("offset", "reversed"))
+    a.time_selection = (1.2, 5.5)
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps({"sep_type": ALGORITHM, "options": {}, "output_format": 2})
+    fake.run(scripts / "mvsep_Separate time selection of selected items.lua")
+    run_until(fake, world, lambda: a.undo_points, "the inserts")
+    assert fake.console == []
+    offset, reversed_ = items["offset"], items["reversed"]
+    assert offset.values["B_MUTE"] == 1 and reversed_.values["B_MUTE"] == 1
+    # the offset item got its stems as takes (the active take stays the original) ...
+    assert [t.name for t in offset.takes] == ["drums 48k mono", "vocals", "instrumental"]
+    assert offset.active_take is offset.takes[0]
+    expected, _ = played(offset)
+    start = round((1.2 - offset.values["D_POSITION"]) * 48_000)  # the time selection cut the item's start
+    total = sum(played(offset, take)[0] for take in offset.takes[1:])
+    assert np.all(total[:start] == 0)  # before the selection: nothing separated, silence
+    error = np.abs(total[start:] - expected[start:])[EDGE:-EDGE].max()
+    assert error < 1e-3, error
+    # ... a reversed take cannot be a reversed stem take: its stems went to tracks, in a folder
+    names = [(t.name, int(t.values["I_FOLDERDEPTH"])) for t in a.tracks]
+    assert names[names.index(("Gtr", 1)):] == [("Gtr", 1), ("Gtr – vocals", 0), ("Gtr – instrumental", -1), ("Below", 0)]

@@ -53,17 +53,17 @@ def test_install_copies_the_scripts_registers_every_action_and_says_where_the_sp
         assert done.returncode == 0, done.stderr
     folder = resource / "Scripts" / "MVSEP Bridge"
     actions = sorted(p.name for p in SCRIPTS.glob("*.lua"))
-    assert sorted(p.name for p in folder.glob("*.lua")) == actions and len(actions) == 5
+    assert sorted(p.name for p in folder.glob("*.lua")) == actions and len(actions) == 6
     assert sorted(p.name for p in (folder / "lib").iterdir()) == sorted(p.name for p in (SCRIPTS / "lib").glob("*.lua"))
     spool = json.loads((folder / "mvsep-bridge.json").read_text())["spool"]
     assert spool == str(tmp_path / "data" / "reaper-spool") and (Path(spool) / "requests").is_dir()
     lines = keymap(resource)
     assert lines[:2] == ['KEY 1 65 40001 0', 'SCR 4 0 RSmine "Custom: mine.lua" "mine.lua"']
     registered = [re.match(r'SCR 4 0 (RS[0-9a-f]{40}) "Custom: (.+)" "(.+)"$', line) for line in lines[2:]]
-    assert all(registered) and len(registered) == 5
+    assert all(registered) and len(registered) == len(actions)
     assert sorted(m.group(2) for m in registered) == actions
     assert all((resource / "Scripts" / m.group(3)).is_file() for m in registered)
-    assert len({m.group(1) for m in registered}) == 5
+    assert len({m.group(1) for m in registered}) == len(actions)
     # the installed action finds the spool (no daemon: nothing to cancel, said plainly)
     fake.run(folder / "mvsep_Cancel all separation jobs.lua")
     assert fake.messages == [("No separation job is running.", "MVSEP Bridge")]
