@@ -8,6 +8,6 @@
 --   [main] .
 -- @changelog
 --   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.
-local dir = ({ reaper.get_action_context() })[2]:match('^(.*)[/\\]')
+local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
 package.path = dir .. '/lib/?.lua;' .. package.path
 require('actions').separate(reaper, gfx, dir, 'last')

@@ -13,9 +13,10 @@
 --   [main] mvsep_Show separation jobs.lua
 --   [main] mvsep_Cancel all separation jobs.lua
 --   [main] mvsep_Settings.lua
+--   [main] mvsep_Follow separation jobs (background).lua
 --   [nomain] lib/*.lua
 -- @changelog
 --   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.
-local dir = ({ reaper.get_action_context() })[2]:match('^(.*)[/\\]')
+local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
 package.path = dir .. '/lib/?.lua;' .. package.path
 require('actions').separate(reaper, gfx, dir, 'menu')

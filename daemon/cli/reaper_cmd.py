@@ -23,6 +23,9 @@ FOLDER = "MVSEP Bridge"  # under <resource>/Scripts/
 CONFIG = "mvsep-bridge.json"  # read by reaper_scripts/lib/spool.lua
 SCRIPTS = Path(reaper_scripts.__file__).parent
 KEYMAP = "reaper-kb.ini"
+STARTUP = "__startup.lua"  # REAPER runs <resource>/Scripts/__startup.lua when it starts
+FOLLOWER = "mvsep_Follow separation jobs (background).lua"
+BEGIN, END = "-- begin MVSEP Bridge (mvsep-bridge install-reaper)", "-- end MVSEP Bridge"
 
 
 def default_resource_path() -> Path:
@@ -80,13 +83,31 @@ def _without_ours(lines: list[str]) -> list[str]:
     return [line for line in lines if f'"{FOLDER}/' not in line]
 
 
+def _startup_block() -> list[str]:
+    """Follow jobs from REAPER's start: a project opened again gets the stems it waits for."""
+    return [BEGIN, f"dofile(reaper.GetResourcePath() .. '/Scripts/{FOLDER}/{FOLLOWER}')", END]
+
+
+def _edit_startup(resource: Path, add: list[str]) -> None:
+    """Our block in __startup.lua replaced by `add`; the user's own lines stay as they are."""
+    startup = resource / "Scripts" / STARTUP
+    lines = startup.read_text(encoding="utf-8").splitlines() if startup.exists() else []
+    if BEGIN in lines and END in lines[lines.index(BEGIN):]:
+        end = lines.index(END, lines.index(BEGIN))
+        lines = lines[: lines.index(BEGIN)] + lines[end + 1:]
+    _write_lines(startup, lines + add)
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text("\n".join(lines) + "\n" if lines else "", encoding="utf-8")
+    os.replace(temp, path)
+
+
 def _edit_keymap(resource: Path, add: list[str]) -> None:
     keymap = resource / KEYMAP
     lines = keymap.read_text(encoding="utf-8").splitlines() if keymap.exists() else []
-    new = _without_ours(lines) + add
-    temp = keymap.with_name(KEYMAP + ".tmp")
-    temp.write_text("\n".join(new) + "\n", encoding="utf-8")
-    os.replace(temp, keymap)
+    _write_lines(keymap, _without_ours(lines) + add)
 
 
 @click.command("install-reaper")
@@ -103,6 +124,7 @@ def install_reaper(resource_path: Path | None) -> None:
     for module in sorted((SCRIPTS / "lib").glob("*.lua")):
         shutil.copy2(module, target / "lib" / module.name)
     (target / CONFIG).write_text(json.dumps({"spool": str(spool)}, indent=2) + "\n", encoding="utf-8")
+    _edit_startup(resource, _startup_block())
     say(f"scripts installed in {target}")
     say(f"spool: {spool}")
     if reaper_running():
@@ -123,6 +145,8 @@ def uninstall_reaper(resource_path: Path | None) -> None:
         raise UsageError("REAPER is running: it would write the actions back into reaper-kb.ini when it quits",
                          hint="quit REAPER, then run `mvsep-bridge uninstall-reaper` again")
     shutil.rmtree(resource / "Scripts" / FOLDER, ignore_errors=True)
+    if (resource / "Scripts" / STARTUP).exists():
+        _edit_startup(resource, [])
     if (resource / KEYMAP).exists():
         _edit_keymap(resource, [])
     say(f"MVSEP Bridge scripts and actions removed from {resource}")

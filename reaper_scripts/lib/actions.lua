@@ -199,6 +199,14 @@ function actions.settings(reaper)
   end
 end
 
+-- The background follower (from __startup.lua): silent when not set up, one per REAPER.
+function actions.follow(reaper, scripts_dir)
+  local sp = spool.locate(reaper, scripts_dir)
+  if sp and not jobs.follower_running(reaper) then
+    jobs.follow(reaper, sp, function() return true end)
+  end
+end
+
 function actions.cancel_all(reaper, scripts_dir)
   local sp, problem = spool.locate(reaper, scripts_dir)
   if not sp then return message(reaper, problem) end

@@ -273,7 +273,11 @@ function Follower:publish()
     end
   end
   table.sort(rows, function(a, b) return a.request < b.request end)
-  self.reaper.SetExtState(jobs.EXT, 'jobs', json.encode(rows), false)
+  local text = json.encode(rows)
+  if text ~= self.published then  -- only on a change: the window reads it every frame
+    self.reaper.SetExtState(jobs.EXT, 'jobs', text, false)
+    self.published = text
+  end
 end
 
 -- Run the follower in a defer loop until no batch is left (and `keep` says so).

@@ -11,6 +11,8 @@ import pytest
 from mvsep_bridge.bridges.reaper.catalog import catalog_entries
 from mvsep_bridge.daemon.catalog import Catalog
 
+from processes import daemon_env
+
 from .fake_reaper import Source
 from .test_end_to_end import install
 from .world import music
@@ -20,9 +22,8 @@ LAST = {"sep_type": 40, "name": "BS Roformer", "options": {"add_opt1": "81"}, "o
 
 @pytest.fixture
 def setup(fake, tmp_path):
-    spool = tmp_path / "spool"
-    spool.mkdir()
-    scripts = install(fake, spool)
+    scripts = install(fake, daemon_env(tmp_path / "data"))
+    spool = tmp_path / "data" / "reaper-spool"
     media = Path(fake.current.media_dir)
     track = fake.add_track(fake.current, "Vox")
     source = Source.from_file(music(media / "vox.wav", 4.0, 44_100, 2))
@@ -70,7 +71,7 @@ def test_without_a_daemon_the_request_waits_and_the_user_is_told_how_to_start_it
 
 
 def test_scripts_not_set_up_say_what_to_run(fake, tmp_path):
-    scripts = install(fake, tmp_path / "spool")
+    scripts = install(fake, daemon_env(tmp_path / "data"))
     (scripts / "mvsep-bridge.json").unlink()
     fake.run(scripts / "mvsep_Separate selected items.lua")
     assert "run `mvsep-bridge install-reaper`" in fake.messages[0][0]

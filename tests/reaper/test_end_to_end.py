@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -14,20 +13,21 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from daemon.helpers import run_cli
+
 from .fake_reaper import Source
-from .lua import SCRIPTS
 from .world import EDGE, music
 
 SEPARATE = "mvsep_Separate selected items.lua"
 ALGORITHM = 40  # "BS Roformer (vocals, instrumental)" in the bundled catalog
 
 
-def install(fake, spool: Path) -> Path:
-    """The scripts as a user has them: copied into REAPER's Scripts folder, told where the spool is."""
-    target = fake.resource_path / "Scripts" / "MVSEP Bridge"
-    shutil.copytree(SCRIPTS, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    (target / "mvsep-bridge.json").write_text(json.dumps({"spool": str(spool)}))
-    return target
+def install(fake, env: dict) -> Path:
+    """The scripts as a user has them: `mvsep-bridge install-reaper` into the fake's resource folder."""
+    fake.resource_path.mkdir(parents=True, exist_ok=True)
+    done = run_cli(["install-reaper", "--resource-path", str(fake.resource_path)], env)
+    assert done.returncode == 0, done.stderr
+    return fake.resource_path / "Scripts" / "MVSEP Bridge"
 
 
 def file_time(source: Source) -> tuple[Source, float, float]:
@@ -84,7 +84,7 @@ def studio(spool_world, fake, tmp_path):
     fake.add_item(gtr, stereo44, position=8.0, length=1.0, selected=False)  # not selected: left alone
     b = fake.add_project(tmp_path / "other" / "other.rpp", tmp_path / "other" / "Media", activate=False)
     fake.add_track(b, "Elsewhere")
-    scripts = install(fake, world.spool)
+    scripts = install(fake, world.env)
     world.start()
     deadline = time.monotonic() + 30
     while not (world.spool / "catalog.json").exists():
@@ -246,14 +246,17 @@ def test_a_project_closed_mid_job_gets_its_stems_when_opened_again(studio, fake)
     a.open = False
     fake.current = b
     assert world.wait_status(request, ("done", "failed"))["state"] == "done"
-    fake.clock += 60  # later: REAPER again, the project opened again, the jobs window opened
+    fake.clock += 60  # later: REAPER starts again (its startup script runs), the project is opened
+    fake.run(fake.resource_path / "Scripts" / "__startup.lua")
+    fake.tick(60)
+    assert not a.undo_points
     a.open = True
-    fake.run(scripts / "mvsep_Show separation jobs.lua")
     run_until(fake, world, lambda: a.undo_points, "the inserts after reopening")
     assert a.undo_points == ["MVSEP: insert stems (1 item)"]
     stems = [i for t in a.tracks if t.name.startswith("Gtr – ") for i in t.items]
     assert len(stems) == 2 and all(i.values["D_POSITION"] == 2.0 for i in stems)
     assert not [k for k in a.ext_state if k[1].startswith("batch:")] and fake.console == []
+    assert fake.deferred, "the background follower keeps going for projects opened later"
 
 
 def test_cancel_all_ends_every_job_without_inserting_anything(studio, fake, emulator):

@@ -45,15 +45,16 @@ def keymap(resource: Path) -> list[str]:
 
 def test_install_copies_the_scripts_registers_every_action_and_says_where_the_spool_is(tmp_path, fake):
     resource = tmp_path / "REAPER"
-    resource.mkdir()
+    (resource / "Scripts").mkdir(parents=True)
     (resource / "reaper-kb.ini").write_text('KEY 1 65 40001 0\nSCR 4 0 RSmine "Custom: mine.lua" "mine.lua"\n')
+    (resource / "Scripts" / "__startup.lua").write_text("-- mine\nreaper.ShowConsoleMsg('hi')\n")
     env = env_for(tmp_path)
     for _ in range(2):  # installing again replaces, never duplicates
         done = run_cli(["install-reaper", "--resource-path", str(resource)], env)
         assert done.returncode == 0, done.stderr
     folder = resource / "Scripts" / "MVSEP Bridge"
     actions = sorted(p.name for p in SCRIPTS.glob("*.lua"))
-    assert sorted(p.name for p in folder.glob("*.lua")) == actions and len(actions) == 6
+    assert sorted(p.name for p in folder.glob("*.lua")) == actions and len(actions) == 7
     assert sorted(p.name for p in (folder / "lib").iterdir()) == sorted(p.name for p in (SCRIPTS / "lib").glob("*.lua"))
     spool = json.loads((folder / "mvsep-bridge.json").read_text())["spool"]
     assert spool == str(tmp_path / "data" / "reaper-spool") and (Path(spool) / "requests").is_dir()
@@ -64,7 +65,11 @@ def test_install_copies_the_scripts_registers_every_action_and_says_where_the_sp
     assert sorted(m.group(2) for m in registered) == actions
     assert all((resource / "Scripts" / m.group(3)).is_file() for m in registered)
     assert len({m.group(1) for m in registered}) == len(actions)
-    # the installed action finds the spool (no daemon: nothing to cancel, said plainly)
+    startup = (resource / "Scripts" / "__startup.lua").read_text().splitlines()
+    assert startup[:2] == ["-- mine", "reaper.ShowConsoleMsg('hi')"]  # the user's own lines stay
+    assert startup[2:] == ["-- begin MVSEP Bridge (mvsep-bridge install-reaper)",
+                           "dofile(reaper.GetResourcePath() .. '/Scripts/MVSEP Bridge/"
+                           "mvsep_Follow separation jobs (background).lua')", "-- end MVSEP Bridge"]    # the installed action finds the spool (no daemon: nothing to cancel, said plainly)
     fake.run(folder / "mvsep_Cancel all separation jobs.lua")
     assert fake.messages == [("No separation job is running.", "MVSEP Bridge")]
 
@@ -72,6 +77,7 @@ def test_install_copies_the_scripts_registers_every_action_and_says_where_the_sp
     assert removed.returncode == 0, removed.stderr
     assert not folder.exists()
     assert keymap(resource) == ['KEY 1 65 40001 0', 'SCR 4 0 RSmine "Custom: mine.lua" "mine.lua"']
+    assert (resource / "Scripts" / "__startup.lua").read_text() == "-- mine\nreaper.ShowConsoleMsg('hi')\n"
 
 
 def test_with_reaper_running_the_keymap_is_left_alone_and_the_user_told_how(tmp_path):
