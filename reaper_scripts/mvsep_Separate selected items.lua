@@ -14,6 +14,7 @@
 --   [main] mvsep_Cancel all separation jobs.lua
 --   [main] mvsep_Settings.lua
 --   [main] mvsep_Follow separation jobs (background).lua
+--   [main] mvsep_Start daemon.lua
 --   [nomain] lib/*.lua
 -- @changelog
 --   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.

@@ -123,7 +123,9 @@ def install_reaper(resource_path: Path | None) -> None:
         shutil.copy2(script, target / script.name)
     for module in sorted((SCRIPTS / "lib").glob("*.lua")):
         shutil.copy2(module, target / "lib" / module.name)
-    (target / CONFIG).write_text(json.dumps({"spool": str(spool)}, indent=2) + "\n", encoding="utf-8")
+    # the console script itself, for the "Start daemon" action: the only command line the scripts run
+    config = {"spool": str(spool), "daemon": str(Path(sys.argv[0]).absolute())}
+    (target / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     _edit_startup(resource, _startup_block())
     say(f"scripts installed in {target}")
     say(f"spool: {spool}")

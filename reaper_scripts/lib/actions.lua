@@ -156,9 +156,9 @@ function actions.separate(reaper, gfx, scripts_dir, how)
   local batch, failure = jobs.start(reaper, sp, proj, entries, settings, options)
   if not batch then return message(reaper, failure) end
   if not sp:daemon_running() then
-    message(reaper, 'The mvsep-bridge daemon is not running, so nothing happens yet. Start it with '
-            .. '`mvsep-bridge daemon` (any mvsep-bridge command starts it too): it takes the waiting '
-            .. 'requests then, and the stems arrive in this project.')
+    message(reaper, 'The mvsep-bridge daemon is not running, so nothing happens yet. Start it with the '
+            .. 'action "Start daemon (MVSEP Bridge)", or `mvsep-bridge daemon` (`mvsep-bridge service install` '
+            .. 'starts it at login): it takes the waiting requests then, and the stems arrive in this project.')
   end
   if not jobs.follower_running(reaper) then jobs.follow(reaper, sp) end
 end
@@ -205,6 +205,15 @@ function actions.follow(reaper, scripts_dir)
   if sp and not jobs.follower_running(reaper) then
     jobs.follow(reaper, sp, function() return true end)
   end
+end
+
+function actions.start_daemon(reaper, scripts_dir)
+  local sp, problem = spool.locate(reaper, scripts_dir)
+  if not sp then return message(reaper, problem) end
+  if sp:daemon_running() then return message(reaper, 'The mvsep-bridge daemon is running.') end
+  local ok, failure = sp:start_daemon()
+  if not ok then return message(reaper, failure) end
+  reaper.ShowConsoleMsg('MVSEP Bridge: starting the mvsep-bridge daemon; waiting requests go out once it runs.\n')
 end
 
 function actions.cancel_all(reaper, scripts_dir)

@@ -30,7 +30,7 @@ function spool.locate(reaper, scripts_dir)
   if not config or type(config.spool) ~= 'string' then
     return nil, 'MVSEP Bridge is not set up: run `mvsep-bridge install-reaper` once, then restart REAPER.'
   end
-  return setmetatable({ root = config.spool, reaper = reaper }, spool)
+  return setmetatable({ root = config.spool, reaper = reaper, daemon = config.daemon }, spool)
 end
 
 function spool:path(...)
@@ -71,6 +71,17 @@ end
 function spool:daemon_running()
   local beat = read_json(self:path('daemon.json'))
   return beat ~= nil and type(beat.time) == 'number' and os.time() - beat.time < spool.HEARTBEAT_STALE
+end
+
+-- Start `mvsep-bridge daemon` without waiting. The command line is the installed console script
+-- (written by install-reaper) and a fixed word: no user path, nothing a shell could read as more.
+function spool:start_daemon()
+  local exe = self.daemon
+  if type(exe) ~= 'string' or exe == '' or exe:find('["\n\r]') then
+    return nil, 'the daemon command is unknown: run `mvsep-bridge install-reaper` again'
+  end
+  self.reaper.ExecProcess('"' .. exe .. '" daemon', -1)  -- -1: do not wait
+  return true
 end
 
 -- A request id: sortable, unique, a plain file name.

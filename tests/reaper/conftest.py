@@ -12,6 +12,9 @@ def fake(tmp_path):
     reaper = FakeReaper(tmp_path / "reaper-resources")
     reaper.add_project(tmp_path / "song" / "song.rpp", tmp_path / "song" / "Media")
     yield reaper
+    for process in reaper.processes:
+        process.kill()
+        process.wait()
     assert not reaper.misuse, f"the scripts misused the REAPER API: {reaper.misuse}"
 
 

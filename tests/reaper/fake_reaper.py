@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import subprocess
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,6 +233,8 @@ class FakeReaper:
         self.gfx_char = 0  # what gfx.getchar returns (-1: window closed)
         self.calls: list[str] = []
         self.misuse: list[str] = []
+        self.exec_env: dict[str, str] | None = None  # the user's environment REAPER runs commands in
+        self.processes: list[subprocess.Popen] = []  # what ExecProcess started
         self.script_path = ""
         self._implement()
 
@@ -689,6 +693,14 @@ class _Impl:
     def reaper_RecursiveCreateDirectory(self, path, ignored):
         os.makedirs(path, exist_ok=True)
         return 1
+
+    def reaper_ExecProcess(self, cmdline, timeoutmsec):
+        """Runs the command for real (split as REAPER does, no shell); only without waiting."""
+        if timeoutmsec != -1:
+            raise ApiMisuse("ExecProcess that waits would block REAPER; the fake only runs -1 (no wait)")
+        self.f.processes.append(subprocess.Popen(shlex.split(cmdline), env=self.f.exec_env, stdin=subprocess.DEVNULL,
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        return ""
 
     def reaper_defer(self, func):
         self.f.deferred.append(func)

@@ -299,3 +299,25 @@ def test_stems_as_takes_in_a_folder_with_the_originals_muted(studio, fake):
     # ... a reversed take cannot be a reversed stem take: its stems went to tracks, in a folder
     names = [(t.name, int(t.values["I_FOLDERDEPTH"])) for t in a.tracks]
     assert names[names.index(("Gtr", 1)):] == [("Gtr", 1), ("Gtr – vocals", 0), ("Gtr – instrumental", -1), ("Below", 0)]
+
+
+def test_the_start_daemon_action_starts_it_and_waiting_requests_go_out(spool_world, fake):
+    world = spool_world  # no daemon yet
+    scripts = install(fake, world.env)
+    config = json.loads((scripts / "mvsep-bridge.json").read_text())
+    assert Path(config["daemon"]).name == "mvsep-bridge" and os.access(config["daemon"], os.X_OK)
+    track = fake.add_track(fake.current, "Vox")
+    fake.add_item(track, Source.from_file(music(Path(fake.current.media_dir) / "v.wav", 2.0, 44_100, 2)),
+                  position=0.0, length=1.0)
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps({"sep_type": ALGORITHM, "options": {}, "output_format": 2})
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    assert "Start daemon (MVSEP Bridge)" in fake.messages[-1][0]
+    fake.exec_env = world.env  # REAPER runs commands in the user's environment
+    fake.run(scripts / "mvsep_Start daemon.lua")
+    assert fake.console[-1].startswith("MVSEP Bridge: starting the mvsep-bridge daemon")
+    project = fake.current
+    run_until(fake, world, lambda: project.undo_points, "stems from the daemon the action started")
+    assert [t.name for t in project.tracks] == ["Vox", "Vox – vocals", "Vox – instrumental"]
+    fake.run(scripts / "mvsep_Start daemon.lua")
+    assert fake.messages[-1][0] == "The mvsep-bridge daemon is running."
+    assert len(fake.processes) == 1
