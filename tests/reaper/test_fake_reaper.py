@@ -30,7 +30,8 @@ def run(fake, code: str):
     ("local tk = reaper.GetActiveTake(reaper.GetSelectedMediaItem(0, 0)); "
      "reaper.SetMediaItemTakeInfo_Value(tk, 'D_PLAYRATE')", "takes 3..3 arguments"),
     ("reaper.GetActiveTake(reaper.GetTrack(0, 0))", "'item' (MediaItem) has the wrong type"),
-    ("reaper.ExecProcess('ls', 0)", "this fake does not implement it"),
+    ("reaper.CountProjectMarkers(0)", "this fake does not implement it"),
+    ("reaper.ExecProcess('ls', 0)", "would block REAPER"),
     ("reaper.Undo_EndBlock2(0, 'x', -1)", "without Undo_BeginBlock2"),
 ])
 def test_calls_reaper_would_refuse_raise(fake, tmp_path, code, problem):
