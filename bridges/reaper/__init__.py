@@ -12,7 +12,8 @@ Spool folder: `<data_dir>/reaper-spool/` (`install-reaper` writes its path for t
                            price_coefficient, fields: [{name, text, choices: [{key, label}],
                            default, price: {key: multiplier}}]}]} for the menu
 
-Request ids match `[A-Za-z0-9][A-Za-z0-9._-]{0,95}` and are the file's name. Requests:
+Request ids match `[A-Za-z0-9][A-Za-z0-9._-]{0,95}` and are the file's name (a file named
+otherwise is moved to rejected/ without a status). Paths are absolute. Requests:
 
     {"kind": "separate", "id": ID, "source": "/abs/file.wav", "start": s, "length": s,
      "sep_type": N, "options": {"add_opt1": "KEY"}, "output_format": N,
@@ -25,7 +26,8 @@ folder under the project's media folder, so a new job never replaces files an it
 
 Status (`protocol.Status`): {"protocol": 1, "id", "job", "state", "message", "error", "hint",
 "progress", "queue_position", "queue_count", "chunks_done", "chunks_total", "credits",
-"result_dir", "stems": [{"name", "path" (absolute), "sample_rate", "frames"}], "updated"}.
+"result_dir", "stems": [{"name", "path" (absolute), "sample_rate", "frames"}],
+"other_files": [{"name", "path", "kind": midi|text|audio|other}], "updated"}.
 `state` is a job state (queued preparing uploading remote downloading finishing done failed
 cancelled) or "rejected": the request never became a job (unreadable file, bad field, refused
 by the engine: `error` says why and `hint` how to fix it). A script deletes a status file once

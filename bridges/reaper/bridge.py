@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from pathlib import Path
@@ -20,8 +21,8 @@ from mvsep_bridge.daemon.engine import (BridgeError, Engine, JobEvent, JobReques
                                        ReplyChannel, Unreachable, Unsubscribe)
 
 from .catalog import catalog_entries
-from .protocol import (PROTOCOL, REQUEST, CancelRequest, Layout, SeparateRequest, Status, StemFile,
-                       spool_dir, write_atomic)
+from .protocol import (PROTOCOL, REQUEST, REQUEST_ID, CancelRequest, Layout, OtherFile, SeparateRequest,
+                       Status, StemFile, spool_dir, write_atomic)
 
 log = logging.getLogger("mvsep_bridge.reaper")
 
@@ -128,6 +129,10 @@ class ReaperBridge:
 
     def _take(self, path: Path) -> None:
         request_id = path.stem
+        if not re.match(REQUEST_ID, request_id):  # no status can be named after it
+            log.warning("request file %s: the name is not a request id; moved to %s", path.name, self._layout.rejected)
+            os.replace(path, self._layout.rejected / path.name)
+            return
         try:
             text = path.read_text(encoding="utf-8")
             request = REQUEST.validate_json(text)
@@ -206,15 +211,17 @@ class ReaperBridge:
         tag = view.request.reply.tag
         if not tag or tag in self._final:
             return  # a late event after the final one: the script may have consumed the file
-        stems = []
+        stems, others = [], []
         if view.state is JobState.DONE and view.result_dir:
-            stems = [StemFile(name=s.name, path=Path(view.result_dir) / s.file, sample_rate=s.sample_rate,
-                              frames=s.frames) for s in view.stems]
+            folder = Path(view.result_dir)
+            stems = [StemFile(name=s.name, path=folder / s.file, sample_rate=s.sample_rate, frames=s.frames)
+                     for s in view.stems]
+            others = [OtherFile(name=f.name, path=folder / f.file, kind=f.kind) for f in view.other_files]
         self._write(Status(
             id=tag, job=view.id, state=view.state.value, message=view.message, error=view.error,
             progress=view.progress, queue_position=view.queue_position, queue_count=view.queue_count,
             chunks_done=view.chunks_done, chunks_total=view.chunks_total, credits=view.credits,
-            result_dir=view.result_dir, stems=stems))
+            result_dir=view.result_dir, stems=stems, other_files=others))
         if view.state.final:
             self._final.add(tag)
 

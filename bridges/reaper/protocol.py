@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 PROTOCOL = 1
 REQUEST_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$"  # a file name on every OS, no path
@@ -38,6 +38,13 @@ class SeparateRequest(_Wire):
     destination: Path
     label: str = ""  # how the script names the item (logs)
 
+    @field_validator("source", "destination")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        if not value.is_absolute():  # relative to what? never the daemon's working directory
+            raise ValueError(f"must be an absolute path, got {str(value)!r}")
+        return value
+
 
 class CancelRequest(_Wire):
     kind: Literal["cancel"]
@@ -54,6 +61,12 @@ class StemFile(BaseModel):
     path: Path  # absolute
     sample_rate: int | None = None
     frames: int | None = None
+
+
+class OtherFile(BaseModel):
+    name: str
+    path: Path  # absolute
+    kind: str  # midi | text | audio | other
 
 
 class Status(BaseModel):
@@ -75,6 +88,7 @@ class Status(BaseModel):
     credits: float | None = None
     result_dir: Path | None = None
     stems: list[StemFile] = Field(default_factory=list)
+    other_files: list[OtherFile] = Field(default_factory=list)  # MIDI, transcripts (not placed yet)
     updated: float = Field(default_factory=time.time)
 
 

@@ -31,7 +31,10 @@ function jobs.start(reaper, sp, proj, entries, settings, options)
       sep_type = settings.sep_type, options = settings.options or {}, output_format = settings.output_format,
       destination = media .. '/MVSEP/' .. request_id, label = e.label,
     })
-    if not ok then return nil, problem end
+    if not ok then  -- the requests sent so far would have no batch to land in: take them back
+      for _, sent in ipairs(batch.entries) do jobs.cancel(reaper, sp, sent.request) end
+      return nil, problem
+    end
     batch.entries[n] = {
       request = request_id, label = e.label, item = item_guid, track = reaper.GetTrackGUID(track),
       reverse = e.window.reverse, item_values = item_values, take_values = take_values,

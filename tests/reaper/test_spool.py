@@ -53,14 +53,18 @@ def test_bad_request_files_get_an_error_status_and_the_daemon_goes_on(spool_worl
     world.write_request({"kind": "explode", "id": "kind"})
     separate(world, "missing", world.root / "nowhere.wav")
     separate(world, "renamed", source).rename(world.spool / "requests" / "other-name.json")
+    separate(world, "relative", "song.wav")
+    world.write_request({}, name="no id!", raw="{}")
     world.start()
     for request_id, words in [("broken", "json"), ("no-field", "sep_type"), ("kind", "kind"),
-                              ("missing", "nowhere.wav"), ("other-name", "does not match its id")]:
+                              ("missing", "nowhere.wav"), ("other-name", "does not match its id"),
+                              ("relative", "must be an absolute path")]:
         status = world.wait_status(request_id, ("rejected", "failed"))
         assert words in (status["error"] or "").lower() + (status.get("hint") or ""), status
     assert sorted(p.name for p in (world.spool / "requests" / "rejected").iterdir()) == sorted(
-        ["broken.json", "no-field.json", "kind.json", "other-name.json"]
+        ["broken.json", "no-field.json", "kind.json", "other-name.json", "relative.json", "no id!.json"]
         + (["missing.json"] if world.status("missing")["state"] == "rejected" else []))
+    assert not (world.spool / "status" / "no id!.json").exists()
     separate(world, "good", source)
     assert world.wait_status("good", ("done", "failed", "rejected"))["state"] == "done"
 
