@@ -242,6 +242,7 @@ function actions.show_jobs(reaper, gfx, scripts_dir)
   gfx.init('MVSEP jobs', 640, 240)
   local open = true
   local was_down = false
+  local running, next_check = false, 0  -- the heartbeat file is read every 2 s, not every frame
   local function keep() return open end
   local function draw()
     local char = gfx.getchar()
@@ -252,7 +253,10 @@ function actions.show_jobs(reaper, gfx, scripts_dir)
     end
     local rows = json.decode(reaper.GetExtState(jobs.EXT, 'jobs')) or {}
     gfx.x, gfx.y = 10, 10
-    gfx.drawstr(sp:daemon_running() and 'MVSEP Bridge - click a job to cancel it'
+    if reaper.time_precise() >= next_check then
+      running, next_check = sp:daemon_running(), reaper.time_precise() + 2
+    end
+    gfx.drawstr(running and 'MVSEP Bridge - click a job to cancel it'
                 or 'The mvsep-bridge daemon is not running: start it with `mvsep-bridge daemon`')
     for n, row in ipairs(rows) do
       gfx.x, gfx.y = 10, 10 + n * ROW

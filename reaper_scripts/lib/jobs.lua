@@ -221,6 +221,15 @@ function Follower:insert(proj, batch, notes)
           order[#order + 1] = entry.track
         end
         local group = by_track[entry.track]
+        local present = {}
+        for _, stem in ipairs(status.stems) do
+          if reaper.file_exists(stem.path) then
+            present[#present + 1] = stem
+          else
+            notes[#notes + 1] = entry.label .. ': the stem file ' .. stem.path .. ' is gone'
+          end
+        end
+        status.stems = present
         group.entries[#group.entries + 1] = { entry = entry, status = status }
         for _, stem in ipairs(status.stems) do
           if not group.seen[stem.name] then

@@ -115,7 +115,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
     assert estimate.startswith("Separate 5 items") and "Estimated cost: about" in estimate, fake.messages
     assert json.loads(fake.ext_state[("mvsep_bridge", "last")])["sep_type"] == ALGORITHM
     assert [k for k in a.ext_state if k[1].startswith("batch:")], "the batch is kept in the project"
-    reads = count_status_reads(fake)
+    reads = count_reads(fake, world.spool)
 
     fake.current = b  # the user switches tabs while the job runs
     before = len(a.changes)
@@ -133,7 +133,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
     assert [t.name for t in b.tracks] == ["Elsewhere"] and not b.changes
     assert not [k for k in a.ext_state if k[1].startswith("batch:")]
     assert not list((world.spool / "status").glob("*.json")), "status files are consumed"
-    assert max_per_second(list(reads.values())) <= 5, "the follower reads a few status files a second at most"
+    assert max_per_second(list(reads.values())) <= 5, "the follower reads a few spool files a second at most"
 
     names = [t.name for t in a.tracks]
     assert names == ["Drums", "Drums – vocals", "Drums – instrumental", "Bass", "Bass – vocals",
@@ -173,14 +173,16 @@ def check_same_playback(original, stem, label):
     assert s_item["B_LOOPSRC"] == 0
 
 
-def count_status_reads(fake) -> dict:
-    """Instrument the running script's Lua io.open: when it opens a status file."""
+def count_reads(fake, spool: Path) -> dict:
+    """Instrument the running script's Lua io.open: when it opens a file in the spool."""
     reads = fake.lua.table()
-    fake.lua.globals().status_reads = reads
-    fake.lua.execute("""
-        local open = io.open
+    fake.lua.globals().spool_reads = reads
+    fake.lua.execute(f"""
+        local open, root = io.open, {json.dumps(str(spool))}
         io.open = function(path, mode)
-            if path:find('/status/', 1, true) then status_reads[#status_reads + 1] = reaper.time_precise() end
+            if path:sub(1, #root) == root and (mode or 'r'):find('r') then
+                spool_reads[#spool_reads + 1] = reaper.time_precise()
+            end
             return open(path, mode)
         end
     """)
@@ -205,6 +207,7 @@ def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(
     choose_defaults(fake, world.spool)
     fake.run(scripts / SEPARATE)
     fake.run(scripts / "mvsep_Show separation jobs.lua")
+    window_reads = count_reads(fake, world.spool)
     gfx = fake.gfx
     run_until(fake, world, lambda: any(" - remote" in line for line in fake.drawn), "a job on the server")
     rows = [line for line in fake.drawn if line.startswith("item ")]
@@ -219,6 +222,7 @@ def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(
     assert fake.menus[-1].startswith("Cancel item 1 on track 'Drums'")
     run_until(fake, world, lambda: a.undo_points, "the inserts")
     assert a.undo_points == ["MVSEP: insert stems (3 items)"]
+    assert 0 < max_per_second(list(window_reads.values())) <= 1, "the window draws from memory, not files"
     console = "".join(fake.console)
     assert "item 1 on track 'Drums' at 1.000 s (take 'drums 48k mono'): cancelled" in console
     assert "item 1 on track 'Bass' at 0.500 s (take 'bass 44k stereo'): its track was deleted; the stems are in" in console
