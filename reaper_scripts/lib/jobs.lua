@@ -51,7 +51,7 @@ Follower.__index = Follower
 
 function jobs.follower(reaper, sp)
   return setmetatable({ reaper = reaper, spool = sp, batches = {}, next_scan = 0, next_read = 0,
-                        cursor = 0, messages = {} }, Follower)
+                        cursor = 0 }, Follower)
 end
 
 function jobs.follower_running(reaper)

@@ -41,6 +41,8 @@ def test_a_request_becomes_a_job_and_its_stems_are_reported(spool_world):
     assert error < 2e-3  # the stems add up to the section, in place
     heartbeat = json.loads((world.spool / "daemon.json").read_text())
     assert heartbeat["pid"] == world.daemon.process.pid and time.time() - heartbeat["time"] < 30
+    world.daemon.stop()  # SIGTERM: the scripts see "not running" at once, not after the heartbeat ages
+    assert not (world.spool / "daemon.json").exists()
 
 
 def test_bad_request_files_get_an_error_status_and_the_daemon_goes_on(spool_world):
