@@ -9,7 +9,7 @@ import time
 import numpy as np
 import soundfile as sf
 
-from daemon.helpers import store_states
+from daemon.helpers import run_cli, store_states
 
 from .world import EDGE, music
 
@@ -39,6 +39,8 @@ def test_a_request_becomes_a_job_and_its_stems_are_reported(spool_world):
         total += samples
     error = np.abs(total - section)[EDGE:-EDGE].max()
     assert error < 2e-3  # the stems add up to the section, in place
+    shown = run_cli(["daemon", "status"], world.env)
+    assert shown.returncode == 0 and str(world.spool) in shown.stdout and "reaper" in shown.stdout, shown.stdout
     heartbeat = json.loads((world.spool / "daemon.json").read_text())
     assert heartbeat["pid"] == world.daemon.process.pid and time.time() - heartbeat["time"] < 30
     world.daemon.stop()  # SIGTERM: the scripts see "not running" at once, not after the heartbeat ages
