@@ -139,8 +139,31 @@ class Project:
     changes: list[tuple[str, int, bool]] = field(default_factory=list)
     change_count: int = 0
 
-    def track_of(self, name: str) -> Track:
-        return next(t for t in self.tracks if t.name == name)
+    undo_states: list[list] = field(default_factory=list)  # the state before each undo point
+
+    def snapshot(self) -> list:
+        """What Ctrl+Z restores: tracks, their items, takes and every value (not ext state)."""
+        return [(t, t.name, dict(t.values), dict(t.ext), [
+            (i, dict(i.values), [(k, dict(k.values), k.source, k.name) for k in i.takes]) for i in t.items])
+            for t in self.tracks]
+
+    def restore(self, state: list) -> None:
+        self.tracks = []
+        for track, name, values, ext, items in state:
+            track.name, track.values, track.ext, track.items = name, dict(values), dict(ext), []
+            for item, item_values, takes in items:
+                item.values, item.takes = dict(item_values), []
+                for take, take_values, source, take_name in takes:
+                    take.values, take.source, take.name = dict(take_values), source, take_name
+                    item.takes.append(take)
+                track.items.append(item)
+            self.tracks.append(track)
+
+    def describe(self) -> list:
+        """The project as a user sees it, for before/after comparisons."""
+        return [(t.name, sorted(t.values.items()), [
+            (sorted(i.values.items()), [(k.name, sorted(k.values.items()), id(k.source)) for k in i.takes])
+            for i in t.items]) for t in self.tracks]
 
 
 # -- argument checking --------------------------------------------------------------------------
@@ -284,8 +307,10 @@ class FakeReaper:
     def advance(self, seconds: float) -> None:
         self.tick(max(1, round(seconds / TICK)))
 
-    def changes_outside_blocks(self, project: Project) -> list[str]:
-        return [what for what, depth, _ in project.changes if depth == 0]
+    def undo(self, project: Project) -> str:
+        """Ctrl+Z: back to the state before the last undo point; returns its description."""
+        project.restore(project.undo_states.pop())
+        return project.undo_points.pop()
 
     # -- the gate ---------------------------------------------------------------------------
 
@@ -417,7 +442,10 @@ class _Impl:
 
     # undo and refresh
     def reaper_Undo_BeginBlock2(self, proj):
-        self._project(proj).block_depth += 1
+        project = self._project(proj)
+        if project.block_depth == 0:
+            project.undo_states.append(project.snapshot())
+        project.block_depth += 1
 
     def reaper_Undo_EndBlock2(self, proj, descchange, extraflags):
         project = self._project(proj)

@@ -106,6 +106,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
     world, scripts, a, b, items = studio
     choose_defaults(fake, world.spool)
     # the daemon frozen while the action runs: the action must not wait on it
+    as_it_was = a.describe()
     os.kill(world.daemon.process.pid, signal.SIGSTOP)
     try:
         fake.run(scripts / SEPARATE)
@@ -161,6 +162,9 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
     # each source file's stems in a folder of their own: no job replaces what another item plays
     stem_files = {file_time(i.active_take.source)[0].filename for t in a.tracks if " – " in t.name for i in t.items}
     assert len(stem_files) == 2 * len(items)
+    # one Ctrl+Z and the project is as it was before the action
+    assert fake.undo(a) == "MVSEP: insert stems (5 items)"
+    assert a.describe() == as_it_was
 
 
 def check_same_playback(original, stem, label):

@@ -100,3 +100,4 @@ def test_changes_are_recorded_with_their_undo_block_and_refresh_state(fake):
     """)
     assert project.undo_points == ["one"]
     assert project.changes == [("insert track", 1, True), ("insert track", 0, False)]
+    assert fake.undo(project) == "one" and len(project.tracks) == 0  # back to before the block
