@@ -19,6 +19,9 @@ import numpy as np
 from rich.console import Console
 
 from ..audio import codecs
+from ..audio.formats import (
+    FLOAT_WAV,  # lossless, unquantised: the stems must add back up exactly
+)
 from ..control.client import ControlClient
 from ..errors import JobFailed, Unreachable
 from ..jobs.model import JobRequest, JobState, ReplyChannel
@@ -26,7 +29,6 @@ from ..localsep import DEFAULT_SEP_TYPE, synth
 from .separate_cmd import DaemonRunner, run_jobs
 
 DEMO_RATE = 44_100
-FLOAT_WAV = 4  # lossless and unquantised: the stems must add back up to the clip exactly
 START_TIMEOUT = 60.0
 
 
@@ -51,7 +53,7 @@ def demo_command(out: Path, seconds: float) -> int:
         click.echo(f"daemon: pid {daemon.pid}, local engine, {client.url}")
         request = JobRequest(source=clip, sep_type=DEFAULT_SEP_TYPE, output_format=FLOAT_WAV,
                              destination=out, reply=ReplyChannel(bridge="cli", tag="demo"))
-        runner = DaemonRunner(client)
+        runner = DaemonRunner(client, data_dir)
         try:
             code = run_jobs(runner, [request], Console(stderr=True), as_json=False)
             view = client.jobs()[0]  # newest first: the one just run

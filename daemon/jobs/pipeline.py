@@ -24,17 +24,19 @@ import numpy as np
 from ..audio import codecs
 from ..audio.align import fit, stems_lag
 from ..audio.fingerprint import audio_hash, file_sha256
+from ..audio.formats import FLAC_24
 from ..audio.read import read_section
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
-from ..backends.base import Backend, Progress, SlotTaken
+from ..backends.base import Backend, Progress, RemoteFile, SlotTaken
 from ..errors import BudgetError, UsageError
+from ..files import replacing
 from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
 from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
-from .store import Job, RemoteFile, Section
+from .store import Job, Section
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
@@ -43,7 +45,7 @@ AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".o
 #: periodic mix cannot pull the peak far off
 MAX_LAG_SECONDS = 0.5
 EXPIRED = "expired"  # remote_status of a done job whose result the server no longer has
-UPLOAD_FORMAT = 5  # FLAC 24-bit: lossless for 16/24-bit sources, and smaller than wav
+UPLOAD_FORMAT = FLAC_24
 
 
 class Pipeline:
@@ -68,9 +70,8 @@ class Pipeline:
         work.mkdir(parents=True, exist_ok=True)
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
         upload = f"{_clean(request.source.stem)[:40]}-{job.id}.flac"
-        partial = work / f".{upload}.part"
-        codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
-        os.replace(partial, work / upload)
+        with replacing(work / upload) as partial:
+            codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
         section = Section(
             start_frame=to_frames(request.start or 0.0, rate),
             frames=samples.shape[0],
@@ -302,10 +303,10 @@ def check_result_folder(folder: Path, request: JobRequest, job_id: str | None = 
     earlier = (manifest.read(folder) or {}).get("job")
     if not earlier:
         raise UsageError(f"{folder} exists and is not a result of mvsep-bridge; the stems would replace it",
-                         hint="move or rename it, or choose another destination folder")
+                         hint="move or rename it, or choose another destination folder", field="destination")
     if earlier != job_id and not request.replace:
         raise UsageError(f"{folder} holds the stems of an earlier job ({earlier}); they would be replaced",
-                         hint="choose another destination folder, or ask to replace them")
+                         hint="choose another destination folder, or ask to replace them", field="replace")
 
 
 def _swap_into_place(staging: Path, final: Path, job: Job) -> None:

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..backends.base import Plan, RemoteFile
 from ..errors import UsageError
 from .model import JobRequest, JobState, JobView, ResultFile, StemInfo
 
@@ -72,26 +73,6 @@ class Section:
     @property
     def seconds(self) -> float:
         return self.frames / self.sample_rate
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A validated request as a backend will run it, and what it costs."""
-
-    sep_type: int
-    algorithm: str
-    options: dict[str, str]
-    credits: float
-
-
-@dataclass
-class RemoteFile:
-    """One result file as the backend listed it."""
-
-    url: str
-    name: str  # file name to store it under
-    label: str  # stem label (MVSEP `type`), or the file stem
-    size: int | None = None
 
 
 @dataclass
