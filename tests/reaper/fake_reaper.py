@@ -6,10 +6,8 @@ the signature, each argument must have the declared type, and the parameter name
 Get/Set*Info_Value and GetSet*_String calls must be documented keys. A name that REAPER has but
 this fake does not implement fails too ("not faked"), so a script can never silently get nil.
 
-The model is a set of in-memory projects (tabs) of tracks (with folder depth), items, takes and
-sources (files measured with libsndfile; section sources over a parent, optionally reversed),
-with ExtState, ProjExtState, undo blocks, PreventUIRefresh, and a defer loop the test drives with
-`tick()` on a fake clock.
+The world is model.py's projects; here are ExtState, ProjExtState, undo blocks (and Ctrl+Z),
+PreventUIRefresh, gfx, and a defer loop the test drives with `tick()` on a fake clock.
 """
 
 from __future__ import annotations
@@ -18,17 +16,16 @@ import json
 import os
 import shlex
 import subprocess
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import soundfile as sf
-from lupa.lua54 import LuaRuntime, lua_type
+from lupa.lua54 import LuaRuntime
 
-SIGNATURES = Path(os.environ.get("MVSEP_REAPER_SIGNATURES", "/work/shared/reaper/api_signatures.json"))
-TICK = 1 / 30
-TAKE_REVERSE = 41051  # "Item properties: Toggle take reverse"  # REAPER runs deferred functions about 30 times a second
+from .model import Item, Project, Source, Take, Track, new_guid
+from .signatures import ApiMisuse, Signatures
+
+TICK = 1 / 30  # REAPER runs deferred functions about 30 times a second
+TAKE_REVERSE = 41051  # "Item properties: Toggle take reverse"
 
 # gfx variables a script may read or assign (REAPER's gfx.* state; not functions, so not in the
 # signature file)
@@ -37,202 +34,6 @@ GFX_VARIABLES = {
     "clear": 0, "dest": -1, "texth": 14, "ext_retina": 0, "mouse_x": 0, "mouse_y": 0,
     "mouse_cap": 0, "mouse_wheel": 0, "mouse_hwheel": 0,
 }
-
-
-class ApiMisuse(Exception):
-    """A call REAPER would not accept (unknown name, wrong arity, wrong type, unknown key)."""
-
-
-def _guid() -> str:
-    return "{" + str(uuid.uuid4()).upper() + "}"
-
-
-# -- the model ----------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Source:
-    filename: str = ""
-    sample_rate: int = 0
-    channels: int = 0
-    length: float = 0.0
-    kind: str = "WAVE"  # WAVE | FLAC | MIDI | EMPTY | SECTION ...
-    online: bool = True
-    parent: Source | None = None
-    section_offset: float = 0.0  # SECTION: where in the parent, how long, reversed
-    section_length: float = 0.0
-    reverse: bool = False
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> Source:
-        path = str(path)
-        try:
-            info = sf.info(path)
-        except (RuntimeError, OSError):  # REAPER keeps the reference but the source is offline
-            return cls(filename=path, online=False)
-        kind = {"WAV": "WAVE", "FLAC": "FLAC", "OGG": "VORBIS"}.get(info.format, info.format)
-        return cls(filename=path, sample_rate=info.samplerate, channels=info.channels,
-                   length=info.frames / info.samplerate, kind=kind)
-
-    @classmethod
-    def section(cls, parent: Source, offset: float, length: float, reverse: bool = False) -> Source:
-        return cls(kind="SECTION", parent=parent, section_offset=offset, section_length=length,
-                   reverse=reverse, sample_rate=parent.sample_rate, channels=parent.channels,
-                   length=length, online=parent.online)
-
-
-@dataclass(eq=False)
-class Take:
-    item: Item
-    source: Source | None
-    values: dict[str, float] = field(default_factory=lambda: {
-        "D_STARTOFFS": 0.0, "D_VOL": 1.0, "D_PAN": 0.0, "D_PANLAW": -1.0, "D_PLAYRATE": 1.0,
-        "D_PITCH": 0.0, "B_PPITCH": 0.0, "I_CHANMODE": 0.0, "I_PITCHMODE": -1.0, "I_STRETCHFLAGS": 0.0,
-    })
-    name: str = ""
-    guid: str = field(default_factory=_guid)
-    fx_count: int = 0
-    stretch_markers: int = 0
-
-
-@dataclass(eq=False)
-class Item:
-    track: Track | None
-    values: dict[str, float] = field(default_factory=lambda: {
-        "D_POSITION": 0.0, "D_LENGTH": 0.0, "D_VOL": 1.0, "B_MUTE": 0.0, "D_FADEINLEN": 0.0,
-        "D_FADEOUTLEN": 0.0, "C_FADEINSHAPE": 0.0, "C_FADEOUTSHAPE": 0.0, "D_FADEINDIR": 0.0,
-        "D_FADEOUTDIR": 0.0, "D_SNAPOFFSET": 0.0, "B_LOOPSRC": 1.0, "B_UISEL": 0.0, "I_CURTAKE": 0.0,
-    })
-    takes: list[Take] = field(default_factory=list)
-    guid: str = field(default_factory=_guid)
-    notes: str = ""
-
-    @property
-    def active_take(self) -> Take | None:
-        index = int(self.values["I_CURTAKE"])
-        return self.takes[index] if 0 <= index < len(self.takes) else None
-
-
-@dataclass(eq=False)
-class Track:
-    project: Project
-    name: str = ""
-    values: dict[str, float] = field(default_factory=lambda: {
-        "I_FOLDERDEPTH": 0.0, "B_MUTE": 0.0, "D_VOL": 1.0, "I_SELECTED": 0.0, "I_NCHAN": 2.0,
-    })
-    items: list[Item] = field(default_factory=list)
-    guid: str = field(default_factory=_guid)
-    ext: dict[str, str] = field(default_factory=dict)  # P_EXT:<key>
-
-
-@dataclass(eq=False)
-class Project:
-    path: str  # the .rpp file ("" when never saved)
-    media_dir: str  # where recorded/imported media go (GetProjectPathEx)
-    tracks: list[Track] = field(default_factory=list)
-    ext_state: dict[tuple[str, str], str] = field(default_factory=dict)
-    undo_points: list[str] = field(default_factory=list)
-    time_selection: tuple[float, float] = (0.0, 0.0)
-    open: bool = True
-    block_depth: int = 0
-    # every mutation: (what, block depth, UI refresh prevented?) for undo/refresh assertions
-    changes: list[tuple[str, int, bool]] = field(default_factory=list)
-    change_count: int = 0
-
-    undo_states: list[list] = field(default_factory=list)  # the state before each undo point
-
-    def snapshot(self) -> list:
-        """What Ctrl+Z restores: tracks, their items, takes and every value (not ext state)."""
-        return [(t, t.name, dict(t.values), dict(t.ext), [
-            (i, dict(i.values), [(k, dict(k.values), k.source, k.name) for k in i.takes]) for i in t.items])
-            for t in self.tracks]
-
-    def restore(self, state: list) -> None:
-        self.tracks = []
-        for track, name, values, ext, items in state:
-            track.name, track.values, track.ext, track.items = name, dict(values), dict(ext), []
-            for item, item_values, takes in items:
-                item.values, item.takes = dict(item_values), []
-                for take, take_values, source, take_name in takes:
-                    take.values, take.source, take.name = dict(take_values), source, take_name
-                    item.takes.append(take)
-                track.items.append(item)
-            self.tracks.append(track)
-
-    def describe(self) -> list:
-        """The project as a user sees it, for before/after comparisons."""
-        return [(t.name, sorted(t.values.items()), [
-            (sorted(i.values.items()), [(k.name, sorted(k.values.items()), id(k.source)) for k in i.takes])
-            for i in t.items]) for t in self.tracks]
-
-
-# -- argument checking --------------------------------------------------------------------------
-
-
-class Signatures:
-    def __init__(self, path: Path = SIGNATURES):
-        data = json.loads(path.read_text())
-        self.functions: dict[str, dict] = data["functions"]
-        self.param_keys: dict[str, dict] = data["param_keys"]
-
-    def check(self, name: str, args: tuple) -> None:
-        signature = self.functions.get(name)
-        if signature is None:
-            raise ApiMisuse(f"{name} is not a REAPER API function")
-        params = signature["params"]
-        required = sum(1 for p in params if not _optional(p))
-        if not required <= len(args) <= len(params):
-            raise ApiMisuse(f"{name} takes {required}..{len(params)} arguments, got {len(args)}: {args!r}")
-        for param, value in zip(params, args):
-            problem = self._type_problem(param["type"], value)
-            if problem:
-                raise ApiMisuse(f"{name}: argument {param['name']!r} ({param['type']}) {problem}: {value!r}")
-
-    def _type_problem(self, declared: str, value: Any) -> str | None:
-        if declared.endswith("?") and value is None:
-            return None
-        if declared.endswith("_Param"):
-            keys = self.param_keys[declared]
-            if not isinstance(value, str):
-                return "must be a string key"
-            if value in keys or any(k.startswith("P_EXT:") and value.startswith("P_EXT:") for k in keys):
-                return None
-            return f"is not a documented key of {declared}"
-        alternatives = declared.rstrip("?").split("|")
-        if any(_is(kind, value) for kind in alternatives):
-            return None
-        return "has the wrong type"
-
-
-def _optional(param: dict) -> bool:
-    return param["optional"] or param["type"].endswith("?")
-
-
-_POINTERS = {"MediaItem": Item, "MediaTrack": Track, "MediaItem_Take": Take, "PCM_source": Source,
-             "ReaProject": Project}
-
-
-def _is(kind: str, value: Any) -> bool:
-    if kind in _POINTERS:
-        return isinstance(value, _POINTERS[kind])
-    if kind == "nil":
-        return value is None
-    if kind == "0":
-        return value == 0 and not isinstance(value, bool)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and value.is_integer()
-    if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "function":
-        return lua_type(value) == "function"
-    return value is not None  # userdata, HWND, ...: any object
-
-
-# -- the fake -----------------------------------------------------------------------------------
 
 
 class FakeReaper:
@@ -713,7 +514,7 @@ class _Impl:
         return self.f.clock
 
     def reaper_genGuid(self):
-        return _guid()
+        return new_guid()
 
     def reaper_file_exists(self, path):
         return os.path.isfile(path)

@@ -13,9 +13,8 @@ from mvsep_bridge.daemon.catalog import Catalog
 
 from processes import daemon_env
 
-from .fake_reaper import Source
-from .test_end_to_end import install
-from .world import music
+from .model import Source
+from .world import install, music
 
 LAST = {"sep_type": 40, "name": "BS Roformer", "options": {"add_opt1": "81"}, "output_format": 1}
 

@@ -13,21 +13,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from daemon.helpers import run_cli
-
-from .fake_reaper import Source
-from .world import EDGE, music
+from .model import Source
+from .world import EDGE, install, music
 
 SEPARATE = "mvsep_Separate selected items.lua"
 ALGORITHM = 40  # "BS Roformer (vocals, instrumental)" in the bundled catalog
-
-
-def install(fake, env: dict) -> Path:
-    """The scripts as a user has them: `mvsep-bridge install-reaper` into the fake's resource folder."""
-    fake.resource_path.mkdir(parents=True, exist_ok=True)
-    done = run_cli(["install-reaper", "--resource-path", str(fake.resource_path)], env)
-    assert done.returncode == 0, done.stderr
-    return fake.resource_path / "Scripts" / "MVSEP Bridge"
 
 
 def file_time(source: Source) -> tuple[Source, float, float]:

@@ -9,7 +9,8 @@ import pytest
 import soundfile as sf
 from lupa.lua54 import LuaError
 
-from .fake_reaper import ApiMisuse, Source
+from .model import Source
+from .signatures import ApiMisuse
 
 
 def run(fake, code: str):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .fake_reaper import Source
+from .model import Source
 from .lua import require, table, to_python
 
 RATE = 48_000

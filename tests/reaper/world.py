@@ -12,7 +12,7 @@ import numpy as np
 import soundfile as sf
 import tomlkit
 
-from daemon.helpers import DaemonProcess
+from daemon.helpers import DaemonProcess, run_cli
 from processes import daemon_env
 
 
@@ -84,3 +84,11 @@ class SpoolWorld:
             assert self.daemon is None or self.daemon.process.poll() is None, self.log()[-4000:]
             time.sleep(0.05)
         raise AssertionError(f"no {states} status for {request_id}: {self.status(request_id)}\n{self.log()[-4000:]}")
+
+
+def install(fake, env: dict) -> Path:
+    """The scripts as a user has them: `mvsep-bridge install-reaper` into the fake's resource folder."""
+    fake.resource_path.mkdir(parents=True, exist_ok=True)
+    done = run_cli(["install-reaper", "--resource-path", str(fake.resource_path)], env)
+    assert done.returncode == 0, done.stderr
+    return fake.resource_path / "Scripts" / "MVSEP Bridge"
