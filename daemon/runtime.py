@@ -106,9 +106,10 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self._stop.set())
         engine = self.engine.start()
-        server = ControlServer(engine, self.settings.data_dir, daemon=self).start()
         unsubscribe = engine.subscribe(lambda _event: self.touch())
+        # bridges first: once the control channel is found (daemon.json), what they offer is there
         bridges = start_bridges(engine, self.settings)
+        server = ControlServer(engine, self.settings.data_dir, daemon=self).start()
         if ready:
             ready(server)
         try:
