@@ -17,7 +17,7 @@ def peaks_of_blocks(blocks: Iterable[np.ndarray], frames: int, columns: int = CO
     """(columns, 2) array of the min and max sample (any channel) of each equal slice of the
     `frames` frames, from 2-D blocks read in order. Columns without frames stay 0."""
     columns = max(1, min(columns, frames))
-    low, high = np.zeros(columns, np.float32), np.zeros(columns, np.float32)
+    low, high = np.full(columns, np.inf, np.float32), np.full(columns, -np.inf, np.float32)
     offset = 0
     for block in blocks:
         if not len(block):
@@ -28,6 +28,8 @@ def peaks_of_blocks(blocks: Iterable[np.ndarray], frames: int, columns: int = CO
         np.minimum.at(low, column, low_per_frame)
         np.maximum.at(high, column, high_per_frame)
         offset += len(block)
+    empty = low > high
+    low[empty] = high[empty] = 0.0
     return np.stack([low, high], axis=1)
 
 
