@@ -95,10 +95,11 @@ def chromium():
 
 
 def save_screenshot(driver, tmp_path: Path, name: str) -> Path:
-    """For a person to look at: under the test's folder, and a copy for the lead in /work/notes."""
+    """For a person to look at: under the test's folder, and a copy for the lead in /work/notes
+    when that folder exists (the developers' machines)."""
     shot = tmp_path / name
     driver.save_screenshot(str(shot))
     notes = Path("/work/notes")
     if notes.is_dir():
-        shutil.copy(shot, notes / "ui-screenshot.png")
+        shutil.copy(shot, notes / name)
     return shot

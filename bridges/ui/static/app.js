@@ -42,9 +42,9 @@ async function act(job, action) {
 // --- one job --------------------------------------------------------------------------------
 function facts(job) {
   const out = [];
-  if (job.queue_position != null) out.push(`queue ${job.queue_position}${job.queue_count != null ? ` of ${job.queue_count}` : ""}`);
+  if (job.queue_position != null && !FINAL.has(job.state)) out.push(`queue ${job.queue_position}${job.queue_count != null ? ` of ${job.queue_count}` : ""}`);
   if (job.chunks_total) out.push(`chunks ${job.chunks_done ?? 0}/${job.chunks_total}`);
-  if (job.credits != null) out.push(`${job.credits} credits`);
+  if (job.credits != null) out.push(`${job.credits} credit${job.credits === 1 ? "" : "s"}`);
   if (job.remote_status && !FINAL.has(job.state)) out.push(`server: ${job.remote_status}`);
   out.push(new Date(job.created_at).toLocaleString());
   return out.map((text) => el("span", { textContent: text }));
@@ -159,10 +159,11 @@ function showOverview(overview) {
   const budget = document.getElementById("budget");
   budget.replaceChildren(...rows.flatMap(([name, value]) => [el("dt", { textContent: name }), el("dd", { textContent: value })]));
   if (b.per_day) budget.append(el("dt", { textContent: "" }), el("dd", {}, el("meter", { min: 0, max: b.per_day, value: b.spent_today, high: b.per_day * 0.8 })));
-  const folders = overview.hot_folders.map((f) => el("tr", {},
-    el("td", { className: "path", textContent: f.path + (f.present ? "" : " (missing)") }), el("td", { textContent: f.preset }),
-    el("td", { textContent: f.processing }), el("td", { textContent: f.done }), el("td", { textContent: f.failed })));
-  document.querySelector("#hotfolders tbody").replaceChildren(...(folders.length ? folders : [el("tr", {}, el("td", { colSpan: 5, className: "quiet", textContent: "none: mvsep-bridge hotfolder add" }))]));
+  const folders = overview.hot_folders.map((f) => el("li", { className: "folder" },
+    el("div", { className: "path", textContent: f.path + (f.present ? "" : " (missing)") }),
+    el("div", { className: "counts" }, ...[["preset", f.preset], ["processing", f.processing], ["done", f.done], ["failed", f.failed]]
+      .map(([name, value]) => el("span", { className: name, textContent: `${name} ${value}` })))));
+  document.getElementById("hotfolders").replaceChildren(...(folders.length ? folders : [el("li", { className: "quiet", textContent: "none: mvsep-bridge hotfolder add" })]));
   document.getElementById("bridges").replaceChildren(...Object.entries(overview.bridges).map(([name, where]) => el("li", { textContent: `${name}: ${where}` })));
 }
 
