@@ -14,6 +14,7 @@ from mvsep_bridge.daemon.engine import JobEvent
 
 KEEPALIVE_SECONDS = 15.0  # a comment line now and then: a closed page is noticed and let go
 OVERVIEW_SECONDS = 2.0  # hot folder counts and the budget change without job events
+AFTER_EVENT_SECONDS = 0.25  # and soon after a job changed (one look for a burst of events)
 
 
 class Hub:
@@ -75,6 +76,7 @@ def stream(hub: Hub, snapshot: Callable[[], dict], overview: Callable[[], dict])
             if event is None:
                 return
             last_write = time.monotonic()
+            next_check = min(next_check, last_write + AFTER_EVENT_SECONDS)
             yield sse("job", event.job.model_dump(mode="json"))
     finally:
         hub.disconnect(page)

@@ -38,10 +38,10 @@ class Overview(BaseModel):
 
 
 def spent_since(jobs: list[JobView], since: float) -> float:
-    """Credits of the jobs created since `since` (epoch seconds) that were not cancelled: what the
-    engine counts against the day budget."""
+    """Credits of the jobs created on the server since `since` (epoch seconds) and not cancelled
+    (a cancel is refunded): what the engine counts against the day budget."""
     return sum(job.credits or 0.0 for job in jobs
-               if job.created_at.timestamp() >= since and job.state != JobState.CANCELLED)
+               if job.remote_hash and job.created_at.timestamp() >= since and job.state != JobState.CANCELLED)
 
 
 def budget(settings: Settings, jobs: list[JobView], now: datetime) -> Budget:

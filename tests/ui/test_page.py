@@ -10,7 +10,7 @@ import subprocess
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from daemon.helpers import read_manifest, run_cli, store_states
+from daemon.helpers import read_manifest, run_cli, store_states, wait_for
 from processes import CLI
 
 from .conftest import DAY_BUDGET, save_screenshot
@@ -104,9 +104,16 @@ def test_a_cli_job_appears_progresses_and_finishes_live_and_its_stems_play(world
     assert done.is_displayed()
 
 
-def test_cancel_and_retry_from_the_page(world, chromium, tmp_path):
+def test_errors_in_words_cancel_and_retry_from_the_page(world, chromium, tmp_path):
     world.emulator.configure(waiting_seconds=60.0)  # the job waits on the server: cancellable
     open_page(chromium, world)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 4)
+    assert run_cli(["separate", str(broken), "--sep-type", "40"], world.env).returncode == 1
+    failed = wait_state(chromium, "failed")
+    error = card(chromium, failed).find_element(By.CSS_SELECTOR, ".error").text
+    assert "broken.wav" in error and "decode" in error.lower()
+
     source = world.song()
     separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40", "--out", str(tmp_path / "out")],
                                 env=world.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -123,10 +130,14 @@ def test_cancel_and_retry_from_the_page(world, chromium, tmp_path):
 
     card(chromium, job_id).find_element(By.CSS_SELECTOR, ".retry").click()
     again = WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
-        "const c = [...document.querySelectorAll('.job')].find(c => c.dataset.id !== arguments[0]);"
-        "return c && c.dataset.id;", job_id))
+        "const c = [...document.querySelectorAll('.job')].find(c => !arguments[0].includes(c.dataset.id));"
+        "return c && c.dataset.id;", [job_id, failed]))
     WebDriverWait(chromium, 20).until(lambda d: card(d, again).find_elements(By.CSS_SELECTOR, ".cancel"))
     save_screenshot(chromium, tmp_path, "ui-screenshot-cancel.png")
     status = json.loads(run_cli(["status", again, "--json"], world.env).stdout)
     assert status["request"]["reply"]["bridge"] == "ui" and status["request"]["source"] == str(source)
     assert store_states(world.data)[job_id] == "cancelled"
+    wait_for(lambda: len(world.emulator.stats()["jobs"]) == 2, what="the retry on the server")
+    charged = 1000 - world.emulator.stats()["credits"][world.account.email]  # the retry's, not the refunded one's
+    assert charged > 0
+    WebDriverWait(chromium, 10).until(lambda d: side_table(d)["budget"]["spent today"] == f"{charged:g}")
