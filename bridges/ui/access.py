@@ -42,7 +42,7 @@ class Access:
         """A new session for a link's token, once; None for a used, expired or unknown one."""
         with self._lock:
             expiry = self._links.pop(token, None)
-            if expiry is None or expiry < time.monotonic():
+            if expiry is None or expiry <= time.monotonic():
                 return None
             session = secrets.token_urlsafe(32)
             self._sessions.add(session)

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from mvsep_bridge.daemon.engine import JobView, UsageError
 
-MANIFEST = "manifest.json"  # written beside the stems (DESIGN.md "Output")
-
 
 def result_file(job: JobView, relative: str) -> Path:
     """The file `relative` names inside the job's result folder; UsageError when there is no such

@@ -35,10 +35,6 @@ class UiWorld:
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
-    @property
-    def base(self) -> str:
-        return self.link().split("/login")[0]
-
     def signed_in(self) -> tuple[requests.Session, str]:
         """A session that traded a link for its cookie, and the page's base address."""
         link = self.link()
