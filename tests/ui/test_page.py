@@ -103,6 +103,13 @@ def test_a_cli_job_appears_progresses_and_finishes_live_and_its_stems_play(world
     chromium.find_element(By.CSS_SELECTOR, '#filters [data-filter="done"]').click()
     assert done.is_displayed()
 
+    # opened later, the page lists the job with its stems folded away until asked for
+    chromium.refresh()
+    WebDriverWait(chromium, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, f'.job[data-id="{job_id}"] .stems'))
+    assert card(chromium, job_id).find_elements(By.TAG_NAME, "audio") == []
+    card(chromium, job_id).find_element(By.CSS_SELECTOR, ".stems summary").click()
+    WebDriverWait(chromium, 10).until(lambda d: len(card(d, job_id).find_elements(By.TAG_NAME, "audio")) == len(names))
+
 
 def test_errors_in_words_cancel_and_retry_from_the_page(world, chromium, tmp_path):
     world.emulator.configure(waiting_seconds=60.0)  # the job waits on the server: cancellable

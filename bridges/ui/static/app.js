@@ -68,7 +68,7 @@ function head(job) {
     job.error ? el("div", { className: "error", textContent: job.error }) : null);
 }
 
-function show(job) {
+function show(job, live = true) {
   jobs.set(job.id, job);
   let card = document.querySelector(`.job[data-id="${CSS.escape(job.id)}"]`);
   if (!card) {
@@ -79,12 +79,21 @@ function show(job) {
   card.dataset.state = job.state;
   card.querySelector(".summary")?.remove();
   card.prepend(head(job));
-  if (job.state === "done" && !card.querySelector(".stems")) card.append(stems(job));
+  if (job.state === "done" && !card.querySelector(".stems")) card.append(stemsPanel(job, live));
   applyFilter();
 }
 
 // --- stems: one <audio> per stem, kept in step with the first -----------------------------------
-function stems(job) {
+// Players and waveforms are made when the panel is first opened (open at once for a job seen
+// finishing), so a long history does not load every stem of every job.
+function stemsPanel(job, open) {
+  const panel = el("details", { className: "stems" }, el("summary", { textContent: `stems (${job.stems.length})` }));
+  panel.addEventListener("toggle", () => { if (panel.open && panel.children.length === 1) panel.append(...players(job)); });
+  panel.open = open;
+  return panel;
+}
+
+function players(job) {
   const files = `/files/${encodeURIComponent(job.id)}/`;
   const rows = job.stems.map((stem, index) => ({ stem, index, solo: false, mute: false,
     audio: el("audio", { src: files + encodePath(stem.file), preload: "metadata" }) }));
@@ -137,7 +146,7 @@ function stems(job) {
   });
   const links = el("div", { className: "files" }, el("a", { href: files + "manifest.json", textContent: "manifest.json" }),
     ...job.other_files.map((file) => el("a", { href: files + encodePath(file.file), textContent: `${file.name} (${file.kind})` })));
-  return el("div", { className: "stems" }, master ? el("div", { className: "transport" }, play, position, time) : null, ...list, links);
+  return [master ? el("div", { className: "transport" }, play, position, time) : null, ...list, links].filter(Boolean);
 }
 
 // --- filters and side panel -----------------------------------------------------------------
@@ -188,7 +197,7 @@ events.addEventListener("snapshot", (event) => {
   const state = JSON.parse(event.data);
   jobs.clear();
   document.getElementById("jobs").replaceChildren();
-  [...state.jobs].reverse().forEach(show); // oldest first: each new card goes on top
+  [...state.jobs].reverse().forEach((job) => show(job, false)); // oldest first: each new card goes on top
   showOverview(state.overview);
   applyFilter();
 });
