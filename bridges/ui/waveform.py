@@ -15,20 +15,25 @@ BLOCK_FRAMES = 1 << 16
 
 def peaks_of_blocks(blocks: Iterable[np.ndarray], frames: int, columns: int = COLUMNS) -> np.ndarray:
     """(columns, 2) array of the min and max sample (any channel) of each equal slice of the
-    `frames` frames, from 2-D blocks read in order. Columns without frames stay 0."""
+    `frames` frames (frame f in column f * columns // frames), from 2-D blocks read in order."""
     columns = max(1, min(columns, frames))
+    first_frame = -(-np.arange(columns + 1, dtype=np.int64) * frames // columns)  # ceil: where each column starts
     low, high = np.full(columns, np.inf, np.float32), np.full(columns, -np.inf, np.float32)
     offset = 0
     for block in blocks:
         if not len(block):
             continue
-        column = (np.arange(offset, offset + len(block), dtype=np.int64) * columns) // max(frames, 1)
-        column = np.minimum(column, columns - 1)
-        low_per_frame, high_per_frame = block.min(axis=1), block.max(axis=1)
-        np.minimum.at(low, column, low_per_frame)
-        np.maximum.at(high, column, high_per_frame)
+        # the columns this block touches, and where each starts in it (the first one may have
+        # begun in the block before: merged with what that one found)
+        # (frames past the header's count go to the last column)
+        first = min(int(np.searchsorted(first_frame, offset, side="right")) - 1, columns - 1)
+        last = min(int(np.searchsorted(first_frame, offset + len(block), side="left")), columns)
+        starts = np.maximum(first_frame[first:last] - offset, 0)
+        touched = slice(first, last)
+        low[touched] = np.minimum(low[touched], np.minimum.reduceat(block, starts, axis=0).min(axis=1))
+        high[touched] = np.maximum(high[touched], np.maximum.reduceat(block, starts, axis=0).max(axis=1))
         offset += len(block)
-    empty = low > high
+    empty = low > high  # a file shorter than its header said
     low[empty] = high[empty] = 0.0
     return np.stack([low, high], axis=1)
 

@@ -30,3 +30,14 @@ def test_a_file_shorter_than_the_picture_has_a_column_per_frame():
     found = peaks_of_blocks(blocks_of(signal, 2), 3, columns=600)
 
     np.testing.assert_array_equal(found, [[0.5, 0.5], [-0.25, -0.25], [0.0, 0.0]])
+
+
+def test_a_header_that_miscounts_the_frames_still_gives_a_whole_picture():
+    signal = np.linspace(-1, 1, 1000, dtype=np.float32)[:, None]
+
+    longer = peaks_of_blocks(blocks_of(signal, 64), 900, columns=10)  # 100 frames more than said
+    shorter = peaks_of_blocks(blocks_of(signal[:500], 64), 1000, columns=10)  # half of them missing
+
+    assert longer[-1, 1] == 1.0 and longer.shape == (10, 2)
+    np.testing.assert_array_equal(shorter[5:], 0.0)
+    np.testing.assert_array_equal(shorter[:5], peaks_of_blocks([signal[:500]], 1000, columns=10)[:5])
