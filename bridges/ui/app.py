@@ -80,9 +80,9 @@ class UiApp:
             return Response(status=403)
         try:
             endpoint, args = ROUTES.bind_to_environ(request.environ).match()
-        except HTTPException as exc:
+        except HTTPException as exc:  # no such page, or a redirect (`//` merged)
             # an unknown path says nothing more than a known one to a stranger
-            return Response(status=401 if not self._signed_in(request) else exc.code or 404)
+            return exc.get_response() if self._signed_in(request) else Response(status=401)
         if endpoint == "login":
             return self._on_login(request)
         if not self._signed_in(request):

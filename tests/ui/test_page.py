@@ -47,7 +47,7 @@ def wait_state(driver, state: str, timeout: float = 60.0) -> str:
 
 def side_table(driver) -> dict:
     texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#budget dt, #budget dd")]
-    budget = dict(zip(texts[::2], texts[1::2]))
+    budget = dict(zip(texts[::2], texts[1::2], strict=True))
     folders = [[row.find_element(By.CSS_SELECTOR, ".path").text,
                 *(span.text for span in row.find_elements(By.CSS_SELECTOR, ".counts span"))]
                for row in driver.find_elements(By.CSS_SELECTOR, "#hotfolders .folder")]
