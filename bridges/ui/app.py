@@ -60,13 +60,11 @@ ROUTES = Map([
 
 
 class UiApp:
-    def __init__(self, engine: Engine, access: Access, hub: live.Hub, port: Callable[[], int],
-                 bridges: Callable[[], dict[str, str]]):
+    def __init__(self, engine: Engine, access: Access, hub: live.Hub, port: Callable[[], int]):
         self.engine = engine
         self.access = access
         self.hub = hub
         self._port = port
-        self._bridges = bridges
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)
@@ -152,12 +150,11 @@ class UiApp:
             raise NotFound() from None
 
     def _overview(self) -> dict:
-        return overview(self.engine.settings, self.engine.jobs(), self._bridges()).model_dump(mode="json")
+        engine = self.engine
+        return overview(engine.usage(), engine.settings, engine.listening()).model_dump(mode="json")
 
     def _snapshot(self) -> dict:
-        jobs = self.engine.jobs()
-        return {"jobs": [job.model_dump(mode="json") for job in jobs],
-                "overview": overview(self.engine.settings, jobs, self._bridges()).model_dump(mode="json")}
+        return {"jobs": [job.model_dump(mode="json") for job in self.engine.jobs()], "overview": self._overview()}
 
 
 @functools.lru_cache(maxsize=64)

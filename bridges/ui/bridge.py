@@ -46,8 +46,7 @@ class UiBridge:
         return f"http://{HOST}:{self._server.server_port}"
 
     def start(self, engine: Engine) -> None:
-        app = UiApp(engine, self._access, self._hub, port=lambda: self._server.server_port,
-                    bridges=lambda: {BRIDGE: self.url})
+        app = UiApp(engine, self._access, self._hub, port=lambda: self._server.server_port)
         self._server = make_server(HOST, 0, app, threaded=True, request_handler=QuietHandler)
         self._unsubscribe = engine.subscribe(self._hub.publish)
         self._thread = threading.Thread(target=self._server.serve_forever, name="ui", daemon=True)

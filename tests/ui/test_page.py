@@ -51,7 +51,8 @@ def side_table(driver) -> dict:
     folders = [[row.find_element(By.CSS_SELECTOR, ".path").text,
                 *(span.text for span in row.find_elements(By.CSS_SELECTOR, ".counts span"))]
                for row in driver.find_elements(By.CSS_SELECTOR, "#hotfolders .folder")]
-    return {"budget": budget, "folders": folders}
+    listening = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#listening li")]
+    return {"budget": budget, "folders": folders, "listening": listening}
 
 
 def test_a_cli_job_appears_progresses_and_finishes_live_and_its_stems_play(world, chromium, tmp_path):
@@ -60,6 +61,8 @@ def test_a_cli_job_appears_progresses_and_finishes_live_and_its_stems_play(world
     assert panel["budget"]["per day"] == str(DAY_BUDGET) and panel["budget"]["spent today"] == "0"
     # error notes are not counted
     assert panel["folders"] == [[str(world.hot), "preset p", "processing 0", "done 2", "failed 1"]]
+    announced = json.loads(run_cli(["daemon", "status", "--json"], world.env).stdout)["bridges"]
+    assert "ui" in announced and panel["listening"] == [f"{name}: {where}" for name, where in announced.items()]
     chromium.execute_script(WATCH_STATES)
 
     source = world.song(seconds=3.0)

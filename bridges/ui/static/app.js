@@ -161,19 +161,23 @@ function applyFilter() {
 }
 
 function showOverview(overview) {
-  const b = overview.budget;
-  const rows = [["backend", b.backend + (b.server ? ` (${b.server})` : "")],
-    ["per job", b.per_job ?? "no limit"], ["per day", b.per_day ?? "no limit"],
-    ["spent today", b.spent_today], ["left today", b.left_today ?? "—"]];
+  const u = overview.usage;
+  const rows = [["backend", u.backend + (u.base_url ? ` (${u.base_url})` : "")],
+    ["per job", u.max_credits_per_job ?? "no limit"], ["per day", u.max_credits_per_day ?? "no limit"],
+    ["spent today", u.credits_today], ["left today", overview.left_today ?? "—"]];
   const budget = document.getElementById("budget");
   budget.replaceChildren(...rows.flatMap(([name, value]) => [el("dt", { textContent: name }), el("dd", { textContent: value })]));
-  if (b.per_day) budget.append(el("dt", { textContent: "" }), el("dd", {}, el("meter", { min: 0, max: b.per_day, value: b.spent_today, high: b.per_day * 0.8 })));
+  if (u.max_credits_per_day) {
+    budget.append(el("dt", { textContent: "" }), el("dd", {}, el("meter", { min: 0, max: u.max_credits_per_day,
+      value: u.credits_today, high: u.max_credits_per_day * 0.8 })));
+  }
   const folders = overview.hot_folders.map((f) => el("li", { className: "folder" },
     el("div", { className: "path", textContent: f.path + (f.present ? "" : " (missing)") }),
     el("div", { className: "counts" }, ...[["preset", f.preset], ["processing", f.processing], ["done", f.done], ["failed", f.failed]]
       .map(([name, value]) => el("span", { className: name, textContent: `${name} ${value}` })))));
   document.getElementById("hotfolders").replaceChildren(...(folders.length ? folders : [el("li", { className: "quiet", textContent: "none: mvsep-bridge hotfolder add" })]));
-  document.getElementById("bridges").replaceChildren(...Object.entries(overview.bridges).map(([name, where]) => el("li", { textContent: `${name}: ${where}` })));
+  document.getElementById("listening").replaceChildren(...Object.entries(overview.listening).map(([name, where]) =>
+    el("li", {}, el("b", { textContent: `${name}: ` }), el("span", { className: "where", textContent: where }))));
 }
 
 for (const button of document.querySelectorAll("#filters button")) {
