@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import tomlkit
 
 from daemon.helpers import DaemonProcess, run_cli, write_wav
 from emulator_handle import Account, EmulatorHandle
@@ -47,12 +48,12 @@ class UiWorld:
 
 
 def write_config(path: Path, tmp: Path, hot: Path) -> None:
-    path.write_text(
-        f'allowed_roots = ["{tmp}"]\n'
-        f"[budget]\nmax_credits_per_day = {DAY_BUDGET}\n"
-        "[presets.p]\nsep_type = 40\n"
-        f'[[hot_folders]]\npath = "{hot}"\npreset = "p"\n'
-    )
+    path.write_text(tomlkit.dumps({
+        "allowed_roots": [str(tmp)],  # the page's retries are checked against it
+        "budget": {"max_credits_per_day": DAY_BUDGET},
+        "presets": {"p": {"sep_type": 40}},
+        "hot_folders": [{"path": str(hot), "preset": "p"}],
+    }))
 
 
 @pytest.fixture
