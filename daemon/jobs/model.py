@@ -151,6 +151,8 @@ class Usage(BaseModel):
 
     backend: str  # mvsep | local
     base_url: str | None = None  # the server, for mvsep
+    premium: bool | None = None  # the account's plan, as last read (None: not known / no account)
+    credits_left: float | None = None  # the account's balance, as last read
     credits_today: float = 0.0  # charged since local midnight (cancelled jobs refunded)
     max_credits_per_day: int | None = None
     max_credits_per_job: int | None = None
