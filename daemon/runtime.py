@@ -33,6 +33,8 @@ CONFIG_POLL_SECONDS = 2.0
 BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
     # always on: `mvsep-bridge hotfolder add` applies to a running daemon, even its first folder
     "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: True),
+    "reaper": ("mvsep_bridge.bridges.reaper:ReaperBridge", lambda s: True),  # spool under data_dir
+    "ui": ("mvsep_bridge.bridges.ui:UiBridge", lambda s: True),  # loopback only; `mvsep-bridge ui` signs in
     "audio": ("mvsep_bridge.bridges.audio:AudioBridge", lambda s: True),  # PortAudio loads on first use
 }
 
@@ -79,7 +81,7 @@ class Daemon:
         """What the control channel's ping and `daemon status` tell."""
         settings = self.settings
         return {"pid": os.getpid(), "backend": self.engine.backend.name, "data_dir": str(settings.data_dir),
-                "on_demand": self.on_demand, "bridges": dict(self.engine.bridges),
+                "on_demand": self.on_demand, "bridges": self.engine.listening(),
                 "identity": settings.identity()}
 
     def touch(self) -> None:
@@ -106,10 +108,10 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self._stop.set())
         engine = self.engine.start()
-        # bridges first: once the control server is up, a command may call their actions
+        unsubscribe = engine.subscribe(lambda _event: self.touch())
+        # bridges first: once the control channel is found (daemon.json), what they offer is there
         bridges = start_bridges(engine, self.settings)
         server = ControlServer(engine, self.settings.data_dir, daemon=self).start()
-        unsubscribe = engine.subscribe(lambda _event: self.touch())
         if ready:
             ready(server)
         try:

@@ -13,6 +13,7 @@ import requests
 from ..catalog import Catalog
 from ..client import MvsepClient, SeparationInput
 from ..client.algorithms import Algorithm
+from ..client.models import UserInfo
 from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
@@ -26,6 +27,9 @@ DEFAULT_SEP_TYPE = 11
 PREMIUM_CAPACITY = 10
 FREE_CAPACITY = 1
 ACCOUNT_TTL = 60.0
+#: a history snapshot serves the creates of this long (one read per batch); short enough that
+#: the first page still reaches back to it when many jobs were created since
+SNAPSHOT_TTL = 30.0
 HISTORY_PAGE = 20
 #: after an interrupted create, the history is watched this long (from the attempt) before the
 #: job is sent again: a server still reading the upload may list it a few seconds late
@@ -40,8 +44,9 @@ class MvsepBackend:
         self.client = client
         self.settings = settings
         self._catalog: Catalog | None = None
-        self._premium: tuple[bool, float] | None = None
+        self._account: tuple[UserInfo, float] | None = None  # (account, when read)
         self._lock = threading.Lock()
+        self._snapshot: tuple[str, float] | None = None  # (history hashes, when read)
         self._advertised: float | None = None
         # learn the server's advertised poll limit (X-RateLimit-Limit on separation/get)
         client.session.hooks["response"].append(self._note_limit)
@@ -63,17 +68,21 @@ class MvsepBackend:
         return self._advertised or MVSEP_GET_LIMIT
 
     # --- account and catalog ------------------------------------------------------------------
+    def account(self) -> UserInfo | None:
+        """The account as last read (at most ACCOUNT_TTL old while jobs run); None before."""
+        with self._lock:
+            return self._account[0] if self._account else None
+
     def _is_premium(self, offline: bool = False) -> bool:
         with self._lock:
-            cached = self._premium
+            cached = self._account
         if offline:  # not known yet: the pipeline's plan checks again, strictly, before any spend
-            return True if cached is None else cached[0]
+            return True if cached is None else cached[0].premium_enabled
         if cached is None or time.monotonic() - cached[1] > ACCOUNT_TTL:
-            premium = bool(self.client.user().premium_enabled)
+            cached = (self.client.user(), time.monotonic())
             with self._lock:
-                self._premium = (premium, time.monotonic())
-            return premium
-        return cached[0]
+                self._account = cached
+        return cached[0].premium_enabled
 
     def catalog(self, offline: bool = False) -> Catalog:
         """The server's catalog, fetched once per daemon (cached 24 h on disk); `offline` takes
@@ -104,7 +113,16 @@ class MvsepBackend:
 
     # --- one job ------------------------------------------------------------------------------
     def snapshot(self) -> str:
-        return json.dumps(sorted(self.client.history_hashes()))
+        """The history as it is now, read once for a batch of creates: a later create compares
+        against it by its own upload name (which carries the job id), so jobs created since by
+        us or by anyone else never pass for it."""
+        with self._lock:
+            cached = self._snapshot
+        if cached is None or time.monotonic() - cached[1] > SNAPSHOT_TTL:
+            cached = (json.dumps(sorted(self.client.history_hashes())), time.monotonic())
+            with self._lock:
+                self._snapshot = cached
+        return cached[0]
 
     def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
