@@ -46,6 +46,7 @@ class AudioBridge:
         self._ids = itertools.count(1)
         self._playback: Playback | None = None
         self._recording: Recording | None = None
+        self._starting = threading.Lock()  # one record_start at a time: two would both pass the busy check
 
     def start(self, engine: Engine) -> None:
         self.engine = engine
@@ -129,6 +130,14 @@ class AudioBridge:
                 "recording": recording.status() if recording else None}
 
     def record_start(self, args: RecordArgs) -> dict:
+        if not self._starting.acquire(blocking=False):
+            raise DeviceBusy("another recording is being started", hint="try again in a moment")
+        try:
+            return self._record_start(args)
+        finally:
+            self._starting.release()
+
+    def _record_start(self, args: RecordArgs) -> dict:
         with self._lock:
             running = self._recording
         if running and running.state == "recording":
@@ -139,11 +148,14 @@ class AudioBridge:
         channels = args.channels or min(2, device.input_channels)
         rate = args.rate or int(device.default_rate)
         check_format(sd, device, "input", rate, channels)
-        folder = args.destination or self.engine.settings.data_dir / RECORDINGS
+        recording_id = f"r{next(self._ids)}"
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        recording = Recording(id=f"r{next(self._ids)}", device=device, rate=rate, channels=channels,
-                              path=Path(folder) / f"recording-{stamp}-{next(self._ids)}.{args.file_format}",
-                              seconds=args.seconds, on_done=lambda r: self._submit(r, args))
+        folder = args.destination or self.engine.settings.data_dir / RECORDINGS
+        request = job_request(args, Path(folder) / f"recording-{stamp}-{recording_id}.{args.file_format}",
+                              recording_id)
+        self.engine.estimate(request)  # algorithm, options and format refused now, not after the take
+        recording = Recording(id=recording_id, device=device, rate=rate, channels=channels, path=request.source,
+                              seconds=args.seconds, on_done=lambda r: self._submit(r, request))
         try:
             recording.begin(sd)
         except sd.PortAudioError as exc:
@@ -167,21 +179,26 @@ class AudioBridge:
 
     # --- a finished recording becomes a job ---------------------------------------------------
 
-    def _submit(self, recording: Recording, args: RecordArgs) -> None:
+    def _submit(self, recording: Recording, request: JobRequest) -> None:
         if recording.state != "recorded":
             return
         if recording.frames == 0:
             recording.state, recording.error = "failed", "nothing was recorded"
             recording.path.unlink(missing_ok=True)
             return
-        fields = dict(source=recording.path, sep_type=args.sep_type, options=args.options,
-                      destination=args.destination, reply=ReplyChannel(bridge=BRIDGE, tag=recording.id))
-        if args.output_format is not None:
-            fields["output_format"] = args.output_format
         try:
-            recording.job = self.engine.submit(JobRequest(**fields)).id
+            recording.job = self.engine.submit(request).id
             recording.state = "submitted"
         except BridgeError as exc:  # kept on disk: the user can separate the file by hand
             recording.state = "failed"
             recording.error = f"{exc.message} (the recording is kept in {recording.path})"
             log.warning("recording %s not submitted: %s", recording.id, exc)
+
+
+def job_request(args: RecordArgs, path: Path, recording_id: str) -> JobRequest:
+    """The job a recording becomes; its reply channel names the recording."""
+    fields = dict(source=path, sep_type=args.sep_type, options=args.options, destination=args.destination,
+                  reply=ReplyChannel(bridge=BRIDGE, tag=recording_id))
+    if args.output_format is not None:
+        fields["output_format"] = args.output_format
+    return JobRequest(**fields)

@@ -27,6 +27,8 @@ RECORD_ERRORS = {
     "too many channels": (["--device", "mono_out", "--channels", "2"], ["'mono_out' has 1 channel(s), 2 needed",
                                                                          "--channels"]),
     "unsupported rate": (["--device", "capture_in", "--rate", "768000"], ["does not take 768000 Hz", "44100 Hz"]),
+    # refused before anything is recorded
+    "unknown algorithm": (["--device", "capture_in", "--sep-type", "999"], ["sep_type 999 is not available"]),
 }
 
 
