@@ -22,6 +22,7 @@ log = logging.getLogger("mvsep_bridge.daemon")
 BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
     # always on: `mvsep-bridge hotfolder add` applies to a running daemon, even its first folder
     "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: True),
+    "osc": ("mvsep_bridge.bridges.osc:OscBridge", lambda s: True),
 }
 
 
