@@ -1,7 +1,8 @@
 """What a bridge may ask of the engine: the only door from bridges/ into daemon/.
 
-The daemon implements `Engine`; bridges receive one in `Bridge.start` and never import engine
-internals (store, pipeline, scheduler, backends).
+The daemon implements `Engine` (jobs/job_engine.py); bridges receive one in `Bridge.start` and
+import nothing else from daemon/: the wire types, errors and settings they need are re-exported
+here, and `JobTracker` follows a bridge's own jobs for it.
 """
 
 from __future__ import annotations
@@ -9,18 +10,52 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from .jobs.model import JobEvent, JobRequest, JobView
+from .client.algorithms import Algorithm
+from .errors import (
+    BridgeError,
+    BudgetError,
+    ConfigError,
+    PathNotAllowed,
+    Unreachable,
+    UsageError,
+    ValidationError,
+)
+from .jobs.model import (
+    OPTION_KEYS,
+    OUTPUT_FORMATS,
+    Estimate,
+    EventKind,
+    JobEvent,
+    JobRequest,
+    JobState,
+    JobView,
+    ReplyChannel,
+    ResultFile,
+    StemInfo,
+)
 from .settings import Settings
+from .tracker import JobTracker
+
+__all__ = [
+    "OPTION_KEYS", "OUTPUT_FORMATS", "Algorithm", "Bridge", "BridgeError", "BudgetError", "ConfigError",
+    "Engine", "Estimate", "EventKind", "JobEvent", "JobRequest", "JobState", "JobTracker", "JobView",
+    "PathNotAllowed", "ReplyChannel", "ResultFile", "Settings", "StemInfo", "Unreachable", "Unsubscribe",
+    "UsageError", "ValidationError",
+]
 
 Unsubscribe = Callable[[], None]
 
 
 class Engine(Protocol):
+    #: the daemon's settings, kept current with the config file
     settings: Settings
 
     def submit(self, request: JobRequest) -> JobView:
-        """Validate, persist and queue a job. Raises UsageError (incl. ValidationError,
-        BudgetError, AudioError) with a message naming the problem and the fix."""
+        """Check, persist and queue a job, and return at once: nothing here waits on the network
+        (the catalog is the cached one; the server's own checks end as a `failed` event).
+        Requests from bridges other than "cli" and "hotfolder" must stay inside allowed_roots.
+        Raises UsageError: ValidationError/BudgetError (algorithm, options, format, credits),
+        AudioError, PathNotAllowed, or a plain UsageError (no such file, unwritable folder)."""
 
     def get(self, job_id: str) -> JobView:
         """One job; raises UsageError for an unknown id."""
@@ -29,11 +64,23 @@ class Engine(Protocol):
         """All jobs the store knows, newest first."""
 
     def cancel(self, job_id: str) -> JobView:
-        """Cancel a job (remote cancel + refund where the backend allows)."""
+        """Ask for a job to stop and return at once; its `cancelled` event follows (the server
+        refunds a job it has not started). A job already over is returned as it is."""
 
     def subscribe(self, callback: Callable[[JobEvent], None], job_id: str | None = None) -> Unsubscribe:
         """Call `callback` on every event (of one job, or of all); returns the unsubscriber.
         Callbacks run on an engine thread and must not block."""
+
+    def algorithms(self, search: str | None = None) -> list[Algorithm]:
+        """The catalog the backend runs (cached; never waits on the network), optionally only the
+        entries matching every word of `search`."""
+
+    def estimate(self, request: JobRequest) -> Estimate:
+        """The algorithm a request would run and its credits, before anything is sent."""
+
+    def announce(self, bridge: str, where: str) -> None:
+        """Tell the daemon where a bridge listens ("udp://127.0.0.1:9045", a spool folder), for
+        `mvsep-bridge daemon status` and the control channel's ping."""
 
 
 class Bridge(Protocol):
@@ -41,6 +88,7 @@ class Bridge(Protocol):
 
     name: str
 
-    def start(self, engine: Engine) -> None: ...
+    def start(self, engine: Engine) -> None:
+        """Start listening (own threads) and return quickly."""
 
     def stop(self) -> None: ...

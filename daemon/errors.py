@@ -4,16 +4,20 @@
     ├── UsageError                   bad flags, bad input file, bad request           (exit 2)
     │   ├── ConfigError              config file or environment cannot be parsed/validated
     │   ├── AudioError               a source the decoders cannot read, a bad section
+    │   ├── PathNotAllowed           a bridge asked for a path outside allowed_roots
+    │   ├── SettingsMismatch         the command's settings differ from the running daemon's
     │   └── ValidationError          sep_type / option / format the catalog refuses
     │       └── BudgetError          the credit estimate is over a configured budget
     ├── JobFailed                    a job ran and failed (server said failed, finish failed) (exit 1)
     ├── Unreachable                  the daemon, MVSEP or the emulator cannot be reached     (exit 3)
-    │   └── TransportError           connection refused/reset, timeout, truncated body
+    │   ├── TransportError           connection refused/reset, timeout, truncated body
+    │   └── EngineBusy               another process holds this data_dir's engine lock
     ├── AuthError                    401 / unknown or missing api_token                      (exit 4)
     └── ApiError                     the server answered, and not with success              (exit 1)
         ├── BadRequest               HTTP 400 with the server's message: the input refused   (exit 2)
         ├── NotFound                 unknown or expired hash, unknown id                     (exit 2)
         ├── RateLimited              HTTP 429; `.retry_after` seconds
+        │   └── SlotTaken            (backends/base.py) the plan's job slots are taken elsewhere
         └── ServerError              HTTP 5xx after the retries ran out
 
 Messages name the problem and the fix ("… run `mvsep-bridge account login`").
@@ -46,6 +50,14 @@ class AudioError(UsageError):
     pass
 
 
+class PathNotAllowed(UsageError):
+    pass
+
+
+class SettingsMismatch(UsageError):
+    pass
+
+
 class ValidationError(UsageError):
     pass
 
@@ -64,6 +76,10 @@ class Unreachable(BridgeError):
 
 class TransportError(Unreachable):
     pass
+
+
+class EngineBusy(Unreachable):
+    """Another engine (a daemon) runs on this data_dir."""
 
 
 class AuthError(BridgeError):

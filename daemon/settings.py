@@ -6,6 +6,7 @@ Environment variables are `MVSEP_BRIDGE_<FIELD>` (nested with `__`); the token a
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -45,6 +46,16 @@ class OscSettings(BaseModel):
     reply_port: int = Field(default=0, ge=0, le=65535)  # 0: the sender's port
     # who may send; empty: loopback only. Required when `host` is beyond loopback.
     allow_from: list[IPvAnyNetwork] = Field(default_factory=list)
+
+
+class DaemonSettings(BaseModel):
+    # a daemon a command started on demand exits after this many idle minutes; 0 = never
+    idle_exit_minutes: float = Field(default=10.0, ge=0)
+
+
+#: where bridges may read and write when allowed_roots is not set: the home folder and the usual
+#: mount points of removable media and network shares
+DEFAULT_ROOTS = ("~", "/media", "/mnt", "/run/media", "/Volumes")
 
 
 class BudgetSettings(BaseModel):
@@ -96,6 +107,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
     allowed_roots: list[Path] = Field(default_factory=list)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     osc: OscSettings = Field(default_factory=OscSettings)
     presets: dict[str, Preset] = Field(default_factory=dict)
     hot_folders: list[HotFolder] = Field(default_factory=list)
@@ -136,6 +148,18 @@ class Settings(BaseSettings):
         if self.backend == "auto":
             return "mvsep" if self.token else "local"
         return self.backend
+
+    @property
+    def roots(self) -> list[Path]:
+        """allowed_roots, or the defaults when unset (DESIGN.md "One engine")."""
+        return self.allowed_roots or [_expand(Path(p)) for p in DEFAULT_ROOTS]
+
+    def identity(self) -> dict[str, Any]:
+        """What decides where a job runs, which account pays and what it may spend, without the
+        token itself: a command compares its own with the running daemon's."""
+        account = hashlib.sha256(self.token.encode()).hexdigest()[:12] if self.token else None
+        return {"backend": self.effective_backend, "base_url": self.base_url, "account": account,
+                "budget": self.budget.model_dump()}
 
     @property
     def token(self) -> str | None:

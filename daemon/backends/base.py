@@ -9,7 +9,8 @@ A backend turns an uploaded section into result files; the pipeline does everyth
 The life of one job on a backend, as the pipeline drives it:
 
     plan(request, seconds)        -> Plan       validate + credit estimate; no spend, no network
-                                                 beyond the catalog
+                                                 beyond the catalog and the account's plan
+                                                 (offline=True: none at all, from what is cached)
     snapshot()                    -> str        what the server holds before a create; the
                                                  pipeline persists it BEFORE sending
     create(upload, plan, request, snapshot, attempted_at)
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ..client.algorithms import Algorithm
 from ..errors import RateLimited
 from ..jobs.model import JobRequest
 from ..jobs.store import Plan, RemoteFile
@@ -74,8 +76,15 @@ class Backend(Protocol):
     def capacity(self) -> int:
         """Jobs that may be in flight at once (MVSEP: 1 non-premium, up to 10 premium)."""
 
-    def plan(self, request: JobRequest, seconds: float) -> Plan:
-        """Validate sep_type/options/format and estimate credits; raises ValidationError."""
+    def algorithms(self) -> list[Algorithm]:
+        """The catalog entries this backend can run, from what is at hand (no network)."""
+
+    def warm_up(self) -> None:
+        """Fetch what `offline` planning relies on (catalog, account plan); may be slow."""
+
+    def plan(self, request: JobRequest, seconds: float, *, offline: bool = False) -> Plan:
+        """Validate sep_type/options/format and estimate credits; raises ValidationError.
+        offline=True decides from cached data alone and gives the benefit of the doubt."""
 
     def snapshot(self) -> str:
         """An opaque note of the server's jobs now, for a later `create(..., attempted_at=T)`."""

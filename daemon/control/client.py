@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from .. import errors
 from ..errors import BridgeError, Unreachable
-from ..jobs.model import JobEvent, JobRequest, JobView
-from .server import daemon_file
+from ..jobs.model import Estimate, JobEvent, JobRequest, JobView
+from . import daemon_file
+
+if TYPE_CHECKING:
+    from ..client.algorithms import Algorithm
 
 PING_TIMEOUT = 2.0
 TIMEOUT = 30.0
@@ -46,7 +48,7 @@ class ControlClient:
             response = self._session.request(method, f"{self.url}{path}", timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             raise Unreachable(f"the daemon at {self.url} does not answer: {exc}",
-                              hint="start it with `mvsep-bridge daemon`") from None
+                              hint="`mvsep-bridge daemon status` shows whether it runs") from None
         try:
             payload = response.json()
         except ValueError:
@@ -80,12 +82,23 @@ class ControlClient:
         payload = self._call("GET", "/v1/events", params=params, timeout=timeout + TIMEOUT)
         return [JobEvent.model_validate(e["event"]) for e in payload["events"]], int(payload["next"])
 
-    def watch(self, job: str | None = None) -> Iterator[JobEvent]:
-        """Every event from now on (for one job, or all), forever."""
-        _, since = self.events(since=1 << 62, job=job, timeout=0)
-        while True:
-            found, since = self.events(since=since, job=job)
-            yield from found
+    def reload(self) -> dict:
+        """Have the daemon read the config file now; its ping answer after that."""
+        return self._call("POST", "/v1/reload")
+
+    def shutdown(self) -> None:
+        self._call("POST", "/v1/shutdown")
+
+    def algorithms(self, search: str | None = None) -> list[Algorithm]:
+        from ..client.algorithms import Algorithm
+
+        params = {"search": search} if search else {}
+        return [Algorithm.model_validate(a) for a in self._call("GET", "/v1/algorithms", params=params)]
+
+    def estimate(self, request: JobRequest) -> Estimate:
+        body = request.model_dump_json()
+        return Estimate.model_validate(
+            self._call("POST", "/v1/estimate", data=body, headers={"Content-Type": "application/json"}))
 
 
 def _error(payload: Any) -> BridgeError:

@@ -1,6 +1,11 @@
 """The control channel: loopback HTTP (werkzeug) in front of an Engine, for the CLI and scripts.
 
-    GET  /v1/ping                      {"pid", "backend", "data_dir"}
+    GET  /v1/ping                      {"pid", "backend", "data_dir", "on_demand", "bridges": {name:
+                                       where it listens}, "identity": Settings.identity()}
+    POST /v1/reload                    read the config file again now; answers as ping
+    POST /v1/shutdown                  stop the daemon (unfinished jobs resume at its next start)
+    GET  /v1/algorithms?search=TEXT    [Algorithm] the backend runs
+    POST /v1/estimate      JobRequest  Estimate
     POST /v1/jobs          JobRequest  JobView (201)
     GET  /v1/jobs                      [JobView], newest first
     GET  /v1/jobs/<id>                 JobView
@@ -23,7 +28,7 @@ import os
 import secrets
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -34,16 +39,12 @@ from werkzeug.wrappers import Request, Response
 from ..engine import Engine
 from ..errors import BridgeError
 from ..jobs.model import JobEvent, JobRequest
+from . import daemon_file
 
 log = logging.getLogger("mvsep_bridge.control")
 
-DAEMON_FILE = "daemon.json"
 LONG_POLL_SECONDS = 20.0
 EVENT_BUFFER = 2000
-
-
-def daemon_file(data_dir: Path) -> Path:
-    return data_dir / DAEMON_FILE
 
 
 class EventLog:
@@ -72,15 +73,32 @@ class EventLog:
             return found, self._seq
 
 
+class DaemonHandle(Protocol):
+    """What the control channel asks of the daemon process around the engine (runtime.Daemon)."""
+
+    def info(self) -> dict[str, Any]: ...
+
+    def reload(self) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+    def touch(self) -> None: ...
+
+
 class ControlServer:
-    def __init__(self, engine: Engine, data_dir: Path, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, engine: Engine, data_dir: Path, daemon: DaemonHandle, host: str = "127.0.0.1", port: int = 0):
         self.engine = engine
+        self.daemon = daemon
         self.data_dir = data_dir
         self.secret = secrets.token_urlsafe(32)
         self.events = EventLog()
         self._unsubscribe = engine.subscribe(self.events.append)
         self._urls = Map([
             Rule("/v1/ping", endpoint="ping", methods=["GET"]),
+            Rule("/v1/reload", endpoint="reload", methods=["POST"]),
+            Rule("/v1/shutdown", endpoint="shutdown", methods=["POST"]),
+            Rule("/v1/algorithms", endpoint="algorithms", methods=["GET"]),
+            Rule("/v1/estimate", endpoint="estimate", methods=["POST"]),
             Rule("/v1/jobs", endpoint="submit", methods=["POST"]),
             Rule("/v1/jobs", endpoint="jobs", methods=["GET"]),
             Rule("/v1/jobs/<job_id>", endpoint="get", methods=["GET"]),
@@ -122,6 +140,7 @@ class ControlServer:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {self.secret}".encode()):
             return _json({"error": "missing or wrong control secret", "kind": "AuthError", "exit_code": 4}, 401)
+        self.daemon.touch()
         try:
             endpoint, args = self._urls.bind_to_environ(request.environ).match()
             return getattr(self, f"_on_{endpoint}")(request, **args)
@@ -136,8 +155,22 @@ class ControlServer:
             return _json({"error": str(exc), "kind": "UsageError", "exit_code": 2}, exc.code or 400)
 
     def _on_ping(self, request: Request) -> Response:
-        backend = getattr(getattr(self.engine, "backend", None), "name", None)
-        return _json({"pid": os.getpid(), "backend": backend, "data_dir": str(self.data_dir)})
+        return _json(self.daemon.info())
+
+    def _on_reload(self, request: Request) -> Response:
+        self.daemon.reload()
+        return _json(self.daemon.info())
+
+    def _on_shutdown(self, request: Request) -> Response:
+        self.daemon.shutdown()
+        return _json({"stopping": os.getpid()})
+
+    def _on_algorithms(self, request: Request) -> Response:
+        found = self.engine.algorithms(request.args.get("search") or None)
+        return _json([a.model_dump(mode="json") for a in found])
+
+    def _on_estimate(self, request: Request) -> Response:
+        return _json(self.engine.estimate(JobRequest.model_validate_json(request.get_data())).model_dump(mode="json"))
 
     def _on_submit(self, request: Request) -> Response:
         job = JobRequest.model_validate_json(request.get_data())
