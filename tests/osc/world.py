@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
 from processes import daemon_env
-from daemon.helpers import DaemonProcess, wait_for
+from daemon.helpers import DaemonProcess, run_cli, wait_for
 
 Message = tuple[str, tuple]
 
@@ -47,12 +49,14 @@ class Inbox:
         except (TimeoutError, BlockingIOError):
             pass
 
-    def expect(self, address: str, *first: object, timeout: float = 60.0) -> tuple:
-        """The arguments of the first message at `address` whose leading arguments are `first`."""
+    def expect(self, address: str, *first: object, timeout: float = 60.0,
+               where: Callable[[tuple], bool] = lambda args: True) -> tuple:
+        """The arguments of the first message at `address` whose leading arguments are `first`
+        (and that `where` accepts)."""
         deadline = time.monotonic() + timeout
         while True:
             for got, args in self.received:
-                if got == address and args[:len(first)] == first:
+                if got == address and args[:len(first)] == first and where(args):
                     return args
             if time.monotonic() > deadline:
                 raise AssertionError(f"no {address} {first} within {timeout} s; got {self.received[-20:]}")
@@ -133,8 +137,15 @@ class OscDaemon:
         self.port = int(wait_for(self._announced, timeout=30, what="the OSC bridge's announce"))
 
     def _announced(self) -> str | None:
-        found = re.search(r"bridge osc listens on udp://127\.0\.0\.1:(\d+)", self.log())
+        """The port the bridge bound, as `mvsep-bridge daemon status` tells a user."""
+        status = run_cli(["daemon", "status", "--json"], env=self.process.env)
+        where = json.loads(status.stdout).get("bridges", {}).get("osc", "") if status.returncode == 0 else ""
+        found = re.fullmatch(r"udp://127\.0\.0\.1:(\d+)", where)
         return found.group(1) if found else None
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.process.env["MVSEP_BRIDGE_DATA_DIR"])
 
     def log(self) -> str:
         return self.process.log_path.read_text(errors="replace")
