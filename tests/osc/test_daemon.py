@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 import subprocess
 
@@ -10,7 +11,8 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from daemon.helpers import store_states, wait_for, write_wav
+from daemon.helpers import DaemonProcess, run_cli, store_states, wait_for, write_wav
+from processes import daemon_env
 
 from .world import free_udp_port
 
@@ -191,3 +193,100 @@ def test_cancel_stops_a_job_and_says_so(osc, emulator):
     client.send("/mvsep/cancel", job)
     code, message, tag = client.expect("/mvsep/error", "not_running", timeout=10)
     assert job in message and tag == "stop me"
+
+
+def bundle(*datagrams: bytes) -> bytes:
+    builder = OscBundleBuilder(IMMEDIATELY)
+    for datagram in datagrams:
+        builder.add_content(OscMessage(datagram))
+    return builder.build().dgram
+
+
+MALFORMED = [
+    # (datagram, error code, words the message must contain)
+    (raw("/mvsep/frobnicate"), "unknown_address", "unknown address '/mvsep/frobnicate'"),
+    (raw("/mvsep/separate"), "bad_arguments", "first argument must be the audio file's path"),
+    (raw("/mvsep/separate", ("i", 40)), "bad_arguments", "first argument must be the audio file's path"),
+    (raw("/mvsep/separate", ("s", "/x.wav"), ("s", "sep=40")), "bad_arguments", "'sep=40' is not key=value"),
+    (raw("/mvsep/separate", ("s", "/x.wav"), ("f", float("inf"))), "bad_arguments", "whole number"),
+    (raw("/mvsep/separate", ("s", "/x.wav"), ("i", 2**31 - 1)), "bad_arguments", "between 0 and"),
+    (raw("/mvsep/separate", ("s", "/x.wav"), ("s", "start=-1")), "bad_arguments", "start must be"),
+    (raw("/mvsep/status"), "bad_arguments", "/mvsep/status takes s:job"),
+    (raw("/mvsep/status", ("i", 5)), "bad_arguments", "job must be a non-empty string"),
+    (raw("/mvsep/status", ("s", "0123456789ab")), "unknown_job", "no job '0123456789ab'"),
+    (raw("/mvsep/cancel", ("s", "nope")), "unknown_job", "no job 'nope'"),
+    (raw("/mvsep/subscribe", ("s", "9000")), "bad_arguments", "port must be a number"),
+    (raw("/mvsep/separate", ("b", b"\x00\x01")), "bad_packet", "unsupported argument type(s) b"),
+    (b"/mvsep/separate\x00,s\x00\x00/caf\xe9.wav\x00\x00\x00", "bad_packet", "not UTF-8"),
+    (raw("/mvsep/separate", ("s", "/" + "x" * 20_000)), "bad_packet", "longer than 4096 bytes"),
+    (b"\x00\x01\x02\x03garbage", "bad_packet", "not an OSC message or bundle"),
+    (b"#bundle\x00" + bytes(8) + struct.pack(">i", -8) + b"/mvsep/ping\x00", "bad_packet", "does not fit"),
+    (b"#bundle\x00" + bytes(8) + struct.pack(">i", 64) + b"/mvsep/ping\x00", "bad_packet", "does not fit"),
+    (b"/mvsep/status\x00\x00\x00,s\x00\x00ab", "bad_packet", "malformed OSC message"),
+]
+
+
+def test_every_malformed_request_gets_an_error_and_the_server_goes_on(osc):
+    daemon = osc.start()
+    client = daemon.client()
+    for datagram, code, words in MALFORMED:
+        client.send_raw(datagram)
+        got = client.next("/mvsep/error")
+        assert got[0] == code and words in got[1], (datagram[:40], got)
+
+    # a bundle: each message answered on its own, a bad one does not spoil the others
+    client.send_raw(bundle(raw("/mvsep/ping"), raw("/mvsep/nope"), raw("/mvsep/status", ("s", "x1"))))
+    client.expect("/mvsep/error", "unknown_job", where=lambda args: "'x1'" in args[1], timeout=10)
+    assert client.of("/mvsep/error", "unknown_address", "unknown address '/mvsep/nope'; known: /mvsep/separate, "
+                     "/mvsep/status, /mvsep/cancel, /mvsep/jobs, /mvsep/algorithms, /mvsep/ping, "
+                     "/mvsep/subscribe, /mvsep/unsubscribe")
+    assert len(client.of("/mvsep/pong")) == 1
+    assert daemon.alive() and "Traceback" not in daemon.log()
+
+
+def test_refusals_of_the_engine_are_relayed_with_the_fix(osc):
+    daemon = osc.start()
+    client = daemon.client()
+    outside = write_wav(osc.root / "outside.wav", seconds=1.0)  # not under allowed_roots
+    client.send("/mvsep/separate", str(outside), "tag=o")
+    code, message, tag = client.expect("/mvsep/error", "path_not_allowed", timeout=20)
+    assert str(outside) in message and "allowed_roots" in message and tag == "o"
+
+    client.send("/mvsep/separate", str(osc.music / "missing.wav"), "tag=m")
+    code, message, tag = client.expect("/mvsep/error", where=lambda args: args[-1] == "m", timeout=20)
+    assert code == "refused" and "no such file" in message
+
+    inside = write_wav(osc.music / "in.wav", seconds=1.0)
+    client.send("/mvsep/separate", str(inside), 99, "tag=n")
+    code, message, tag = client.expect("/mvsep/error", where=lambda args: args[-1] == "n", timeout=20)
+    assert code == "invalid" and "99" in message
+    assert store_states(daemon.data_dir) == {}
+
+
+def test_a_sender_outside_allow_from_gets_nothing_and_starts_nothing(osc):
+    daemon = osc.start(allow_from=["127.0.0.1"])
+    stranger = daemon.client(bind_host="127.0.0.2")
+    song = write_wav(osc.music / "nope.wav", seconds=1.0)
+    stranger.send("/mvsep/separate", str(song))
+    stranger.send("/mvsep/ping")
+    stranger.send_raw(b"garbage")
+
+    friend = daemon.client()
+    friend.send("/mvsep/ping")
+    friend.expect("/mvsep/pong", timeout=10)  # the stranger's datagrams were handled before this one
+    wait_for(lambda: "dropped a datagram from 127.0.0.2" in daemon.log(), timeout=10, what="the drop logged")
+    assert stranger.of("/mvsep/pong") == [] and stranger.received == []
+    assert store_states(daemon.data_dir) == {}
+    assert daemon.log().count("dropped a datagram from 127.0.0.2") == 1  # once, not per datagram
+
+
+def test_listening_beyond_loopback_without_allow_from_is_refused(osc):
+    config = osc.root / "wide.toml"
+    config.write_text('[osc]\nhost = "0.0.0.0"\nport = 0\n')
+    env = daemon_env(osc.root / "wide-data", config=config)
+    process = DaemonProcess(env, osc.root / "wide.log")
+    osc.daemons.append(process)
+    status = json.loads(run_cli(["daemon", "status", "--json"], env=env).stdout)
+    assert "osc" not in status.get("bridges", {})
+    log = (osc.root / "wide.log").read_text()
+    assert "osc.host = '0.0.0.0' listens beyond this computer, and osc.allow_from is empty" in log

@@ -39,6 +39,7 @@ class Inbox:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.received: list[Message] = []
+        self._taken: dict[str, int] = {}  # address → how many `next` has returned
 
     def _drain(self, timeout: float) -> None:
         self.sock.settimeout(timeout)
@@ -61,6 +62,13 @@ class Inbox:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no {address} {first} within {timeout} s; got {self.received[-20:]}")
             self._drain(0.05)
+
+    def next(self, address: str, timeout: float = 10.0) -> tuple:
+        """The arguments of the next message at `address` not yet returned by `next`."""
+        index = self._taken.get(address, 0)
+        self._taken[address] = index + 1
+        self.expect(address, timeout=timeout, where=lambda _: len(self.of(address)) > index)
+        return self.of(address)[index]
 
     def of(self, address: str, *first: object) -> list[tuple]:
         """Everything received so far at `address` starting with `first`."""
