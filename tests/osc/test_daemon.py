@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import struct
 import subprocess
 
@@ -290,3 +291,38 @@ def test_listening_beyond_loopback_without_allow_from_is_refused(osc):
     assert "osc" not in status.get("bridges", {})
     log = (osc.root / "wide.log").read_text()
     assert "osc.host = '0.0.0.0' listens beyond this computer, and osc.allow_from is empty" in log
+
+
+def test_a_flood_of_5000_messages_leaves_ping_answered_and_loses_no_accepted_job(osc):
+    daemon = osc.start()
+    songs = [write_wav(osc.music / f"flood {i}.wav", seconds=1.0, seed=10 + i) for i in range(5)]
+    flood = daemon.client()
+    flood.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)  # keep the replies to count them
+    kinds = [raw("/mvsep/status", ("s", "unknown")), raw("/mvsep/jobs"), b"garbage!", raw("/mvsep/ping"),
+             raw("/mvsep/separate", ("s", "relative.wav"))]
+    for i in range(5000):
+        if i % 1000 == 500:
+            flood.send("/mvsep/separate", str(songs[i // 1000]), 44, f"tag=flood {i // 1000}")
+        else:
+            flood.send_raw(kinds[i % len(kinds)])
+
+    prober = daemon.client()
+    prober.send("/mvsep/ping")
+    prober.expect("/mvsep/pong", timeout=30)  # answered (bench/osc_flood.py measures how fast)
+
+    # the worker may still be busy with the flood: each separate is accepted, or refused as busy
+    wait_for(lambda: len(flood.of("/mvsep/accepted")) + len(_tagged_errors(flood, "flood ")) == 5,
+             timeout=60, what="an answer to every separate")
+    accepted = {args[0]: args[2] for args in flood.of("/mvsep/accepted")}
+    refused = _tagged_errors(flood, "flood ")
+    assert all(args[0] == "busy" for args in refused)
+    for job, tag in accepted.items():
+        done = flood.expect("/mvsep/done", job, timeout=120)
+        assert done[-1] == tag
+        check_stems(done[:-1], frames=RATE, count=2)
+    assert store_states(daemon.data_dir) == {job: "done" for job in accepted}
+    assert daemon.alive()
+
+
+def _tagged_errors(inbox, prefix: str) -> list[tuple]:
+    return [args for args in inbox.of("/mvsep/error") if len(args) == 3 and args[2].startswith(prefix)]
