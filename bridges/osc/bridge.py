@@ -20,6 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mvsep_bridge.daemon.engine import (
     BridgeError,
+    BudgetError,
     Engine,
     JobRequest,
     JobView,
@@ -41,6 +42,15 @@ log = logging.getLogger("mvsep_bridge.osc")
 
 QUEUE_LIMIT = 1000  # requests waiting for the worker; beyond that, `busy`
 MAX_LISTED_JOBS = 200  # /mvsep/jobs lists the newest ones
+# the engine's refusals → /mvsep/error codes, most specific first
+ERROR_CODES: tuple[tuple[type[BridgeError], str], ...] = (
+    (PathNotAllowed, "path_not_allowed"),  # the message names allowed_roots, the key to change
+    (BudgetError, "over_budget"),  # [budget] in the config file
+    (ValidationError, "invalid"),  # algorithm, option or format
+    (UsageError, "refused"),  # no such file, unwritable destination, unreadable audio
+    (Unreachable, "unreachable"),
+    (BridgeError, "failed"),
+)
 
 
 class OscBridge:
@@ -165,16 +175,9 @@ class OscBridge:
                 self._do(sender, command)
             except Refusal as refusal:
                 self._refuse(sender, refusal.code, refusal.message, refusal.tag or tag)
-            except PathNotAllowed as exc:
-                self._refuse(sender, "path_not_allowed", _said(exc), tag)
-            except ValidationError as exc:
-                self._refuse(sender, "invalid", _said(exc), tag)
-            except UsageError as exc:
-                self._refuse(sender, "refused", _said(exc), tag)
-            except Unreachable as exc:
-                self._refuse(sender, "unreachable", _said(exc), tag)
             except BridgeError as exc:
-                self._refuse(sender, "failed", _said(exc), tag)
+                code = next(code for kind, code in ERROR_CODES if isinstance(exc, kind))
+                self._refuse(sender, code, f"{exc.message}; {exc.hint}" if exc.hint else exc.message, tag)
             except PydanticValidationError as exc:
                 self._refuse(sender, "bad_arguments", _pydantic(exc), tag)
             except Exception as exc:  # a bug must not end the worker: say so and go on
@@ -227,10 +230,6 @@ def _request(command: Separate, sender: Target) -> JobRequest:
         reply=ReplyChannel(bridge=replies.BRIDGE, address=format_address(sender), tag=command.tag),
         **fields,
     )
-
-
-def _said(exc: BridgeError) -> str:
-    return f"{exc.message}; {exc.hint}" if exc.hint else exc.message
 
 
 def _pydantic(exc: PydanticValidationError) -> str:
