@@ -326,3 +326,20 @@ def test_a_flood_of_5000_messages_leaves_ping_answered_and_loses_no_accepted_job
 
 def _tagged_errors(inbox, prefix: str) -> list[tuple]:
     return [args for args in inbox.of("/mvsep/error") if len(args) == 3 and args[2].startswith(prefix)]
+
+
+def test_a_job_started_over_osc_reports_to_its_client_after_a_daemon_crash(osc, emulator):
+    emulator.configure(waiting_seconds=3)
+    account = emulator.create_account(credits=100)
+    daemon = osc.start(base_url=emulator.base_url, token=account.token)
+    client = daemon.client()
+    song = write_wav(osc.music / "survivor.wav", seconds=1.0)
+    client.send("/mvsep/separate", str(song), 40, "tag=survivor")
+    job, *_ = client.expect("/mvsep/accepted")
+    client.expect("/mvsep/progress", job, "remote", timeout=60)
+
+    daemon.process.restart()  # kill -9, then the same data dir again (the OSC port may differ)
+    done = client.expect("/mvsep/done", job, timeout=120)
+    assert done[-1] == "survivor"
+    check_stems(done[:-1], frames=RATE, count=2)
+    assert store_states(daemon.data_dir) == {job: "done"}
