@@ -34,19 +34,20 @@ def _is_loopback(host: str) -> bool:
 
 @dataclass
 class SenderGate:
-    allow_from: list[Network]
+    """Asked with the current `osc.allow_from` each time: a narrower list applies without a restart."""
+
     _logged: dict[str, float] = field(default_factory=dict)
 
-    def allows(self, host: str) -> bool:
+    def allows(self, host: str, allow_from: list[Network]) -> bool:
         try:
             address = ipaddress.ip_address(host.split("%", 1)[0])
         except ValueError:
             return False
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
-        if not self.allow_from:
+        if not allow_from:
             return address.is_loopback
-        return any(address in network for network in self.allow_from)
+        return any(address in network for network in allow_from)
 
     def should_log(self, host: str, now: float) -> bool:
         """Log a refused sender once a minute, not once per datagram (a flood must not fill the log)."""

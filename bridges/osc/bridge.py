@@ -59,7 +59,7 @@ class OscBridge:
     def __init__(self) -> None:
         self._engine: Engine | None = None
         self._server: UdpServer | None = None
-        self._gate = SenderGate([])
+        self._gate = SenderGate()
         self._subscribers = Subscribers()
         self._work: queue.Queue[tuple[Target, Command] | None] = queue.Queue(QUEUE_LIMIT)
         self._worker = threading.Thread(target=self._work_loop, name="osc-worker", daemon=True)
@@ -72,7 +72,6 @@ class OscBridge:
         osc = engine.settings.osc
         check_listen(osc.host, osc.allow_from)
         self._engine = engine
-        self._gate = SenderGate(list(osc.allow_from))
         self._server = UdpServer(osc.host, osc.port, self._on_datagram)
         host, port = self._server.address
         self._worker.start()
@@ -85,13 +84,18 @@ class OscBridge:
                  ", ".join(map(str, osc.allow_from)) or "loopback only")
 
     def stop(self) -> None:
+        """No new requests, then the queued ones and the pending events, then the socket."""
+        if self._server is not None:
+            self._server.stop_receiving()
+        if self._worker.is_alive():
+            self._work.put(None)
+            self._worker.join(timeout=10)
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._pump.is_alive():
+            self._pump.stop()
         if self._server is not None:
-            self._server.stop()
-        self._work.put(None)
-        self._worker.join(timeout=10)
-        self._pump.stop()
+            self._server.close()
 
     # -- where replies go ------------------------------------------------------------------
 
@@ -121,10 +125,11 @@ class OscBridge:
     # -- receive thread: quick answers only --------------------------------------------------
 
     def _on_datagram(self, datagram: bytes, sender: Target) -> None:
-        if not self._gate.allows(sender[0]):
+        allow_from = self._engine.settings.osc.allow_from
+        if not self._gate.allows(sender[0], allow_from):
             if self._gate.should_log(sender[0], time.monotonic()):
                 log.warning("osc: dropped a datagram from %s, not in osc.allow_from (%s)", sender[0],
-                            ", ".join(map(str, self._gate.allow_from)) or "loopback only")
+                            ", ".join(map(str, allow_from)) or "loopback only")
             return
         try:
             messages = wire.split_packet(datagram)

@@ -34,6 +34,9 @@ class EventPump:
     def start(self) -> None:
         self._thread.start()
 
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         self._events.put(None)
         self._thread.join(timeout=5)

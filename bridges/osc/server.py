@@ -32,7 +32,7 @@ class UdpServer:
         except OSError:
             self._socket.close()
             raise
-        self._socket.settimeout(0.5)  # wake up to notice stop()
+        self._socket.settimeout(0.5)  # wake up to notice stop_receiving()
         self._handler = handler
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="osc-receive", daemon=True)
@@ -45,9 +45,12 @@ class UdpServer:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop_receiving(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def close(self) -> None:
         self._socket.close()
 
     def send(self, reply: tuple[str, tuple[object, ...]], targets: Iterable[Target]) -> None:

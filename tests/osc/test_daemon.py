@@ -6,6 +6,7 @@ import json
 import socket
 import struct
 import subprocess
+from pathlib import Path
 
 import soundfile as sf
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
@@ -343,3 +344,31 @@ def test_a_job_started_over_osc_reports_to_its_client_after_a_daemon_crash(osc, 
     assert done[-1] == "survivor"
     check_stems(done[:-1], frames=RATE, count=2)
     assert store_states(daemon.data_dir) == {job: "done"}
+
+
+def test_allow_from_follows_the_config_file_and_the_daemon_stops_cleanly(osc):
+    daemon = osc.start()
+    stranger = daemon.client(bind_host="127.0.0.2")
+    stranger.send("/mvsep/ping")
+    stranger.expect("/mvsep/pong", timeout=10)  # loopback is allowed by default
+
+    config = Path(daemon.process.env["MVSEP_BRIDGE_CONFIG"])
+    config.write_text(config.read_text().replace("port = 0", 'port = 0\nallow_from = ["127.0.0.1"]'))
+
+    def dropped() -> bool:
+        stranger.send("/mvsep/ping")
+        return "dropped a datagram from 127.0.0.2" in daemon.log()
+
+    wait_for(dropped, timeout=30, interval=0.2, what="the new allow_from to apply")
+    friend = daemon.client()
+    friend.send("/mvsep/ping")
+    friend.expect("/mvsep/pong", timeout=10)  # every earlier datagram was handled before it
+    pongs = len(stranger.of("/mvsep/pong"))
+    stranger.send("/mvsep/ping")
+    friend.send("/mvsep/ping")
+    wait_for(lambda: len(friend.of("/mvsep/pong")) == 2, timeout=10, what="the second pong")
+    assert len(stranger.of("/mvsep/pong")) == pongs
+
+    daemon.process.stop()  # SIGTERM
+    assert daemon.process.process.returncode == 0
+    assert "did not stop cleanly" not in daemon.log() and "Traceback" not in daemon.log()
