@@ -78,10 +78,8 @@ class OscBridge:
         self._pump.start()
         self._unsubscribe = engine.subscribe(self._pump.on_event)
         self._server.start()
-        where = f"udp://{format_address((host, port))}"
-        engine.announce(self.name, where)
-        log.info("osc: listening on %s (senders: %s)", where,
-                 ", ".join(map(str, osc.allow_from)) or "loopback only")
+        engine.announce(self.name, f"udp://{format_address((host, port))}")  # logged by the engine
+        log.info("senders allowed: %s", ", ".join(map(str, osc.allow_from)) or "loopback only")
 
     def stop(self) -> None:
         """No new requests, then the queued ones and the pending events, then the socket."""
@@ -119,7 +117,7 @@ class OscBridge:
 
     def _refuse(self, sender: Target, code: str, message: str, tag: str | None = None) -> None:
         """Errors go to the sender and every subscriber (a sender like oscsend is gone already)."""
-        log.debug("osc: %s:%s refused: %s %s", *sender, code, message)
+        log.debug("%s:%s refused: %s %s", *sender, code, message)
         self._send(replies.error(code, message, tag), {self._reply_to(sender), *self._subscribers.all()})
 
     # -- receive thread: quick answers only --------------------------------------------------
@@ -128,7 +126,7 @@ class OscBridge:
         allow_from = self._engine.settings.osc.allow_from
         if not self._gate.allows(sender[0], allow_from):
             if self._gate.should_log(sender[0], time.monotonic()):
-                log.warning("osc: dropped a datagram from %s, not in osc.allow_from (%s)", sender[0],
+                log.warning("dropped a datagram from %s, not in osc.allow_from (%s)", sender[0],
                             ", ".join(map(str, allow_from)) or "loopback only")
             return
         try:
@@ -157,9 +155,9 @@ class OscBridge:
             except UsageError as exc:
                 self._refuse(sender, "too_many_subscribers", f"{exc.message}; {exc.hint}")
                 return
-            log.info("osc: %s:%s subscribed", *target)
+            log.info("%s:%s subscribed", *target)
         elif self._subscribers.remove(target):
-            log.info("osc: %s:%s unsubscribed", *target)
+            log.info("%s:%s unsubscribed", *target)
         self._send(replies.subscribed(command.port, command.on), {target})
 
     def _queue(self, sender: Target, command: Command) -> None:
@@ -186,14 +184,14 @@ class OscBridge:
             except PydanticValidationError as exc:
                 self._refuse(sender, "bad_arguments", _pydantic(exc), tag)
             except Exception as exc:  # a bug must not end the worker: say so and go on
-                log.exception("osc: unexpected error serving %r", command)
+                log.exception("unexpected error serving %r", command)
                 self._refuse(sender, "internal", f"unexpected error: {exc}", tag)
 
     def _do(self, sender: Target, command: Command) -> None:
         engine = self._engine
         if isinstance(command, Separate):
             view = engine.submit(_request(command, sender))
-            log.info("osc: job %s from %s:%s for %s", view.id, *sender, command.path)
+            log.info("job %s from %s:%s for %s", view.id, *sender, command.path)
         elif isinstance(command, JobCommand):
             view = self._job(command.job)
             if command.verb == "status":

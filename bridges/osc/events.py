@@ -61,7 +61,7 @@ class EventPump:
                 for view in self._throttle.due(time.monotonic()):
                     self._emit(replies.progress(view), view)
             except Exception:  # one bad event must not silence every later one
-                log.exception("osc: cannot report a job event; going on")
+                log.exception("cannot report a job event; going on")
 
     def _handle(self, event: JobEvent) -> None:
         view = event.job

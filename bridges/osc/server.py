@@ -65,7 +65,7 @@ class UdpServer:
             try:
                 self._socket.sendto(data, target)
             except OSError as exc:  # a client that is gone, a host that cannot be reached
-                log.debug("osc: cannot send %s to %s:%s (%s)", address, *target, exc)
+                log.debug("cannot send %s to %s:%s (%s)", address, *target, exc)
 
     def _receive(self) -> None:
         while not self._stopping.is_set():
@@ -76,9 +76,9 @@ class UdpServer:
             except OSError as exc:
                 if self._stopping.is_set():
                     return
-                log.warning("osc: receive failed (%s); going on", exc)
+                log.warning("receive failed (%s); going on", exc)
                 continue
             try:
                 self._handler(datagram, (sender[0], sender[1]))
             except Exception:  # a bug with one datagram must not end the server
-                log.exception("osc: unexpected error handling a datagram from %s:%s; going on", *sender[:2])
+                log.exception("unexpected error handling a datagram from %s:%s; going on", *sender[:2])
