@@ -180,6 +180,21 @@ def test_listings_fit_a_datagram_each_and_end_with_a_count(osc):
     assert len(client.of("/mvsep/algorithm", 55)) == 2  # once in each listing
 
 
+def test_the_mvsep_catalog_one_datagram_per_algorithm(osc, emulator):
+    account = emulator.create_account(credits=100)
+    daemon = osc.start(base_url=emulator.base_url, token=account.token)
+    listed = run_cli(["algorithms", "--json", "--offline"], env=daemon.process.env)
+    expected = {e["sep_type"]: (e["name"], e["group"], e["price_coefficient"]) for e in json.loads(listed.stdout)}
+    assert len(expected) > 50  # the real catalog: a listing in one datagram would not fit
+
+    client = daemon.client()
+    client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    client.send("/mvsep/algorithms")
+    assert client.expect("/mvsep/algorithms/end") == (len(expected),)
+    assert {a[0]: a[1:] for a in client.of("/mvsep/algorithm")} == expected
+    assert client.largest <= 8192
+
+
 def test_cancel_stops_a_job_and_says_so(osc, emulator):
     emulator.configure(waiting_seconds=30)  # the job waits in MVSEP's queue long enough to cancel
     account = emulator.create_account(credits=100)

@@ -40,12 +40,15 @@ class Inbox:
         self.sock = sock
         self.received: list[Message] = []
         self._taken: dict[str, int] = {}  # address → how many `next` has returned
+        self.largest = 0  # bytes of the largest datagram received
 
     def _drain(self, timeout: float) -> None:
         self.sock.settimeout(timeout)
         try:
             while True:
-                self.received.append(decode(self.sock.recv(65_535)))
+                datagram = self.sock.recv(65_535)
+                self.largest = max(self.largest, len(datagram))
+                self.received.append(decode(datagram))
                 self.sock.settimeout(0)
         except (TimeoutError, BlockingIOError):
             pass
