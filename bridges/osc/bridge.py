@@ -86,6 +86,7 @@ class OscBridge:
         if self._server is not None:
             self._server.stop_receiving()
         if self._worker.is_alive():
+            self._refuse_waiting()
             self._work.put(None)
             self._worker.join(timeout=10)
         if self._unsubscribe is not None:
@@ -167,6 +168,18 @@ class OscBridge:
             tag = command.tag if isinstance(command, Separate) else None
             self._refuse(sender, "busy", f"{QUEUE_LIMIT} requests are waiting; this one was not taken, "
                                          "send it again in a moment", tag)
+
+    def _refuse_waiting(self) -> None:
+        """At shutdown, what still waits for the worker is refused, not dropped in silence."""
+        while True:
+            try:
+                item = self._work.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                sender, command = item
+                self._refuse(sender, "stopping", "the daemon is stopping; send it again once it runs",
+                             command.tag if isinstance(command, Separate) else None)
 
     # -- worker thread: engine calls -------------------------------------------------------
 

@@ -11,6 +11,8 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 
+from mvsep_bridge.daemon.engine import UsageError
+
 from . import wire
 from .routing import Target
 
@@ -24,14 +26,20 @@ Handler = Callable[[bytes, Target], None]
 
 class UdpServer:
     def __init__(self, host: str, port: int, handler: Handler):
-        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
-        self._socket = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+            self._socket = socket.socket(family, socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise UsageError(f"cannot listen for OSC on {host}:{port}: {exc}",
+                             hint="fix osc.host in the config file (an address of this computer)") from None
         try:
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
             self._socket.bind(address)
-        except OSError:
+        except OSError as exc:
             self._socket.close()
-            raise
+            raise UsageError(f"cannot listen for OSC on udp {host}:{port}: {exc.strerror or exc}",
+                             hint="another program may use that port: set osc.port in the config file "
+                                  "(0 takes any free port; `mvsep-bridge daemon status` shows it)") from None
         self._socket.settimeout(0.5)  # wake up to notice stop_receiving()
         self._handler = handler
         self._stopping = threading.Event()

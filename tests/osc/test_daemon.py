@@ -387,3 +387,20 @@ def test_allow_from_follows_the_config_file_and_the_daemon_stops_cleanly(osc):
     daemon.process.stop()  # SIGTERM
     assert daemon.process.process.returncode == 0
     assert "did not stop cleanly" not in daemon.log() and "Traceback" not in daemon.log()
+
+
+def test_a_busy_port_is_named_and_the_daemon_runs_without_osc(osc):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        config = osc.root / "busy.toml"
+        config.write_text(f'[osc]\nport = {port}\n')
+        env = daemon_env(osc.root / "busy-data", config=config)
+        process = DaemonProcess(env, osc.root / "busy.log")
+        osc.daemons.append(process)
+        status = json.loads(run_cli(["daemon", "status", "--json"], env=env).stdout)
+    assert "osc" not in status.get("bridges", {})
+    log = (osc.root / "busy.log").read_text()
+    assert f"cannot listen for OSC on udp 127.0.0.1:{port}: Address already in use" in log
+    assert "set osc.port in the config file" in log
+    assert process.process.poll() is None
