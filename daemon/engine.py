@@ -8,6 +8,7 @@ here, and `JobTracker` follows a bridge's own jobs for it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from .client.algorithms import Algorithm
@@ -33,13 +34,13 @@ from .jobs.model import (
     ResultFile,
     StemInfo,
 )
-from .settings import Settings
+from .settings import HotFolder, Preset, Settings
 from .tracker import JobTracker
 
 __all__ = [
     "OPTION_KEYS", "OUTPUT_FORMATS", "Algorithm", "Bridge", "BridgeError", "BudgetError", "ConfigError",
-    "Engine", "Estimate", "EventKind", "JobEvent", "JobRequest", "JobState", "JobTracker", "JobView",
-    "PathNotAllowed", "ReplyChannel", "ResultFile", "Settings", "StemInfo", "Unreachable", "Unsubscribe",
+    "Engine", "Estimate", "EventKind", "HotFolder", "JobEvent", "JobRequest", "JobState", "JobTracker", "JobView",
+    "PathNotAllowed", "Preset", "ReplyChannel", "ResultFile", "Settings", "StemInfo", "Unreachable", "Unsubscribe",
     "UsageError", "ValidationError",
 ]
 
@@ -71,12 +72,29 @@ class Engine(Protocol):
         """Call `callback` on every event (of one job, or of all); returns the unsubscriber.
         Callbacks run on an engine thread and must not block."""
 
+    def check(self) -> None:
+        """Reach the backend now (MVSEP: the catalog and the account), so a bad token or a server
+        that is down is said before jobs are queued. Blocks on the network: for a command, never
+        for a bridge's receive loop. Raises AuthError or Unreachable."""
+
     def algorithms(self, search: str | None = None) -> list[Algorithm]:
         """The catalog the backend runs (cached; never waits on the network), optionally only the
         entries matching every word of `search`."""
 
     def estimate(self, request: JobRequest) -> Estimate:
         """The algorithm a request would run and its credits, before anything is sent."""
+
+    def source_moved(self, job_id: str, path: Path) -> None:
+        """The bridge moved a finished job's source (a hot folder files it in done/): the
+        result's manifest names where it is now."""
+
+    def offer(self, bridge: str, handler: Callable[[str, dict], dict]) -> None:
+        """Offer actions of a bridge to the others and to the control channel (the audio bridge
+        offers "play"/"stop"/"record"; OSC's /mvsep/play calls it): `handler(action, arguments)`
+        returns a JSON-able dict, raises UsageError for bad arguments. Runs on the caller's thread."""
+
+    def call(self, bridge: str, action: str, arguments: dict) -> dict:
+        """Call an action another bridge offered; UsageError when no bridge offers it."""
 
     def announce(self, bridge: str, where: str) -> None:
         """Tell the daemon where a bridge listens ("udp://127.0.0.1:9045", a spool folder), for

@@ -20,7 +20,9 @@
         │   └── SlotTaken            (backends/base.py) the plan's job slots are taken elsewhere
         └── ServerError              HTTP 5xx after the retries ran out
 
-Messages name the problem and the fix ("… run `mvsep-bridge account login`").
+Messages name the problem and the fix ("… run `mvsep-bridge account login`"). Errors about one
+field of a job request say which (`.field`: "source", "destination", "replace", "sep_type",
+"options", "output_format", "start", "length"), so each way in names its own flag or key.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from __future__ import annotations
 class BridgeError(Exception):
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.field = field
 
     def __str__(self) -> str:
         return f"{self.message}\n  {self.hint}" if self.hint else self.message

@@ -39,10 +39,14 @@ class JobTracker:
         """Listen first, then list: no event falls between the two."""
         self._unsubscribe = self.engine.subscribe(self._events.put)
         self._thread.start()
-        mine = [v for v in self.engine.jobs() if v.request.reply.bridge == self.bridge]
+        mine = self.jobs()
         for view in reversed(mine):  # oldest first, so the newest job wins a reused tag
             self._remember(view)
         return mine
+
+    def jobs(self) -> list[JobView]:
+        """This bridge's jobs, newest first."""
+        return [v for v in self.engine.jobs() if v.request.reply.bridge == self.bridge]
 
     def stop(self) -> None:
         if self._unsubscribe:

@@ -13,8 +13,7 @@ from pathlib import Path
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from mvsep_bridge.daemon.errors import ValidationError
-from mvsep_bridge.daemon.settings import Preset
+from mvsep_bridge.daemon.engine import Preset, ValidationError
 
 from .layout import sidecar_of
 

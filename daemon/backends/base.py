@@ -37,7 +37,26 @@ from typing import Protocol
 from ..client.algorithms import Algorithm
 from ..errors import RateLimited
 from ..jobs.model import JobRequest
-from ..jobs.store import Plan, RemoteFile
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated request as a backend will run it, and what it costs."""
+
+    sep_type: int
+    algorithm: str
+    options: dict[str, str]
+    credits: float
+
+
+@dataclass
+class RemoteFile:
+    """One result file as the backend listed it."""
+
+    url: str
+    name: str  # file name to store it under
+    label: str  # stem label (MVSEP `type`), or the file stem
+    size: int | None = None
+
 
 #: statuses `status()` reports (MVSEP's vocabulary; the local backend uses the same words)
 ACTIVE = ("waiting", "processing", "distributing", "merging")
@@ -54,7 +73,6 @@ class Progress:
     chunks_total: int | None = None
     fraction: float | None = None  # 0..1 when the backend knows
     files: list[RemoteFile] = field(default_factory=list)  # when done
-    retry_after: float | None = None  # the server asked us to slow down
 
 
 ProgressCallback = Callable[[float], None]
@@ -70,7 +88,7 @@ class Backend(Protocol):
     #: remote results stay fetchable this long (the ledger reuses them); 0 = not at all
     retention_seconds: float
     #: the server's limit on `status` calls per minute per token (None = unlimited); the
-    #: scheduler's one RateBudget stays under it
+    #: scheduler's one PollRate stays under it
     polls_per_minute: float | None
 
     def capacity(self) -> int:

@@ -20,7 +20,7 @@ from ..audio import codecs
 from ..catalog import Catalog
 from ..client.algorithms import Algorithm
 from ..jobs.model import JobRequest
-from ..jobs.store import Plan, RemoteFile
+from .base import Plan, RemoteFile
 from .base import Progress, ProgressCallback
 
 DONE_MARK = "done.json"

@@ -17,8 +17,8 @@ from ..client.models import hash_file_name
 from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
-from ..jobs.ratebudget import MVSEP_GET_LIMIT
-from ..jobs.store import Plan, RemoteFile
+from ..jobs.pollrate import MVSEP_GET_LIMIT
+from .base import Plan, RemoteFile
 from ..settings import Settings
 from .base import Progress, ProgressCallback, SlotTaken
 

@@ -3,6 +3,7 @@ the background when none runs, see connect.py)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -17,6 +18,13 @@ from ..jobs import manifest
 from ..settings import load_settings
 from .connect import connect
 from .output import describe, print_json
+
+
+HANDOVER_SECONDS = 10.0
+
+#: the request fields an engine error may name, as this command's flags
+FLAGS = {"destination": "--out DIR", "replace": "--replace, or --out DIR", "sep_type": "--sep-type N",
+         "options": "--opt add_optN=V", "output_format": "--format N", "start": "--start S", "length": "--length L"}
 
 
 def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -36,8 +44,9 @@ class DaemonRunner:
 
     left_behind = "goes on in the daemon"
 
-    def __init__(self, client: ControlClient):
+    def __init__(self, client: ControlClient, data_dir: Path):
         self.client = client
+        self.data_dir = data_dir
         _, self.since = client.events(since=1 << 62, timeout=0)  # from now on, nothing missed
 
     def submit(self, request: JobRequest) -> JobView:
@@ -47,8 +56,26 @@ class DaemonRunner:
         return self.client.get(job_id)
 
     def next_events(self, timeout: float) -> list[JobEvent]:
-        found, self.since = self.client.events(since=self.since, timeout=timeout)
+        try:
+            found, self.since = self.client.events(since=self.since, timeout=timeout)
+        except Unreachable:
+            self._follow_the_next_daemon()
+            return []  # the caller asks for each job's state when nothing came
         return found
+
+    def _follow_the_next_daemon(self) -> None:
+        """The daemon went away: one taking over (`mvsep-bridge daemon`, the service) has the
+        same jobs; follow it. None within HANDOVER_SECONDS: the daemon is gone (Unreachable)."""
+        deadline = time.monotonic() + HANDOVER_SECONDS
+        while time.monotonic() < deadline:
+            client = ControlClient.discover(self.data_dir)
+            if client is not None:
+                self.client.close()
+                self.client, self.since = client, 0
+                return
+            time.sleep(0.2)
+        raise Unreachable(f"the daemon at {self.client.url} is gone",
+                          hint="`mvsep-bridge daemon status` shows whether one runs")
 
     def close(self) -> None:
         self.client.close()
@@ -84,7 +111,9 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, r
             raise UsageError(f"bad request for {path}: {flag}: {error['msg']}") from None
     _refuse_shared_results(requests)
     _keep_earlier_results(requests)
-    runner = DaemonRunner(connect(settings))
+    client = connect(settings)
+    client.check()  # a bad token or a server that is down: said now, before any job is queued
+    runner = DaemonRunner(client, settings.data_dir)
     console = Console(stderr=True)
     try:
         return run_jobs(runner, requests, console, as_json)
@@ -163,7 +192,9 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
             try:
                 view = runner.submit(request)
             except UsageError as exc:
-                console.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+                flag = FLAGS.get(exc.field or "")
+                where = f"\n  on this command line: {flag}" if flag else ""
+                console.print(f"error: {exc}{where}", style="red", markup=False, highlight=False, soft_wrap=True)
                 bad_input = True
                 continue
             views[view.id] = view

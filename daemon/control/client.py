@@ -86,6 +86,14 @@ class ControlClient:
         """Have the daemon read the config file now; its ping answer after that."""
         return self._call("POST", "/v1/reload")
 
+    def check(self) -> None:
+        """The daemon reaches its backend now; raises AuthError/Unreachable as it met them."""
+        self._call("POST", "/v1/check", timeout=TIMEOUT * 2)
+
+    def call(self, bridge: str, action: str, arguments: dict | None = None, timeout: float = TIMEOUT) -> dict:
+        """An action a bridge of the daemon offers (e.g. the audio bridge's "play")."""
+        return self._call("POST", f"/v1/call/{bridge}/{action}", json=arguments or {}, timeout=timeout)
+
     def shutdown(self) -> None:
         self._call("POST", "/v1/shutdown")
 
@@ -106,9 +114,9 @@ def _error(payload: Any) -> BridgeError:
     if not isinstance(payload, dict):
         return BridgeError(f"the daemon answered {payload!r}")
     kind = getattr(errors, str(payload.get("kind")), None)
-    message, hint = str(payload.get("error", "error")), payload.get("hint")
+    message, hint, field = str(payload.get("error", "error")), payload.get("hint"), payload.get("field")
     if isinstance(kind, type) and issubclass(kind, BridgeError) and kind.__init__ is BridgeError.__init__:
-        return kind(message, hint=hint)
-    error = BridgeError(message, hint=hint)
+        return kind(message, hint=hint, field=field)
+    error = BridgeError(message, hint=hint, field=field)
     error.exit_code = int(payload.get("exit_code", 1))
     return error

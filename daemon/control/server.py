@@ -3,9 +3,11 @@
     GET  /v1/ping                      {"pid", "backend", "data_dir", "on_demand", "bridges": {name:
                                        where it listens}, "identity": Settings.identity()}
     POST /v1/reload                    read the config file again now; answers as ping
+    POST /v1/check                     reach the backend now (AuthError / Unreachable as errors)
     POST /v1/shutdown                  stop the daemon (unfinished jobs resume at its next start)
     GET  /v1/algorithms?search=TEXT    [Algorithm] the backend runs
     POST /v1/estimate      JobRequest  Estimate
+    POST /v1/call/<bridge>/<action> {…} an action a bridge offered (Engine.offer), its JSON answer
     POST /v1/jobs          JobRequest  JobView (201)
     GET  /v1/jobs                      [JobView], newest first
     GET  /v1/jobs/<id>                 JobView
@@ -97,6 +99,8 @@ class ControlServer:
             Rule("/v1/ping", endpoint="ping", methods=["GET"]),
             Rule("/v1/reload", endpoint="reload", methods=["POST"]),
             Rule("/v1/shutdown", endpoint="shutdown", methods=["POST"]),
+            Rule("/v1/check", endpoint="check", methods=["POST"]),
+            Rule("/v1/call/<bridge>/<action>", endpoint="call", methods=["POST"]),
             Rule("/v1/algorithms", endpoint="algorithms", methods=["GET"]),
             Rule("/v1/estimate", endpoint="estimate", methods=["POST"]),
             Rule("/v1/jobs", endpoint="submit", methods=["POST"]),
@@ -146,9 +150,11 @@ class ControlServer:
             return getattr(self, f"_on_{endpoint}")(request, **args)
         except BridgeError as exc:
             return _json({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__,
-                          "exit_code": exc.exit_code}, 400)
+                          "exit_code": exc.exit_code, "field": exc.field}, 400)
         except PydanticValidationError as exc:
             return _json({"error": f"bad request: {exc}", "kind": "UsageError", "exit_code": 2}, 400)
+        except json.JSONDecodeError as exc:
+            return _json({"error": f"bad request: not JSON ({exc})", "kind": "UsageError", "exit_code": 2}, 400)
         except NotFound:
             return _json({"error": f"no such endpoint {request.path}", "kind": "UsageError", "exit_code": 2}, 404)
         except HTTPException as exc:
@@ -160,6 +166,16 @@ class ControlServer:
     def _on_reload(self, request: Request) -> Response:
         self.daemon.reload()
         return _json(self.daemon.info())
+
+    def _on_check(self, request: Request) -> Response:
+        self.engine.check()
+        return _json({"ok": True})
+
+    def _on_call(self, request: Request, bridge: str, action: str) -> Response:
+        arguments = json.loads(request.get_data() or b"{}")
+        if not isinstance(arguments, dict):
+            raise BridgeError("the arguments of a bridge action are a JSON object")
+        return _json(self.engine.call(bridge, action, arguments))
 
     def _on_shutdown(self, request: Request) -> Response:
         self.daemon.shutdown()

@@ -6,7 +6,7 @@
     pipeline.py    the stages: prepare → plan (ledger, budget) → upload → apply polls → download
                    → finish (align, write, manifest, one rename)
     scheduler.py   worker threads, server slots (plan's job limit), the poller
-    ratebudget.py  the one poll budget per token (Retry-After pauses it)
+    pollrate.py  the one poll budget per token (Retry-After pauses it)
     manifest.py    manifest.json (DESIGN.md "Output")
     job_engine.py  JobEngine: the daemon's `daemon.engine.Engine`, one per data_dir (locked)
 

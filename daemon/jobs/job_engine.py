@@ -22,6 +22,7 @@ from ..catalog import Catalog
 from ..client.algorithms import Algorithm
 from ..errors import BridgeError, EngineBusy, PathNotAllowed, UsageError
 from ..settings import Settings
+from . import manifest
 from .events import Journal
 from .model import Estimate, JobEvent, JobRequest, JobView, result_folder
 from .pipeline import Pipeline, check_result_folder
@@ -67,6 +68,7 @@ class JobEngine:
         self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget)
         self.scheduler = Scheduler(self.pipeline)
         self.bridges: dict[str, str] = {}  # bridge -> where it listens
+        self._offers: dict[str, Callable[[str, dict], dict]] = {}  # bridge -> its action handler
         self._routing = threading.Lock()  # submit vs. a backend swap
         self._started = False
 
@@ -103,9 +105,11 @@ class JobEngine:
             check_roots(request, self.settings)
         if source.is_dir():
             raise UsageError(f"{source} is a folder, not an audio file",
-                             hint="give the audio files inside it, or drop the folder into a hot folder")
+                             hint="give the audio files inside it, or drop the folder into a hot folder",
+                             field="source")
         if not source.is_file():
-            raise UsageError(f"{source}: no such file", hint="give the path of an existing audio file")
+            raise UsageError(f"{source}: no such file", hint="give the path of an existing audio file",
+                             field="source")
         _check_writable(request.destination or source.parent)
         check_result_folder(result_folder(request), request)
         seconds = _section_seconds(request)
@@ -141,6 +145,9 @@ class JobEngine:
     def subscribe(self, callback: Callable[[JobEvent], None], job_id: str | None = None) -> Callable[[], None]:
         return self.journal.subscribe(callback, job_id)
 
+    def check(self) -> None:
+        self.backend.warm_up()
+
     def algorithms(self, search: str | None = None) -> list[Algorithm]:
         algorithms = self.backend.algorithms()
         return Catalog(algorithms).search(search) if search else algorithms
@@ -152,6 +159,29 @@ class JobEngine:
         plan = self.backend.plan(request, seconds or 0.0, offline=True)
         return Estimate(sep_type=plan.sep_type, algorithm=plan.algorithm, seconds=seconds,
                         credits=plan.credits if seconds is not None else None)
+
+    def source_moved(self, job_id: str, path: Path) -> None:
+        job = self.store.get(job_id)
+        folder = Path(job.result_dir) if job.result_dir else None
+        written = manifest.read(folder) if folder else None
+        if not written or written.get("job") != job_id:
+            return  # replaced by a newer result meanwhile: not this job's to edit
+        written["source"]["path"] = str(path)
+        try:
+            manifest.write(folder, written)
+        except OSError as exc:
+            log.warning("cannot update %s with the source's new place (%s)", folder / manifest.MANIFEST, exc)
+
+    def offer(self, bridge: str, handler: Callable[[str, dict], dict]) -> None:
+        self._offers[bridge] = handler
+
+    def call(self, bridge: str, action: str, arguments: dict) -> dict:
+        handler = self._offers.get(bridge)
+        if handler is None:
+            offered = ", ".join(sorted(self._offers)) or "none"
+            raise UsageError(f"no bridge {bridge!r} offers actions in this daemon (offered: {offered})",
+                             hint="check that the bridge is configured and started (`mvsep-bridge daemon status`)")
+        return handler(action, arguments)
 
     def announce(self, bridge: str, where: str) -> None:
         self.bridges[bridge] = where
@@ -208,7 +238,7 @@ def check_roots(request: JobRequest, settings: Settings) -> None:
             shown = f"{path} (really {real})" if real != path else str(path)
             raise PathNotAllowed(
                 f"the {label} {shown} is outside allowed_roots ({', '.join(map(str, roots))})",
-                hint="add a folder that contains it to allowed_roots in the config file",
+                hint="add a folder that contains it to allowed_roots in the config file", field=label,
             )
 
 
@@ -234,4 +264,4 @@ def _check_writable(folder: Path) -> None:
         problem = exc.strerror or str(exc)
     if problem:
         raise UsageError(f"cannot write the stems to {folder}: {problem}",
-                         hint="choose a destination folder you can write to")
+                         hint="choose a destination folder you can write to", field="destination")

@@ -34,7 +34,9 @@ from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
 from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
-from .store import Job, RemoteFile, Section
+from ..audio.section import Section
+from ..backends.base import RemoteFile
+from .store import Job
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
@@ -302,10 +304,10 @@ def check_result_folder(folder: Path, request: JobRequest, job_id: str | None = 
     earlier = (manifest.read(folder) or {}).get("job")
     if not earlier:
         raise UsageError(f"{folder} exists and is not a result of mvsep-bridge; the stems would replace it",
-                         hint="move or rename it, or choose another destination folder")
+                         hint="move or rename it, or choose another destination folder", field="destination")
     if earlier != job_id and not request.replace:
         raise UsageError(f"{folder} holds the stems of an earlier job ({earlier}); they would be replaced",
-                         hint="choose another destination folder, or ask to replace them")
+                         hint="choose another destination folder, or ask to replace them", field="replace")
 
 
 def _swap_into_place(staging: Path, final: Path, job: Job) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..audio.section import Section
+from ..backends.base import Plan, RemoteFile
 from .model import JobRequest, JobState, JobView, ResultFile, StemInfo
 
 SCHEMA = """
@@ -57,43 +59,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 INDEXES = "CREATE INDEX IF NOT EXISTS jobs_fingerprint ON jobs (fingerprint, state);"
 
 # columns holding JSON (decoded on read, encoded on write)
-@dataclass
-class Section:
-    """The prepared section: what was uploaded, so finish can align the stems against it."""
-
-    start_frame: int
-    frames: int
-    sample_rate: int
-    channels: int
-    audio_hash: str
-    source_sha256: str
-    upload: str  # file name of the encoded section inside the job's work dir
-
-    @property
-    def seconds(self) -> float:
-        return self.frames / self.sample_rate
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A validated request as a backend will run it, and what it costs."""
-
-    sep_type: int
-    algorithm: str
-    options: dict[str, str]
-    credits: float
-
-
-@dataclass
-class RemoteFile:
-    """One result file as the backend listed it."""
-
-    url: str
-    name: str  # file name to store it under
-    label: str  # stem label (MVSEP `type`), or the file stem
-    size: int | None = None
-
-
 @dataclass
 class Job:
     """A row of the store, typed."""
