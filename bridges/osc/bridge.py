@@ -33,7 +33,7 @@ from mvsep_bridge.daemon.engine import (
 
 from . import commands, replies, wire
 from .access import SenderGate, check_listen
-from .commands import Command, JobCommand, Ping, Refusal, Separate, Subscription
+from .commands import ARGUMENTS, Command, JobCommand, Ping, Playback, Refusal, Separate, Subscription
 from .events import EventPump
 from .routing import Subscribers, Target, format_address, parse_address, reply_target
 from .server import UdpServer
@@ -193,7 +193,7 @@ class OscBridge:
                 self._refuse(sender, refusal.code, refusal.message, refusal.tag or tag)
             except BridgeError as exc:
                 code = next(code for kind, code in ERROR_CODES if isinstance(exc, kind))
-                self._refuse(sender, code, f"{exc.message}; {exc.hint}" if exc.hint else exc.message, tag)
+                self._refuse(sender, code, _explain(exc, command), tag)
             except PydanticValidationError as exc:
                 self._refuse(sender, "bad_arguments", _pydantic(exc), tag)
             except Exception as exc:  # a bug must not end the worker: say so and go on
@@ -216,6 +216,10 @@ class OscBridge:
                 view = engine.cancel(command.job)
                 if self._reply_to(sender) not in self._event_targets(view):
                     self._answer(sender, replies.current(view))  # the events go to someone else
+        elif isinstance(command, Playback):
+            arguments = {"job": command.job, "stem": command.stem} if command.action == "play" else {}
+            engine.call("audio", command.action, arguments)
+            self._answer(sender, replies.playback(command.action, command.job, command.stem))
         elif command.verb == "jobs":
             views = engine.jobs()
             for view in views[:MAX_LISTED_JOBS]:
@@ -243,9 +247,17 @@ def _request(command: Separate, sender: Target) -> JobRequest:
         sep_type=command.sep_type,
         options=command.options,
         destination=command.destination,
+        replace=command.replace,
         reply=ReplyChannel(bridge=replies.BRIDGE, address=format_address(sender), tag=command.tag),
         **fields,
     )
+
+
+def _explain(exc: BridgeError, command: Command) -> str:
+    """The engine's message and fix, and where that field is given in the OSC request."""
+    text = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+    where = ARGUMENTS.get(exc.field or "") if isinstance(command, Separate) else None
+    return f"{text} (in /mvsep/separate: {where})" if where else text
 
 
 def _pydantic(exc: PydanticValidationError) -> str:

@@ -16,7 +16,13 @@ PREFIX = "/mvsep/"
 MAX_SECONDS = 7 * 24 * 3600.0  # a start or length beyond a week of audio is a mistake
 MAX_SEP_TYPE = 100_000
 MAX_TAG = 256
-KEYS = (*OPTION_KEYS, "start", "length", "destination", "tag")
+KEYS = (*OPTION_KEYS, "start", "length", "destination", "replace", "tag")
+FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+#: where a job request's field is given in /mvsep/separate (the engine's errors name the field)
+ARGUMENTS = {"source": "the path (1st argument)", "sep_type": "sep_type (the 1st number)",
+             "output_format": "output_format (the 2nd number)", "options": "add_optN=VALUE",
+             "start": "start=SECONDS", "length": "length=SECONDS", "destination": "destination=FOLDER",
+             "replace": "replace=1"}
 
 
 class Refusal(Exception):
@@ -38,6 +44,7 @@ class Separate:
     start: float | None = None
     length: float | None = None
     destination: Path | None = None
+    replace: bool = False
     tag: str | None = None
 
 
@@ -60,11 +67,20 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class Playback:
+    """Preview a stem through the audio bridge (`/mvsep/play s:job s:stem`), or stop it."""
+
+    action: str  # play | stop
+    job: str | None = None
+    stem: str | None = None
+
+
+@dataclass(frozen=True)
 class Ping:
     pass
 
 
-Command = Separate | JobCommand | Listing | Subscription | Ping
+Command = Separate | JobCommand | Listing | Subscription | Playback | Ping
 
 
 def parse(address: str, args: tuple[object, ...]) -> Command:
@@ -84,13 +100,19 @@ def parse(address: str, args: tuple[object, ...]) -> Command:
     if verb in ("subscribe", "unsubscribe"):
         (port,) = _exactly(verb, args, ("i:port",))
         return Subscription(whole(port, "port", 1, 65535), on=verb == "subscribe")
+    if verb == "play":
+        job, stem = _exactly(verb, args, ("s:job", "s:stem"))
+        return Playback("play", _text(job, "job", verb), _text(stem, "stem", verb))
+    if verb == "stop":
+        _exactly(verb, args, ())
+        return Playback("stop")
     if verb == "ping":
         return Ping()
     raise Refusal("unknown_address", f"unknown address {address!r}; known: {', '.join(ADDRESSES)}")
 
 
 ADDRESSES = tuple(PREFIX + v for v in (
-    "separate", "status", "cancel", "jobs", "algorithms", "ping", "subscribe", "unsubscribe"))
+    "separate", "status", "cancel", "jobs", "algorithms", "play", "stop", "ping", "subscribe", "unsubscribe"))
 
 
 def parse_separate(args: tuple[object, ...]) -> Separate:
@@ -139,6 +161,8 @@ def _separate(args: tuple[object, ...], tag: str | None) -> Separate:
         values[key] = value
     if "tag" in values and not 0 < len(values["tag"]) <= MAX_TAG:
         raise Refusal("bad_arguments", f"a tag has 1 to {MAX_TAG} characters")
+    if values.get("replace", "0").lower() not in FLAGS:
+        raise Refusal("bad_arguments", f"replace={values['replace']!r}: write replace=1 or replace=0")
     destination = values.get("destination")
     if destination is not None and not Path(destination).expanduser().is_absolute():
         raise Refusal("bad_arguments", f"destination {destination!r} is not an absolute path")
@@ -150,6 +174,7 @@ def _separate(args: tuple[object, ...], tag: str | None) -> Separate:
         start=seconds(values["start"], "start", allow_zero=True) if "start" in values else None,
         length=seconds(values["length"], "length", allow_zero=False) if "length" in values else None,
         destination=Path(destination).expanduser() if destination else None,
+        replace=FLAGS[values.get("replace", "0").lower()],
         tag=tag,
     )
 

@@ -108,5 +108,9 @@ def pong() -> Reply:
     return "/mvsep/pong", ()
 
 
+def playback(action: str, job: str | None, stem: str | None) -> Reply:
+    return ("/mvsep/playing", (job, stem)) if action == "play" else ("/mvsep/stopped", ())
+
+
 def subscribed(port: int, on: bool) -> Reply:
     return ("/mvsep/subscribed" if on else "/mvsep/unsubscribed"), (port,)

@@ -261,8 +261,8 @@ def test_every_malformed_request_gets_an_error_and_the_server_goes_on(osc):
     client.send_raw(bundle(raw("/mvsep/ping"), raw("/mvsep/nope"), raw("/mvsep/status", ("s", "x1"))))
     client.expect("/mvsep/error", "unknown_job", where=lambda args: "'x1'" in args[1], timeout=10)
     assert client.of("/mvsep/error", "unknown_address", "unknown address '/mvsep/nope'; known: /mvsep/separate, "
-                     "/mvsep/status, /mvsep/cancel, /mvsep/jobs, /mvsep/algorithms, /mvsep/ping, "
-                     "/mvsep/subscribe, /mvsep/unsubscribe")
+                     "/mvsep/status, /mvsep/cancel, /mvsep/jobs, /mvsep/algorithms, /mvsep/play, "
+                     "/mvsep/stop, /mvsep/ping, /mvsep/subscribe, /mvsep/unsubscribe")
     assert len(client.of("/mvsep/pong")) == 1
     assert daemon.alive() and "Traceback" not in daemon.log()
 
@@ -284,6 +284,26 @@ def test_refusals_of_the_engine_are_relayed_with_the_fix(osc):
     code, message, tag = client.expect("/mvsep/error", where=lambda args: args[-1] == "n", timeout=20)
     assert code == "invalid" and "99" in message
     assert store_states(daemon.data_dir) == {}
+
+    client.send("/mvsep/play", "some-job", "vocals")  # no audio bridge in this daemon
+    code, message = client.expect("/mvsep/error", "refused", where=lambda args: "bridge 'audio'" in args[1], timeout=20)
+    assert "no bridge 'audio' offers actions" in message
+
+
+def test_separating_again_replaces_only_when_asked(osc):
+    daemon = osc.start()
+    client = daemon.client()
+    song = write_wav(osc.music / "again.wav", seconds=1.0)
+    client.send("/mvsep/separate", str(song), 44, "tag=1st")
+    first = client.expect("/mvsep/done", where=lambda args: args[-1] == "1st")
+    client.send("/mvsep/separate", str(song), 44, "tag=2nd")
+    code, message, tag = client.expect("/mvsep/error", where=lambda args: args[-1] == "2nd")
+    assert code == "refused" and "earlier job" in message and message.endswith("(in /mvsep/separate: replace=1)")
+
+    client.send("/mvsep/separate", str(song), 44, "replace=1", "tag=3rd")
+    third = client.expect("/mvsep/done", where=lambda args: args[-1] == "3rd")
+    assert third[1:-1] == first[1:-1] and third[0] != first[0]  # the same folder, a new job
+    check_stems(third[:-1], frames=RATE, count=2)
 
 
 def test_a_sender_outside_allow_from_gets_nothing_and_starts_nothing(osc):

@@ -14,7 +14,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from mvsep_bridge.bridges.osc import commands, replies, wire
 from mvsep_bridge.bridges.osc.access import SenderGate, check_listen
-from mvsep_bridge.bridges.osc.commands import JobCommand, Listing, Ping, Refusal, Separate, Subscription
+from mvsep_bridge.bridges.osc.commands import JobCommand, Listing, Ping, Playback, Refusal, Separate, Subscription
 from mvsep_bridge.bridges.osc.routing import format_address, parse_address, reply_target
 from mvsep_bridge.bridges.osc.throttle import ProgressThrottle
 from mvsep_bridge.daemon.engine import JobRequest, JobState, JobView, ReplyChannel, StemInfo, UsageError
@@ -31,10 +31,11 @@ def message(address: str, *args: tuple[str, object]) -> bytes:
 
 def test_separate_with_floats_section_options_and_tag():
     parsed = commands.parse("/mvsep/separate", (
-        "/music/song.wav", 40.0, 2.0, "add_opt1=81", "start=1.5", "length=2", "destination=/out", "tag=t-1"))
+        "/music/song.wav", 40.0, 2.0, "add_opt1=81", "start=1.5", "length=2", "destination=/out", "replace=yes",
+        "tag=t-1"))
     assert parsed == Separate(path=Path("/music/song.wav"), sep_type=40, output_format=2,
                               options={"add_opt1": "81"}, start=1.5, length=2.0,
-                              destination=Path("/out"), tag="t-1")
+                              destination=Path("/out"), replace=True, tag="t-1")
 
 
 def test_separate_with_path_only_leaves_everything_to_the_engine():
@@ -62,6 +63,7 @@ def test_separate_with_path_only_leaves_everything_to_the_engine():
     (("/a.wav", "start=soon"), "not a number of seconds"),
     (("/a.wav", "add_opt1=1", 40), "numbers go right after the path"),
     (("/a.wav", "destination=out"), "destination 'out' is not an absolute path"),
+    (("/a.wav", "replace=maybe"), "write replace=1 or replace=0"),
 ])
 def test_separate_refusals_name_the_problem(args, says):
     with pytest.raises(Refusal) as refused:
@@ -84,6 +86,8 @@ def test_a_refused_separate_still_echoes_its_tag():
     ("/mvsep/algorithms", ("roformer",), Listing("algorithms", "roformer")),
     ("/mvsep/subscribe", (9001.0,), Subscription(9001, on=True)),
     ("/mvsep/unsubscribe", (9001,), Subscription(9001, on=False)),
+    ("/mvsep/play", ("j1", "vocals"), Playback("play", "j1", "vocals")),
+    ("/mvsep/stop", (), Playback("stop")),
     ("/mvsep/ping", (), Ping()),
 ])
 def test_other_addresses(address, args, expected):
@@ -101,6 +105,8 @@ def test_other_addresses(address, args, expected):
     ("/mvsep/subscribe", ("9000",), "bad_arguments"),
     ("/mvsep/jobs", ("x",), "bad_arguments"),
     ("/mvsep/algorithms", ("a", "b"), "bad_arguments"),
+    ("/mvsep/play", ("j1",), "bad_arguments"),
+    ("/mvsep/stop", ("now",), "bad_arguments"),
 ])
 def test_other_refusals(address, args, code):
     with pytest.raises(Refusal) as refused:
