@@ -48,20 +48,21 @@ def udp_drops() -> int | None:
     return int(values[names.index("RcvbufErrors")])
 
 
-def start_daemon(root: Path) -> tuple[subprocess.Popen, dict, int]:
+def start_daemon(root: Path) -> tuple[subprocess.Popen, int]:
     (root / "music").mkdir()
     (root / "config.toml").write_text(f'allowed_roots = ["{root / "music"}"]\n[osc]\nport = 0\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("MVSEP_")}
     env.update(HOME=str(root), MVSEP_BRIDGE_DATA_DIR=str(root / "data"), MVSEP_BRIDGE_CONFIG=str(root / "config.toml"),
                XDG_STATE_HOME=str(root / "state"), XDG_CONFIG_HOME=str(root / "config"))
-    daemon = subprocess.Popen([CLI, "daemon", "--backend", "local"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=open(root / "daemon.log", "wb"))
+    with open(root / "daemon.log", "wb") as log:
+        daemon = subprocess.Popen([CLI, "daemon", "--backend", "local"], env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        status = subprocess.run([CLI, "daemon", "status", "--json"], env=env, capture_output=True, text=True)
+        status = subprocess.run([CLI, "daemon", "status", "--json"], env=env, capture_output=True, text=True,
+                                check=False)
         where = json.loads(status.stdout).get("bridges", {}).get("osc") if status.returncode == 0 else None
         if where:
-            return daemon, env, int(where.rsplit(":", 1)[1])
+            return daemon, int(where.rsplit(":", 1)[1])
         time.sleep(0.2)
     daemon.kill()
     raise SystemExit(f"the daemon's OSC bridge did not come up; see {root / 'daemon.log'}")
@@ -105,7 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        daemon, env, port = start_daemon(root)
+        daemon, port = start_daemon(root)
         try:
             run(root, port, args.messages, args.separates)
         finally:
@@ -177,7 +178,7 @@ def run(root: Path, port: int, count: int, separates: int) -> None:
     if during:
         print(f"ping during flood: {len(during)} answered, {pinger.lost} lost; median "
               f"{statistics.median(during) * 1e3:.2f} ms, max {max(during) * 1e3:.2f} ms")
-    print(f"ping right after the last flood message: "
+    print("ping right after the last flood message: "
           + (f"{after * 1e3:.2f} ms" if after is not None else "NO ANSWER within 5 s"))
     print(f"replies to the flood: {sum(1 for r in replies if r[0] != '/mvsep/done')} "
           f"(busy refusals {busy}); kernel UDP receive drops: "

@@ -16,8 +16,6 @@ import queue
 import threading
 import time
 
-from pydantic import ValidationError as PydanticValidationError
-
 from mvsep_bridge.daemon.engine import (
     BridgeError,
     BudgetError,
@@ -30,10 +28,20 @@ from mvsep_bridge.daemon.engine import (
     UsageError,
     ValidationError,
 )
+from pydantic import ValidationError as PydanticValidationError
 
 from . import commands, replies, wire
 from .access import SenderGate, check_listen
-from .commands import ARGUMENTS, Command, JobCommand, Ping, Playback, Refusal, Separate, Subscription
+from .commands import (
+    ARGUMENTS,
+    Command,
+    JobCommand,
+    Ping,
+    Playback,
+    Refusal,
+    Separate,
+    Subscription,
+)
 from .events import EventPump
 from .routing import Subscribers, Target, format_address, parse_address, reply_target
 from .server import UdpServer

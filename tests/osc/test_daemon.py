@@ -10,14 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from daemon.helpers import run_cli, store_states, wait_for, write_wav
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from daemon.helpers import DaemonProcess, run_cli, store_states, wait_for, write_wav
-from processes import daemon_env
-
-from .world import free_udp_port
+from .world import bridges, free_udp_port
 
 RATE = 48_000
 STATES = {"queued", "preparing", "uploading", "remote", "downloading", "finishing"}
@@ -32,7 +30,7 @@ def raw(address: str, *args: tuple[str, object]) -> bytes:
 
 def check_stems(done: tuple, frames: int, count: int) -> None:
     """/mvsep/done's stems are on disk, each exactly `frames` long (read by libsndfile)."""
-    job, folder, *stems = done
+    _job, folder, *stems = done
     assert len(stems) == count
     for stem in stems:
         assert stem.startswith(folder + "/")
@@ -40,9 +38,25 @@ def check_stems(done: tuple, frames: int, count: int) -> None:
         assert (info.frames, info.samplerate) == (frames, RATE)
 
 
-def test_python_osc_end_to_end_with_a_section_on_mvsep(osc, emulator):
+def on_mvsep(osc, emulator, **knobs):
+    """A daemon on the emulator (the MVSEP backend) with a fresh account; `knobs` set first."""
+    if knobs:
+        emulator.configure(**knobs)
     account = emulator.create_account(credits=100)
-    daemon = osc.start(base_url=emulator.base_url, token=account.token)
+    return osc.start(base_url=emulator.base_url, token=account.token)
+
+
+def remote_job(osc, daemon, name: str, tag: str):
+    """A client and the job it started, once the job is on the server."""
+    client = daemon.client()
+    client.send("/mvsep/separate", str(write_wav(osc.music / name, seconds=1.0)), 40, f"tag={tag}")
+    job, *_ = client.expect("/mvsep/accepted")
+    client.expect("/mvsep/progress", job, "remote", timeout=60)
+    return client, job
+
+
+def test_python_osc_end_to_end_with_a_section_on_mvsep(osc, emulator):
+    daemon = on_mvsep(osc, emulator)
     song = write_wav(osc.music / "song one.wav", seconds=3.0)
     client = daemon.client()
 
@@ -123,13 +137,14 @@ def test_a_tablet_sends_floats_and_listens_on_its_own_port(osc):
 
     sender.send("/mvsep/separate", str(song), 41.0, 1.0, "length=1.5", "tag=pad 7")
     job, path, tag = tablet.expect("/mvsep/accepted")
+    assert (path, tag) == (str(song), "pad 7")
     done = tablet.expect("/mvsep/done", job)
     assert done[-1] == "pad 7"
     check_stems(done[:-1], frames=round(1.5 * RATE), count=2)
     assert [p.endswith(".wav") for p in done[2:-1]] == [True, True]  # output_format 1.0 is wav
 
     sender.send("/mvsep/separate", str(song), 40.5, "tag=pad 8")
-    code, message, tag = tablet.expect("/mvsep/error", "bad_arguments")
+    _code, message, tag = tablet.expect("/mvsep/error", "bad_arguments")
     assert "sep_type must be a whole number, got 40.5" in message and tag == "pad 8"
     assert sender.of("/mvsep/accepted") == [] and sender.of("/mvsep/error") == []
 
@@ -187,8 +202,7 @@ def test_listings_fit_a_datagram_each_and_end_with_a_count(osc):
 
 
 def test_the_mvsep_catalog_one_datagram_per_algorithm(osc, emulator):
-    account = emulator.create_account(credits=100)
-    daemon = osc.start(base_url=emulator.base_url, token=account.token)
+    daemon = on_mvsep(osc, emulator)
     listed = run_cli(["algorithms", "--json", "--offline"], env=daemon.process.env)
     expected = {e["sep_type"]: (e["name"], e["group"], e["price_coefficient"]) for e in json.loads(listed.stdout)}
     assert len(expected) > 50  # the real catalog: a listing in one datagram would not fit
@@ -202,19 +216,13 @@ def test_the_mvsep_catalog_one_datagram_per_algorithm(osc, emulator):
 
 
 def test_cancel_stops_a_job_and_says_so(osc, emulator):
-    emulator.configure(waiting_seconds=30)  # the job waits in MVSEP's queue long enough to cancel
-    account = emulator.create_account(credits=100)
-    daemon = osc.start(base_url=emulator.base_url, token=account.token)
-    client = daemon.client()
-    song = write_wav(osc.music / "long wait.wav", seconds=1.0)
-    client.send("/mvsep/separate", str(song), 40, "tag=stop me")
-    job, *_ = client.expect("/mvsep/accepted")
-    client.expect("/mvsep/progress", job, "remote", timeout=60)
+    daemon = on_mvsep(osc, emulator, waiting_seconds=30)  # long enough in MVSEP's queue to cancel
+    client, job = remote_job(osc, daemon, "long wait.wav", "stop me")
     client.send("/mvsep/cancel", job)
     assert client.expect("/mvsep/failed", job, timeout=60) == (job, "cancelled", "stop me")
     assert store_states(daemon.data_dir) == {job: "cancelled"}
     client.send("/mvsep/cancel", job)
-    code, message, tag = client.expect("/mvsep/error", "not_running", timeout=10)
+    _code, message, tag = client.expect("/mvsep/error", "not_running", timeout=10)
     assert job in message and tag == "stop me"
 
 
@@ -297,7 +305,7 @@ def test_separating_again_replaces_only_when_asked(osc):
     client.send("/mvsep/separate", str(song), 44, "tag=1st")
     first = client.expect("/mvsep/done", where=lambda args: args[-1] == "1st")
     client.send("/mvsep/separate", str(song), 44, "tag=2nd")
-    code, message, tag = client.expect("/mvsep/error", where=lambda args: args[-1] == "2nd")
+    code, message, _tag = client.expect("/mvsep/error", where=lambda args: args[-1] == "2nd")
     assert code == "refused" and "earlier job" in message and message.endswith("(in /mvsep/separate: replace=1)")
 
     client.send("/mvsep/separate", str(song), 44, "replace=1", "tag=3rd")
@@ -324,14 +332,9 @@ def test_a_sender_outside_allow_from_gets_nothing_and_starts_nothing(osc):
 
 
 def test_listening_beyond_loopback_without_allow_from_is_refused(osc):
-    config = osc.root / "wide.toml"
-    config.write_text('[osc]\nhost = "0.0.0.0"\nport = 0\n')
-    env = daemon_env(osc.root / "wide-data", config=config)
-    process = DaemonProcess(env, osc.root / "wide.log")
-    osc.daemons.append(process)
-    status = json.loads(run_cli(["daemon", "status", "--json"], env=env).stdout)
-    assert "osc" not in status.get("bridges", {})
-    log = (osc.root / "wide.log").read_text()
+    process = osc.launch(host="0.0.0.0")
+    assert "osc" not in bridges(process)
+    log = process.log_path.read_text()
     assert "osc.host = '0.0.0.0' listens beyond this computer, and osc.allow_from is empty" in log
 
 
@@ -371,14 +374,8 @@ def _tagged_errors(inbox, prefix: str) -> list[tuple]:
 
 
 def test_a_job_started_over_osc_reports_to_its_client_after_a_daemon_crash(osc, emulator):
-    emulator.configure(waiting_seconds=3)
-    account = emulator.create_account(credits=100)
-    daemon = osc.start(base_url=emulator.base_url, token=account.token)
-    client = daemon.client()
-    song = write_wav(osc.music / "survivor.wav", seconds=1.0)
-    client.send("/mvsep/separate", str(song), 40, "tag=survivor")
-    job, *_ = client.expect("/mvsep/accepted")
-    client.expect("/mvsep/progress", job, "remote", timeout=60)
+    daemon = on_mvsep(osc, emulator, waiting_seconds=3)
+    client, job = remote_job(osc, daemon, "survivor.wav", "survivor")
 
     daemon.process.restart()  # kill -9, then the same data dir again (the OSC port may differ)
     done = client.expect("/mvsep/done", job, timeout=120)
@@ -419,14 +416,9 @@ def test_a_busy_port_is_named_and_the_daemon_runs_without_osc(osc):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
         port = taken.getsockname()[1]
-        config = osc.root / "busy.toml"
-        config.write_text(f'[osc]\nport = {port}\n')
-        env = daemon_env(osc.root / "busy-data", config=config)
-        process = DaemonProcess(env, osc.root / "busy.log")
-        osc.daemons.append(process)
-        status = json.loads(run_cli(["daemon", "status", "--json"], env=env).stdout)
-    assert "osc" not in status.get("bridges", {})
-    log = (osc.root / "busy.log").read_text()
+        process = osc.launch(port=port)
+        assert "osc" not in bridges(process)
+    log = process.log_path.read_text()
     assert f"cannot listen for OSC on udp 127.0.0.1:{port}: Address already in use" in log
     assert "set osc.port in the config file" in log
     assert process.process.poll() is None

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
+from mvsep_bridge.bridges.osc import commands, replies, wire
+from mvsep_bridge.bridges.osc.access import SenderGate, check_listen
+from mvsep_bridge.bridges.osc.commands import (
+    JobCommand,
+    Listing,
+    Ping,
+    Playback,
+    Refusal,
+    Separate,
+    Subscription,
+)
+from mvsep_bridge.bridges.osc.routing import format_address, parse_address, reply_target
+from mvsep_bridge.bridges.osc.throttle import ProgressThrottle
+from mvsep_bridge.daemon.engine import (
+    JobRequest,
+    JobState,
+    JobView,
+    ReplyChannel,
+    StemInfo,
+    UsageError,
+)
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
-
-from mvsep_bridge.bridges.osc import commands, replies, wire
-from mvsep_bridge.bridges.osc.access import SenderGate, check_listen
-from mvsep_bridge.bridges.osc.commands import JobCommand, Listing, Ping, Playback, Refusal, Separate, Subscription
-from mvsep_bridge.bridges.osc.routing import format_address, parse_address, reply_target
-from mvsep_bridge.bridges.osc.throttle import ProgressThrottle
-from mvsep_bridge.daemon.engine import JobRequest, JobState, JobView, ReplyChannel, StemInfo, UsageError
 
 
 def message(address: str, *args: tuple[str, object]) -> bytes:
@@ -238,7 +252,7 @@ def test_reply_targets_and_addresses():
 # -- replies --------------------------------------------------------------------------------------
 
 def view(state: JobState, **fields) -> JobView:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     request = JobRequest(source=Path("/m/song.wav"), reply=ReplyChannel(bridge="osc", address="127.0.0.1:5", tag="t"))
     return JobView(id="j", state=state, request=request, created_at=now, updated_at=now, **fields)
 

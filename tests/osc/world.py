@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomlkit
+from daemon.helpers import DaemonProcess, run_cli, wait_for
+from processes import daemon_env
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
-
-from processes import daemon_env
-from daemon.helpers import DaemonProcess, run_cli, wait_for
 
 Message = tuple[str, tuple]
 
@@ -121,6 +120,10 @@ class OscWorld:
 
     def start(self, *, base_url: str | None = None, token: str | None = None, **osc: object) -> OscDaemon:
         """A daemon whose OSC bridge listens on a free port, with `osc` settings on top."""
+        return OscDaemon(self, self.launch(base_url=base_url, token=token, **osc))
+
+    def launch(self, *, base_url: str | None = None, token: str | None = None, **osc: object) -> DaemonProcess:
+        """A daemon with `[osc] port = 0` and `osc` settings on top; its OSC bridge may not start."""
         config = self.root / f"config{len(self.daemons)}.toml"
         doc = tomlkit.document()
         doc["allowed_roots"] = [str(self.music)]
@@ -129,7 +132,7 @@ class OscWorld:
         env = daemon_env(self.root / f"data{len(self.daemons)}", base_url, token, config=config)
         process = DaemonProcess(env, self.root / f"daemon{len(self.daemons)}.log")
         self.daemons.append(process)
-        return OscDaemon(self, process)
+        return process
 
     def track(self, sock: socket.socket) -> None:
         self.sockets.append(sock)
@@ -141,6 +144,12 @@ class OscWorld:
             process.kill()
 
 
+def bridges(process: DaemonProcess) -> dict[str, str]:
+    """Where the daemon's bridges listen, as `mvsep-bridge daemon status --json` says."""
+    status = run_cli(["daemon", "status", "--json"], env=process.env)
+    return json.loads(status.stdout).get("bridges", {}) if status.returncode == 0 else {}
+
+
 class OscDaemon:
     def __init__(self, world: OscWorld, process: DaemonProcess):
         self.world = world
@@ -149,9 +158,7 @@ class OscDaemon:
 
     def _announced(self) -> str | None:
         """The port the bridge bound, as `mvsep-bridge daemon status` tells a user."""
-        status = run_cli(["daemon", "status", "--json"], env=self.process.env)
-        where = json.loads(status.stdout).get("bridges", {}).get("osc", "") if status.returncode == 0 else ""
-        found = re.fullmatch(r"udp://127\.0\.0\.1:(\d+)", where)
+        found = re.fullmatch(r"udp://127\.0\.0\.1:(\d+)", bridges(self.process).get("osc", ""))
         return found.group(1) if found else None
 
     @property
