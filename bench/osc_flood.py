@@ -150,9 +150,9 @@ def run(root: Path, port: int, count: int, separates: int) -> None:
         else:
             flood.sendto(kinds[i % len(kinds)], ("127.0.0.1", port))
     sending = time.perf_counter() - started
+    after = Pinger(port).ping()  # a fresh client, right after the last flood message
     pinger.stop.set()
     pinger.join()
-    after = pinger.ping()
     collect()
     drops = udp_drops()
 

@@ -7,6 +7,7 @@
     access.py     who may send (loopback, osc.allow_from)
     routing.py    where replies go (sender, fixed reply host:port, subscribers)
     server.py     the UDP socket and its receive thread
+    work.py       requests waiting for the worker (bounded; actions before questions)
     events.py     job events → messages, on their own thread
     bridge.py     OscBridge: the Bridge the daemon starts
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
@@ -32,6 +33,19 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=1024)  # asked for every datagram: a flood is mostly the same senders
+def _allowed(host: str, allow_from: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if not allow_from:
+        return address.is_loopback
+    return any(address in network for network in allow_from)
+
+
 @dataclass
 class SenderGate:
     """Asked with the current `osc.allow_from` each time: a narrower list applies without a restart."""
@@ -39,15 +53,7 @@ class SenderGate:
     _logged: dict[str, float] = field(default_factory=dict)
 
     def allows(self, host: str, allow_from: list[Network]) -> bool:
-        try:
-            address = ipaddress.ip_address(host.split("%", 1)[0])
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not allow_from:
-            return address.is_loopback
-        return any(address in network for network in allow_from)
+        return _allowed(host, tuple(allow_from))
 
     def should_log(self, host: str, now: float) -> bool:
         """Log a refused sender once a minute, not once per datagram (a flood must not fill the log)."""

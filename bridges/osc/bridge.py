@@ -5,14 +5,13 @@ Three threads, so slow work never delays the receive loop:
   malformed input), queue the rest;
 - worker: engine calls that may take long (submit, catalog, listings, cancel);
 - events (events.py): job events to the job's client and the subscribers.
-A full work queue is answered with a `busy` error: a request is either queued or refused, never
-silently lost.
+A full work queue (work.py) is answered with a `busy` error: a request is either queued or
+refused, never silently lost; requests that start or stop something go before questions.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 
@@ -45,10 +44,10 @@ from .commands import (
 from .events import EventPump
 from .routing import Subscribers, Target, format_address, parse_address, reply_target
 from .server import UdpServer
+from .work import Full, WorkQueue
 
 log = logging.getLogger("mvsep_bridge.osc")
 
-QUEUE_LIMIT = 1000  # requests waiting for the worker; beyond that, `busy`
 MAX_LISTED_JOBS = 200  # /mvsep/jobs lists the newest ones
 # the engine's refusals → /mvsep/error codes, most specific first
 ERROR_CODES: tuple[tuple[type[BridgeError], str], ...] = (
@@ -69,7 +68,7 @@ class OscBridge:
         self._server: UdpServer | None = None
         self._gate = SenderGate()
         self._subscribers = Subscribers()
-        self._work: queue.Queue[tuple[Target, Command] | None] = queue.Queue(QUEUE_LIMIT)
+        self._work: WorkQueue[tuple[Target, Command]] = WorkQueue()
         self._worker = threading.Thread(target=self._work_loop, name="osc-worker", daemon=True)
         self._pump = EventPump(self._event_targets, self._send)
         self._unsubscribe = None
@@ -90,12 +89,13 @@ class OscBridge:
         log.info("senders allowed: %s", ", ".join(map(str, osc.allow_from)) or "loopback only")
 
     def stop(self) -> None:
-        """No new requests, then the queued ones and the pending events, then the socket."""
+        """No new requests (those still waiting are refused), the pending events, then the socket."""
         if self._server is not None:
             self._server.stop_receiving()
         if self._worker.is_alive():
-            self._refuse_waiting()
-            self._work.put(None)
+            for sender, command in self._work.close():  # refused, not dropped in silence
+                self._refuse(sender, "stopping", "the daemon is stopping; send it again once it runs",
+                             _tag(command))
             self._worker.join(timeout=10)
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -171,30 +171,17 @@ class OscBridge:
 
     def _queue(self, sender: Target, command: Command) -> None:
         try:
-            self._work.put_nowait((sender, command))
-        except queue.Full:
-            tag = command.tag if isinstance(command, Separate) else None
-            self._refuse(sender, "busy", f"{QUEUE_LIMIT} requests are waiting; this one was not taken, "
-                                         "send it again in a moment", tag)
-
-    def _refuse_waiting(self) -> None:
-        """At shutdown, what still waits for the worker is refused, not dropped in silence."""
-        while True:
-            try:
-                item = self._work.get_nowait()
-            except queue.Empty:
-                return
-            if item is not None:
-                sender, command = item
-                self._refuse(sender, "stopping", "the daemon is stopping; send it again once it runs",
-                             command.tag if isinstance(command, Separate) else None)
+            self._work.put((sender, command), action=commands.is_action(command))
+        except Full as full:
+            self._refuse(sender, "busy", f"{full}; this one was not taken, send it again in a moment",
+                         _tag(command))
 
     # -- worker thread: engine calls -------------------------------------------------------
 
     def _work_loop(self) -> None:
         while (item := self._work.get()) is not None:
             sender, command = item
-            tag = command.tag if isinstance(command, Separate) else None
+            tag = _tag(command)
             try:
                 self._do(sender, command)
             except Refusal as refusal:
@@ -244,6 +231,10 @@ class OscBridge:
             return self._engine.get(job_id)
         except UsageError:
             raise Refusal("unknown_job", f"no job {job_id!r}; /mvsep/jobs lists them") from None
+
+
+def _tag(command: Command) -> str | None:
+    return command.tag if isinstance(command, Separate) else None
 
 
 def _request(command: Separate, sender: Target) -> JobRequest:

@@ -83,6 +83,11 @@ class Ping:
 Command = Separate | JobCommand | Listing | Subscription | Playback | Ping
 
 
+def is_action(command: Command) -> bool:
+    """Starts or stops something (served before questions such as status and listings)."""
+    return isinstance(command, (Separate, Playback)) or (isinstance(command, JobCommand) and command.verb == "cancel")
+
+
 def parse(address: str, args: tuple[object, ...]) -> Command:
     verb = address[len(PREFIX):] if address.startswith(PREFIX) else None
     if verb == "separate":

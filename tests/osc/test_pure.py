@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 from datetime import UTC, datetime
 from ipaddress import ip_network
 from pathlib import Path
@@ -21,6 +22,7 @@ from mvsep_bridge.bridges.osc.commands import (
 )
 from mvsep_bridge.bridges.osc.routing import format_address, parse_address, reply_target
 from mvsep_bridge.bridges.osc.throttle import ProgressThrottle
+from mvsep_bridge.bridges.osc.work import Full, WorkQueue
 from mvsep_bridge.daemon.engine import (
     JobRequest,
     JobState,
@@ -273,3 +275,37 @@ def test_done_names_the_folder_and_every_stem_by_full_path_with_the_tag():
     assert replies.finished(done) == ("/mvsep/done", ("j", "/m/song", "/m/song/vocals.flac", "/m/song/other.flac", "t"))
     assert replies.finished(view(JobState.CANCELLED)) == ("/mvsep/failed", ("j", "cancelled", "t"))
     assert replies.progress(view(JobState.REMOTE, queue_position=3)) == ("/mvsep/progress", ("j", "remote", 0.25, 3, "t"))
+
+
+# -- work queue -----------------------------------------------------------------------------------
+
+def test_actions_go_before_questions_and_a_full_lane_refuses():
+    work: WorkQueue[str] = WorkQueue(action_limit=2, question_limit=1)
+    work.put("status", action=False)
+    with pytest.raises(Full, match="1 questions are waiting"):
+        work.put("jobs", action=False)
+    work.put("separate a", action=True)  # a flood of questions does not keep it out
+    work.put("cancel b", action=True)
+    with pytest.raises(Full, match="2 requests are waiting"):
+        work.put("separate c", action=True)
+    assert [work.get(), work.get(), work.get()] == ["separate a", "cancel b", "status"]
+
+
+def test_closing_hands_back_what_waits_and_ends_the_worker():
+    work: WorkQueue[str] = WorkQueue()
+    work.put("status", action=False)
+    work.put("separate", action=True)
+    got: list[str | None] = []
+    assert work.close() == ["separate", "status"]
+    worker = threading.Thread(target=lambda: got.append(work.get()))
+    worker.start()
+    worker.join(timeout=5)
+    assert got == [None]
+
+
+def test_what_counts_as_an_action():
+    assert commands.is_action(commands.parse("/mvsep/separate", ("/a.wav",)))
+    assert commands.is_action(commands.parse("/mvsep/cancel", ("j",)))
+    assert commands.is_action(commands.parse("/mvsep/stop", ()))
+    assert not commands.is_action(commands.parse("/mvsep/status", ("j",)))
+    assert not commands.is_action(commands.parse("/mvsep/jobs", ()))
