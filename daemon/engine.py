@@ -2,7 +2,8 @@
 
 The daemon implements `Engine` (jobs/job_engine.py); bridges receive one in `Bridge.start` and
 import nothing else from daemon/: the wire types, errors and settings they need are re-exported
-here, and `JobTracker` follows a bridge's own jobs for it.
+here, and `JobTracker` follows a bridge's own jobs for it (`write_text`: a file that appears
+whole, for the files a bridge hands to others).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .errors import (
     UsageError,
     ValidationError,
 )
+from .files import write_text
 from .jobs.model import (
     OPTION_KEYS,
     OUTPUT_FORMATS,
@@ -33,6 +35,7 @@ from .jobs.model import (
     ReplyChannel,
     ResultFile,
     StemInfo,
+    Usage,
 )
 from .settings import HotFolder, Preset, Settings
 from .tracker import JobTracker
@@ -41,7 +44,7 @@ __all__ = [
     "OPTION_KEYS", "OUTPUT_FORMATS", "Algorithm", "Bridge", "BridgeError", "BudgetError", "ConfigError",
     "Engine", "Estimate", "EventKind", "HotFolder", "JobEvent", "JobRequest", "JobState", "JobTracker", "JobView",
     "PathNotAllowed", "Preset", "ReplyChannel", "ResultFile", "Settings", "StemInfo", "Unreachable", "Unsubscribe",
-    "UsageError", "ValidationError",
+    "Usage", "UsageError", "ValidationError", "write_text",
 ]
 
 Unsubscribe = Callable[[], None]
@@ -95,6 +98,12 @@ class Engine(Protocol):
 
     def call(self, bridge: str, action: str, arguments: dict) -> dict:
         """Call an action another bridge offered; UsageError when no bridge offers it."""
+
+    def usage(self) -> Usage:
+        """The backend and the credits spent today against the budgets (from the job store)."""
+
+    def listening(self) -> dict[str, str]:
+        """Bridge → where it listens, as announced."""
 
     def announce(self, bridge: str, where: str) -> None:
         """Tell the daemon where a bridge listens ("udp://127.0.0.1:9045", a spool folder), for

@@ -13,14 +13,11 @@ import requests
 from ..catalog import Catalog
 from ..client import MvsepClient, SeparationInput
 from ..client.algorithms import Algorithm
-from ..client.models import hash_file_name
-from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
-from .base import Plan, RemoteFile
 from ..settings import Settings
-from .base import Progress, ProgressCallback, SlotTaken
+from .base import Plan, Progress, ProgressCallback, RemoteFile, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 
@@ -29,6 +26,9 @@ DEFAULT_SEP_TYPE = 11
 PREMIUM_CAPACITY = 10
 FREE_CAPACITY = 1
 ACCOUNT_TTL = 60.0
+#: a history snapshot serves the creates of this long (one read per batch); short enough that
+#: the first page still reaches back to it when many jobs were created since
+SNAPSHOT_TTL = 30.0
 HISTORY_PAGE = 20
 #: after an interrupted create, the history is watched this long (from the attempt) before the
 #: job is sent again: a server still reading the upload may list it a few seconds late
@@ -45,6 +45,7 @@ class MvsepBackend:
         self._catalog: Catalog | None = None
         self._premium: tuple[bool, float] | None = None
         self._lock = threading.Lock()
+        self._snapshot: tuple[str, float] | None = None  # (history hashes, when read)
         self._advertised: float | None = None
         # learn the server's advertised poll limit (X-RateLimit-Limit on separation/get)
         client.session.hooks["response"].append(self._note_limit)
@@ -107,7 +108,16 @@ class MvsepBackend:
 
     # --- one job ------------------------------------------------------------------------------
     def snapshot(self) -> str:
-        return json.dumps(sorted(e.hash for e in self.client.separation_history(limit=HISTORY_PAGE)))
+        """The history as it is now, read once for a batch of creates: a later create compares
+        against it by its own upload name (which carries the job id), so jobs created since by
+        us or by anyone else never pass for it."""
+        with self._lock:
+            cached = self._snapshot
+        if cached is None or time.monotonic() - cached[1] > SNAPSHOT_TTL:
+            cached = (json.dumps(sorted(self.client.history_hashes())), time.monotonic())
+            with self._lock:
+                self._snapshot = cached
+        return cached[0]
 
     def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
@@ -115,22 +125,18 @@ class MvsepBackend:
             sep_type=plan.sep_type, options=plan.options, output_format=request.output_format,
             audiofile=upload, is_demo=request.is_demo,
         )
+        known = set(json.loads(snapshot or "[]"))
         if attempted_at is not None:  # an earlier attempt may have created it: look before paying
-            while True:
-                found = self._created_since(snapshot, upload.name)
-                if found is not None:
-                    return found
-                # a request sent just before a crash may still be in the server's hands
-                settle = attempted_at + CREATE_SETTLE_SECONDS - time.time()
-                if settle <= 0:
-                    break
-                time.sleep(min(settle, 2.0))
+            found = self.client.find_created(order, known, _settle_pauses(attempted_at))
+            if found is not None:
+                return found.hash
+
         def on_bytes(sent: int, total: int) -> None:
             if progress and total:
                 progress(sent / total)
 
         try:
-            return self.client.create_once(order, progress=on_bytes).hash
+            return self.client.create_once(order, progress=on_bytes, known=known).hash
         except BadRequest:
             running = self.client.user().running_jobs
             if running is not None and running >= self.capacity():
@@ -139,15 +145,6 @@ class MvsepBackend:
                     f"the account already runs {running} job(s), its plan's limit; waiting for a free slot"
                 ) from None
             raise
-
-    def _created_since(self, snapshot: str, upload_name: str) -> str | None:
-        known = set(json.loads(snapshot or "[]"))
-        for entry in self.client.separation_history(limit=HISTORY_PAGE):
-            name = hash_file_name(entry.hash)
-            # the upload name carries the job id, so a new hash with it is this job's
-            if entry.hash not in known and name and same_upload_name(upload_name, name):
-                return entry.hash
-        return None
 
     def status(self, handle: str) -> Progress:
         try:
@@ -186,3 +183,14 @@ class MvsepBackend:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _settle_pauses(attempted_at: float) -> list[float]:
+    """Look now, then every 2 s until CREATE_SETTLE_SECONDS after the attempt: a request sent
+    just before a crash may still be in the server's hands and listed a little later."""
+    pauses, at = [0.0], time.time()
+    while at < attempted_at + CREATE_SETTLE_SECONDS:
+        step = min(2.0, attempted_at + CREATE_SETTLE_SECONDS - at)
+        pauses.append(step)
+        at += step
+    return pauses
