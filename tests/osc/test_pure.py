@@ -24,6 +24,7 @@ from mvsep_bridge.bridges.osc.routing import format_address, parse_address, repl
 from mvsep_bridge.bridges.osc.throttle import ProgressThrottle
 from mvsep_bridge.bridges.osc.work import Full, WorkQueue
 from mvsep_bridge.daemon.engine import (
+    ConfigError,
     JobRequest,
     JobState,
     JobView,
@@ -31,6 +32,7 @@ from mvsep_bridge.daemon.engine import (
     StemInfo,
     UsageError,
 )
+from mvsep_bridge.daemon.settings import load_settings
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
@@ -309,3 +311,14 @@ def test_what_counts_as_an_action():
     assert commands.is_action(commands.parse("/mvsep/stop", ()))
     assert not commands.is_action(commands.parse("/mvsep/status", ("j",)))
     assert not commands.is_action(commands.parse("/mvsep/jobs", ()))
+
+
+def test_allow_from_in_the_config_file_is_checked_when_read(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("MVSEP_BRIDGE_CONFIG", str(config))
+    config.write_text('[osc]\nhost = "0.0.0.0"\nallow_from = ["192.168.1.0/24", "10.0.0.7"]\n')
+    assert load_settings().osc.allow_from == [ip_network("192.168.1.0/24"), ip_network("10.0.0.7/32")]
+    config.write_text('[osc]\nallow_from = ["192.168.1.7/24"]\n')  # host bits set: a typo, not a network
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert "osc.allow_from" in refused.value.message and str(config) in refused.value.hint
