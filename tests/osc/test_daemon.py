@@ -422,3 +422,16 @@ def test_a_busy_port_is_named_and_the_daemon_runs_without_osc(osc):
     assert f"cannot listen for OSC on udp 127.0.0.1:{port}: Address already in use" in log
     assert "set osc.port in the config file" in log
     assert process.process.poll() is None
+
+
+def test_ipv6_loopback(osc):
+    process = osc.launch(host="::1")
+    where = wait_for(lambda: bridges(process).get("osc"), timeout=30, what="the OSC bridge's announce")
+    host, port = where.removeprefix("udp://[").split("]:")
+    assert host == "::1"
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as client:
+        client.settimeout(10)
+        client.sendto(raw("/mvsep/ping"), ("::1", int(port)))
+        assert OscMessage(client.recv(65_535)).address == "/mvsep/pong"
+        client.sendto(raw("/mvsep/status", ("s", "nope")), ("::1", int(port)))
+        assert OscMessage(client.recv(65_535)).params == ["unknown_job", "no job 'nope'; /mvsep/jobs lists them"]
