@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 
+from pydantic import ValidationError as PydanticValidationError
+
 from mvsep_bridge.daemon.engine import (
     BridgeError,
     BudgetError,
@@ -27,7 +29,6 @@ from mvsep_bridge.daemon.engine import (
     UsageError,
     ValidationError,
 )
-from pydantic import ValidationError as PydanticValidationError
 
 from . import commands, replies, wire
 from .access import SenderGate, check_listen

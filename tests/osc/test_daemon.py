@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from daemon.helpers import run_cli, store_states, wait_for, write_wav
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
+
+from daemon.helpers import run_cli, store_states, wait_for, write_wav
 
 from .world import bridges, free_udp_port
 

@@ -9,6 +9,10 @@ from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
+from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+
 from mvsep_bridge.bridges.osc import commands, replies, wire
 from mvsep_bridge.bridges.osc.access import SenderGate, check_listen
 from mvsep_bridge.bridges.osc.commands import (
@@ -33,9 +37,6 @@ from mvsep_bridge.daemon.engine import (
     UsageError,
 )
 from mvsep_bridge.daemon.settings import load_settings
-from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
-from pythonosc.osc_message import OscMessage
-from pythonosc.osc_message_builder import OscMessageBuilder
 
 
 def message(address: str, *args: tuple[str, object]) -> bytes:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomlkit
-from daemon.helpers import DaemonProcess, run_cli, wait_for
-from processes import daemon_env
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
+
+from daemon.helpers import DaemonProcess, run_cli, wait_for
+from processes import daemon_env
 
 Message = tuple[str, tuple]
 
