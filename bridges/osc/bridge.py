@@ -145,6 +145,9 @@ class OscBridge:
             self._refuse(sender, "bad_packet", str(exc))
             return
         for message in messages:
+            if message.address in replies.ADDRESSES:
+                log.debug("ignored %s from %s:%s (one of our replies)", message.address, *sender)
+                continue
             try:
                 command = commands.parse(message.address, message.args)
             except Refusal as refusal:
@@ -159,6 +162,10 @@ class OscBridge:
 
     def _subscribe(self, sender: Target, command: Subscription) -> None:
         target = (sender[0], command.port)
+        if command.on and target == self._server.address:
+            self._refuse(sender, "bad_arguments", f"port {command.port} is this daemon's own port; "
+                                                  "subscribe the port your monitor listens on")
+            return
         if command.on:
             try:
                 self._subscribers.add(target)

@@ -12,6 +12,13 @@ Reply = tuple[str, tuple[object, ...]]
 
 BRIDGE = "osc"
 
+#: every address the bridge sends: one arriving is an echo (the daemon's own port given as a reply
+#: or subscriber port, two daemons wired to each other) and is ignored, never answered, or the
+#: answer would come back too, without end
+ADDRESSES = frozenset("/mvsep/" + name for name in (
+    "accepted", "progress", "done", "failed", "job", "jobs/end", "algorithm", "algorithms/end", "error",
+    "pong", "playing", "stopped", "subscribed", "unsubscribed"))
+
 # where each state sits on one 0..1 bar (a tablet shows one slider, not a state machine)
 _SPAN = {
     JobState.QUEUED: (0.0, 0.0),

@@ -436,3 +436,20 @@ def test_ipv6_loopback(osc):
         assert OscMessage(client.recv(65_535)).address == "/mvsep/pong"
         client.sendto(raw("/mvsep/status", ("s", "nope")), ("::1", int(port)))
         assert OscMessage(client.recv(65_535)).params == ["unknown_job", "no job 'nope'; /mvsep/jobs lists them"]
+
+
+def test_the_daemon_never_answers_its_own_replies(osc):
+    """Its own port as a subscriber, or one of its replies sent back to it, must not start a loop."""
+    daemon = osc.start()
+    monitor = daemon.listener()
+    client = daemon.client()
+    client.send("/mvsep/subscribe", monitor.port)
+    monitor.expect("/mvsep/subscribed")
+    client.send("/mvsep/subscribe", daemon.port)
+    code, message = client.next("/mvsep/error")
+    assert code == "bad_arguments" and "this daemon's own port" in message
+    client.send("/mvsep/error", "echo", "of a reply")
+    client.send("/mvsep/pong")
+    client.send("/mvsep/ping")
+    client.expect("/mvsep/pong")  # everything before it was handled
+    assert len(monitor.of("/mvsep/error")) == 1 and len(client.of("/mvsep/error")) == 1
