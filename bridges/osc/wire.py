@@ -17,6 +17,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 MAX_DATAGRAM = 8192  # no reply is larger (DESIGN.md "OSC"); safe through any network path
 MAX_STRING = 4096  # bytes of one string argument (PATH_MAX)
 MAX_BUNDLE_DEPTH = 8
+MAX_MESSAGES = 64  # per datagram: one datagram must not cost thousands of replies
 NUMBER_TAGS = frozenset("ifhd")
 ACCEPTED_TAGS = NUMBER_TAGS | frozenset("sTFN")
 BUNDLE_PREFIX = b"#bundle\x00"
@@ -35,7 +36,10 @@ class Message:
 def split_packet(datagram: bytes) -> list[Message]:
     """The messages of a datagram (a message, or a bundle of them, nested; timetags are ignored:
     everything runs on arrival)."""
-    return list(_contents(datagram, 0))
+    messages = list(_contents(datagram, 0))
+    if len(messages) > MAX_MESSAGES:
+        raise BadPacket(f"a bundle of {len(messages)} messages; send at most {MAX_MESSAGES} in one")
+    return messages
 
 
 def _contents(datagram: bytes, depth: int):

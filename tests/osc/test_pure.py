@@ -162,6 +162,14 @@ def test_bad_packets_are_named(datagram, says):
     assert says in str(bad.value)
 
 
+def test_a_bundle_of_too_many_messages_is_refused_whole():
+    builder = OscBundleBuilder(IMMEDIATELY)
+    for _ in range(wire.MAX_MESSAGES + 1):
+        builder.add_content(OscMessage(message("/mvsep/nope")))
+    with pytest.raises(wire.BadPacket, match="a bundle of 65 messages; send at most 64"):
+        wire.split_packet(builder.build().dgram)
+
+
 def test_bundles_nested_too_deep_are_refused():
     datagram = message("/mvsep/ping")
     for _ in range(wire.MAX_BUNDLE_DEPTH + 1):
