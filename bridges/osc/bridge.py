@@ -69,6 +69,8 @@ class OscBridge:
         self._server: UdpServer | None = None
         self._gate = SenderGate()
         self._subscribers = Subscribers()
+        self._cancellers: dict[str, set[Target]] = {}  # job → clients that cancelled another's job
+        self._cancellers_lock = threading.Lock()
         self._work: WorkQueue[tuple[Target, Command]] = WorkQueue()
         self._worker = threading.Thread(target=self._work_loop, name="osc-worker", daemon=True)
         self._pump = EventPump(self._event_targets, self._send)
@@ -113,6 +115,9 @@ class OscBridge:
 
     def _event_targets(self, view: JobView) -> set[Target]:
         targets = self._subscribers.all()
+        with self._cancellers_lock:
+            cancellers = self._cancellers.pop if view.state.final else self._cancellers.get
+            targets |= cancellers(view.id, set())
         channel = view.request.reply
         sender = parse_address(channel.address) if channel.bridge == self.name else None
         if sender is not None:
@@ -216,9 +221,9 @@ class OscBridge:
                 raise Refusal("not_running", f"job {command.job} is already {view.state.value}; "
                                              "nothing to cancel", replies.tag_of(view))
             else:
-                view = engine.cancel(command.job)
-                if self._reply_to(sender) not in self._event_targets(view):
-                    self._answer(sender, replies.current(view))  # the events go to someone else
+                with self._cancellers_lock:  # so the canceller hears the end, whoever started the job
+                    self._cancellers.setdefault(command.job, set()).add(self._reply_to(sender))
+                engine.cancel(command.job)
         elif isinstance(command, Playback):
             arguments = {"job": command.job, "stem": command.stem} if command.action == "play" else {}
             engine.call("audio", command.action, arguments)

@@ -219,7 +219,9 @@ def test_the_mvsep_catalog_one_datagram_per_algorithm(osc, emulator):
 def test_cancel_stops_a_job_and_says_so(osc, emulator):
     daemon = on_mvsep(osc, emulator, waiting_seconds=30)  # long enough in MVSEP's queue to cancel
     client, job = remote_job(osc, daemon, "long wait.wav", "stop me")
-    client.send("/mvsep/cancel", job)
+    other = daemon.client()  # a second control surface cancels it
+    other.send("/mvsep/cancel", job)
+    assert other.expect("/mvsep/failed", job, timeout=60) == (job, "cancelled", "stop me")
     assert client.expect("/mvsep/failed", job, timeout=60) == (job, "cancelled", "stop me")
     assert store_states(daemon.data_dir) == {job: "cancelled"}
     client.send("/mvsep/cancel", job)
