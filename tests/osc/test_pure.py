@@ -285,7 +285,8 @@ def test_done_names_the_folder_and_every_stem_by_full_path_with_the_tag():
                 stems=[StemInfo(name="vocals", file="vocals.flac"), StemInfo(name="other", file="other.flac")])
     assert replies.finished(done) == ("/mvsep/done", ("j", "/m/song", "/m/song/vocals.flac", "/m/song/other.flac", "t"))
     assert replies.finished(view(JobState.CANCELLED)) == ("/mvsep/failed", ("j", "cancelled", "t"))
-    assert replies.progress(view(JobState.REMOTE, queue_position=3)) == ("/mvsep/progress", ("j", "remote", 0.25, 3, "t"))
+    queued = view(JobState.REMOTE, queue_position=3)
+    assert replies.progress(queued) == ("/mvsep/progress", ("j", "remote", 0.25, 3, "t"))
 
 
 # -- work queue -----------------------------------------------------------------------------------
