@@ -14,9 +14,8 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from daemon.helpers import run_cli, store_states, wait_for, write_wav
-
 from .world import bridges, free_udp_port
+from harness import run_cli, store_states, wait_for, write_wav
 
 RATE = 48_000
 STATES = {"queued", "preparing", "uploading", "remote", "downloading", "finishing"}

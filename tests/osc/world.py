@@ -14,7 +14,7 @@ import tomlkit
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
-from daemon.helpers import DaemonProcess, run_cli, wait_for
+from harness import DaemonProcess, run_cli, wait_for
 from processes import daemon_env
 
 Message = tuple[str, tuple]
