@@ -18,11 +18,12 @@ name; omitted, the default device.
 
 - "devices" {} -> {"devices": [{index, name, host_api, input_channels, output_channels,
   default_rate, default_input, default_output}, …]}
-- "play" {job, stems?: [name…] (default: all, mixed), device?: D, start?: seconds, rate?: Hz}
+- "play" {job, stems?: [name…] (default: all, mixed), stem?: name (one more, as OSC sends it),
+  device?: D, start?: seconds, rate?: Hz}
   -> the playback's status: {playing: id, job, stems, device, state: "playing", rate (the
   device's), file_rate, channels, start, frames_played, seconds_played, underflows, error}.
   Returns once the stream runs; a play replaces the one playing. OSC /mvsep/play s:job s:stem is
-  {"job": job, "stems": [stem]}.
+  {"job": job, "stem": stem}.
 - "stop" {} -> the stopped playback's status (state "stopped", or "done"/"failed" if it had
   ended), or {"playing": null, "state": "idle"}. The sound stops at once.
 - "status" {} -> {"playback": status|null, "recording": status|null}; a playback's state ends

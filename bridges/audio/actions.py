@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from mvsep_bridge.daemon.engine import OUTPUT_FORMATS, UsageError
@@ -19,9 +19,16 @@ class Arguments(BaseModel):
 class PlayArgs(Arguments):
     job: str
     stems: list[str] = Field(default_factory=list)  # empty: every stem of the job, mixed
+    stem: str | None = None  # one stem, as OSC's /mvsep/play s:job s:stem sends it: added to `stems`
     device: str | int | None = None
     start: float = Field(default=0.0, ge=0)
     rate: int | None = Field(default=None, gt=0)  # the device's rate; default: the file's if it takes it
+
+    @model_validator(mode="after")
+    def _one_list(self) -> PlayArgs:
+        if self.stem and self.stem not in self.stems:
+            self.stems.append(self.stem)
+        return self
 
 
 class RecordArgs(Arguments):

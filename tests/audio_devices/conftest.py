@@ -5,6 +5,8 @@ ALSA's `file` plugin writes the raw samples an application plays into a file (it
 captures from an `infile`. A FIFO in place of either file makes a device that only moves when the
 test reads or writes it: a preview that cannot end by itself, an input that can vanish.
 PortAudio reads the device list when a process first loads it, so the files exist before that.
+The default device plays into the same file as `preview_out` (for callers that name no device,
+as OSC's /mvsep/play).
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from .world import separate, write_song
 RATE = 44_100  # the default rate PortAudio reports for ALSA plugin devices
 
 ASOUNDRC = """
+pcm.!default {{
+    type file
+    slave.pcm "null"
+    file "{out}"
+    format "raw"
+}}
 pcm.preview_out {{
     type file
     slave.pcm "null"
@@ -95,7 +103,7 @@ def alsa(isolated_home) -> Alsa:
 @pytest.fixture
 def env(isolated_home, alsa) -> dict:
     """A daemon/CLI environment on the local engine; HOME (with the .asoundrc) is the test's."""
-    return daemon_env(isolated_home / "data")
+    return daemon_env(isolated_home / "data", MVSEP_BRIDGE_OSC__PORT="0")  # never a fixed port
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def test_devices_lists_each_device_with_its_channels_and_default_rate(alsa, env)
     assert result.returncode == 0, result.stderr
     devices = {d["name"]: d for d in json.loads(result.stdout)}
     assert {"preview_out", "capture_in", "mono_out"} <= set(devices)
-    assert devices["mono_out"]["output_channels"] == 1
+    assert devices["mono_out"]["output_channels"] == 1 and devices["default"]["default_output"]
     assert devices["preview_out"]["output_channels"] >= 2 and devices["capture_in"]["input_channels"] >= 2
     assert devices["preview_out"]["default_rate"] == 44_100 and devices["preview_out"]["host_api"] == "ALSA"
     table = run_cli(["devices"], env)
