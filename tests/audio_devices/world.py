@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -137,11 +138,22 @@ def wait_for(predicate, timeout: float = 30.0):
 
 
 class Feeder:
-    """Feeds `samples` into a FIFO input device, 4 KB at a time (a pipe takes that whole or not
-    at all), as far as the device takes them; `sent` frames so far."""
+    """Feeds `samples` into a FIFO input device: first a whole pipeful, then 4 KB at a time (a pipe
+    takes that whole or not at all) as far as the device takes them; `sent` frames so far.
+
+    ALSA's file plugin does not retry a short read: a read that finds the pipe less full than it
+    asks fills the rest with whatever its buffer held. Only what the device read from the first,
+    full pipeful (`whole` frames) comes in exactly; a plain file has no short reads at all."""
+
+    PIPE_BYTES = 1 << 20
 
     def __init__(self, fd: int, samples: np.ndarray):
-        self.fd, self.samples, self.sent = fd, samples, 0
+        self.fd, self.samples = fd, samples
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, self.PIPE_BYTES)
+        self.whole = self.PIPE_BYTES // samples[0].nbytes
+        os.set_blocking(fd, True)
+        os.write(fd, samples[:self.whole].tobytes())  # an empty pipe of this size takes it at once
+        self.sent = self.whole
 
     def __call__(self, frames: int = 512) -> None:
         if offer(self.fd, self.samples[self.sent:self.sent + frames].tobytes()):
