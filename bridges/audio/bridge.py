@@ -92,7 +92,8 @@ class AudioBridge:
             files = StemFiles.open([Path(job.result_dir) / by_name[n].file for n in names])
         except (OSError, RuntimeError, ValueError) as exc:  # soundfile's errors: moved, deleted, damaged
             raise UsageError(f"the stems of job {job.id} cannot be read: {exc}",
-                             hint="the result folder may have been moved or deleted") from None
+                             hint="the result folder may have been moved or deleted; m4a stems cannot be "
+                                  "previewed (libsndfile does not read them): wav or flac ones can") from None
         sd = portaudio.load()
         device = choose(list_devices(sd), args.device, "output")
         if args.rate:
