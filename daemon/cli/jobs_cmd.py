@@ -22,8 +22,7 @@ def _daemon(settings: Settings) -> ControlClient | None:
 
 def _stored_views(settings: Settings, job: str | None = None) -> list[JobView]:
     """The store read directly, read-only (SQLite WAL allows it beside a running engine)."""
-    from ..jobs.job_engine import STORE_FILE
-    from ..jobs.store import JobStore
+    from ..jobs.store import STORE_FILE, JobStore
 
     store = JobStore.read_only(settings.data_dir / STORE_FILE)
     if store is None:

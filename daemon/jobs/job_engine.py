@@ -27,11 +27,10 @@ from .events import Journal
 from .model import Estimate, JobEvent, JobRequest, JobView, Usage, result_folder
 from .pipeline import Pipeline, check_result_folder
 from .scheduler import Scheduler
-from .store import JobStore
+from .store import STORE_FILE, JobStore
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
-STORE_FILE = "jobs.sqlite3"
 LOCK_FILE = "engine.lock"
 
 

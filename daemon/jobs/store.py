@@ -21,6 +21,8 @@ from ..backends.base import Plan, RemoteFile
 from ..errors import UsageError
 from .model import JobRequest, JobState, JobView, ResultFile, StemInfo
 
+STORE_FILE = "jobs.sqlite3"  # in the data dir
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
