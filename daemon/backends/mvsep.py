@@ -18,9 +18,9 @@ from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
-from .base import Plan, RemoteFile
+from ..kinds import check_inputs
 from ..settings import Settings
-from .base import Progress, ProgressCallback, SlotTaken
+from .base import Inputs, Plan, Progress, ProgressCallback, RemoteFile, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 
@@ -33,6 +33,10 @@ HISTORY_PAGE = 20
 #: after an interrupted create, the history is watched this long (from the attempt) before the
 #: job is sent again: a server still reading the upload may list it a few seconds late
 CREATE_SETTLE_SECONDS = 6.0
+#: ... and a link's job appears there only after the server fetched the file: longer
+REMOTE_FETCH_SETTLE_SECONDS = 14.0
+#: a handle of a link's job before the server fetched it (its get-remote hash)
+REMOTE_PREFIX = "remote:"
 
 
 class MvsepBackend:
@@ -102,6 +106,7 @@ class MvsepBackend:
         catalog = self.catalog(offline)
         valid = catalog.validate(sep_type, request.options, request.output_format,
                                  premium=self._is_premium(offline))
+        check_inputs(valid.algorithm, request)
         credits = catalog.estimate_credits(seconds, valid.sep_type, valid.options)
         return Plan(sep_type=valid.sep_type, algorithm=valid.algorithm.name, options=valid.options, credits=credits)
 
@@ -109,19 +114,25 @@ class MvsepBackend:
     def snapshot(self) -> str:
         return json.dumps(sorted(e.hash for e in self.client.separation_history(limit=HISTORY_PAGE)))
 
-    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
+    def create(self, inputs: Inputs, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
+        matchering = inputs.reference is not None
         order = SeparationInput(
             sep_type=plan.sep_type, options=plan.options, output_format=request.output_format,
-            audiofile=upload, is_demo=request.is_demo,
+            audiofile=None if matchering else inputs.audiofile,
+            target_audiofile=inputs.audiofile if matchering else None,
+            reference_audiofile=inputs.reference, url=inputs.url, remote_type=inputs.remote_type,
+            is_demo=request.is_demo,
         )
         if attempted_at is not None:  # an earlier attempt may have created it: look before paying
+            # a link's job is listed only once the server has fetched the file
+            settle_for = CREATE_SETTLE_SECONDS + (REMOTE_FETCH_SETTLE_SECONDS if inputs.url else 0.0)
             while True:
-                found = self._created_since(snapshot, upload.name)
+                found = self._created_since(snapshot, inputs.sent_name, plan)
                 if found is not None:
                     return found
                 # a request sent just before a crash may still be in the server's hands
-                settle = attempted_at + CREATE_SETTLE_SECONDS - time.time()
+                settle = attempted_at + settle_for - time.time()
                 if settle <= 0:
                     break
                 time.sleep(min(settle, 2.0))
@@ -130,7 +141,7 @@ class MvsepBackend:
                 progress(sent / total)
 
         try:
-            return self.client.create_once(order, progress=on_bytes).hash
+            created = self.client.create_once(order, progress=on_bytes).hash
         except BadRequest:
             running = self.client.user().running_jobs
             if running is not None and running >= self.capacity():
@@ -139,17 +150,23 @@ class MvsepBackend:
                     f"the account already runs {running} job(s), its plan's limit; waiting for a free slot"
                 ) from None
             raise
+        return REMOTE_PREFIX + created if inputs.url else created
 
-    def _created_since(self, snapshot: str, upload_name: str) -> str | None:
+    def _created_since(self, snapshot: str, sent_name: str | None, plan: Plan) -> str | None:
         known = set(json.loads(snapshot or "[]"))
         for entry in self.client.separation_history(limit=HISTORY_PAGE):
+            if entry.hash in known or (entry.sep_type is not None and entry.sep_type != plan.sep_type):
+                continue
             name = hash_file_name(entry.hash)
-            # the upload name carries the job id, so a new hash with it is this job's
-            if entry.hash not in known and name and same_upload_name(upload_name, name):
+            # the upload name carries the job id, so a new hash with it is this job's; a job with
+            # no file (text only) is the new one of its algorithm
+            if sent_name is None or (name and same_upload_name(sent_name, name)):
                 return entry.hash
         return None
 
     def status(self, handle: str) -> Progress:
+        if handle.startswith(REMOTE_PREFIX):
+            return self._remote_status(handle.removeprefix(REMOTE_PREFIX))
         try:
             result = self.client.get(handle)
         except NotFound as exc:
@@ -171,6 +188,22 @@ class MvsepBackend:
             fraction=fraction, files=files,
         )
 
+    def _remote_status(self, remote_hash: str) -> Progress:
+        """A link's job: the server fetches the file first (get-remote), then it is a normal job."""
+        try:
+            result = self.client.get_remote(remote_hash)
+        except NotFound as exc:
+            return Progress(status="not_found", message=exc.message)
+        status, data = str(result.status), result.data
+        if status == "done" and data.hash:
+            progress = self.status(data.hash)
+            progress.handle = data.hash
+            return progress
+        if status == "failed":
+            return Progress(status="failed", message=f"the server could not fetch the link: {data.message or 'no reason given'}")
+        return Progress(status="waiting", message=data.message or "the server is fetching the link",
+                        queue_position=data.current_order, queue_count=data.queue_count)
+
     def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path:
         def on_bytes(done: int, total: int | None) -> None:
             if progress and total:
@@ -179,6 +212,8 @@ class MvsepBackend:
         return self.client.download(file.url, dest, expected_bytes=file.size, progress=on_bytes)
 
     def cancel(self, handle: str) -> bool:
+        if handle.startswith(REMOTE_PREFIX):  # not fetched yet: the job has no hash to cancel
+            return False
         answer = self.client.cancel(handle)
         if not answer.success:
             log.info("the server would not cancel %s: %s", handle, answer.message)

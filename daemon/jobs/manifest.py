@@ -15,18 +15,19 @@ MANIFEST = "manifest.json"
 
 def build(job: Job) -> dict:
     section, plan, request = job.section, job.plan, job.request
-    assert section is not None and plan is not None, "a manifest needs a prepared, planned job"
+    assert plan is not None, "a manifest needs a planned job"
+    if section is not None:
+        source = {**_audio(request.source, section), "start": section.start_frame / section.sample_rate,
+                  "length": section.seconds}
+    elif request.url is not None:
+        source = {"url": request.url, "remote_type": request.remote_type}
+    else:
+        source = None  # generated from text alone
+    reference = _audio(request.reference, job.reference) if job.reference is not None else None
     return {
         "job": job.id,
-        "source": {
-            "path": str(request.source),
-            "start": section.start_frame / section.sample_rate,
-            "length": section.seconds,
-            "sample_rate": section.sample_rate,
-            "channels": section.channels,
-            "frames": section.frames,
-            "sha256": section.source_sha256,
-        },
+        "source": source,
+        **({"reference": reference} if reference else {}),
         "algorithm": {"sep_type": plan.sep_type, "name": plan.algorithm,
                       "options": {k: _number(v) for k, v in plan.options.items()}},
         "output_format": request.output_format,
@@ -36,6 +37,11 @@ def build(job: Job) -> dict:
         "stems": [s.model_dump() for s in job.stems],
         "other_files": [f.model_dump() for f in job.other_files],
     }
+
+
+def _audio(path, section) -> dict:
+    return {"path": str(path), "sample_rate": section.sample_rate, "channels": section.channels,
+            "frames": section.frames, "sha256": section.source_sha256}
 
 
 def _number(value):
