@@ -104,9 +104,9 @@ class MvsepBackend:
     def plan(self, request: JobRequest, seconds: float, *, offline: bool = False) -> Plan:
         sep_type = request.sep_type if request.sep_type is not None else DEFAULT_SEP_TYPE
         catalog = self.catalog(offline)
+        check_inputs(catalog.get(sep_type), request)  # the wrong kind of input before its options
         valid = catalog.validate(sep_type, request.options, request.output_format,
                                  premium=self._is_premium(offline))
-        check_inputs(valid.algorithm, request)
         credits = catalog.estimate_credits(seconds, valid.sep_type, valid.options)
         return Plan(sep_type=valid.sep_type, algorithm=valid.algorithm.name, options=valid.options, credits=credits)
 

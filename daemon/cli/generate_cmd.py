@@ -61,13 +61,12 @@ def generate_command(sep_type, prompt, length, speaker, language, voice_descript
     """Make audio from text (generation, speech), written to <out>/<name>/ with a manifest.json."""
     settings = load_settings()
     client = daemon_client(settings)
-    algorithm = next((a for a in client.algorithms() if a.render_id == sep_type), None)
-    if algorithm is None:
-        raise UsageError(f"sep_type {sep_type} is not in the catalog",
-                         hint="`mvsep-bridge algorithms --search tts` lists the speech algorithms")
     given = {"prompt": prompt, "length": None if length is None else f"{length:g}", "speaker": speaker,
              "language": language, "voice_description": voice_description}
-    options = fill_fields(algorithm, given, parse_options(opts))
+    options = parse_options(opts)
+    algorithm = next((a for a in client.algorithms() if a.render_id == sep_type), None)
+    if algorithm is not None:  # else the daemon refuses the job, saying why (and where it runs)
+        options = fill_fields(algorithm, given, options)
     fields = dict(sep_type=sep_type, options=options, reference=reference, destination=out or Path.cwd(),
                   name=name or (clean_name(" ".join(prompt.split()[:6]), 40) if prompt else None) or None,
                   replace=replace)
