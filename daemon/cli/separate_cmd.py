@@ -25,7 +25,8 @@ HANDOVER_SECONDS = 10.0
 
 #: the request fields an engine error may name, as this command's flags
 FLAGS = {"destination": "--out DIR", "replace": "--replace, or --out DIR", "sep_type": "--sep-type N",
-         "options": "--opt add_optN=V", "output_format": "--format N", "start": "--start S", "length": "--length L"}
+         "options": "--opt add_optN=V", "output_format": "--format N", "start": "--start S", "length": "--length L",
+         "source": "FILE|URL", "reference": "--reference REF"}
 
 
 def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:

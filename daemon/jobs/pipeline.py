@@ -236,7 +236,7 @@ class Pipeline:
     def finish(self, job: Job) -> Job:
         """Decode, resample, align (one lag for all stems), trim, write; then one rename. Audio of
         a job without a source section (a link, generated audio) is kept as the server sent it."""
-        section, request = job.section, job.request
+        section = job.section
         final = _destination(job)
         if (manifest.read(final) or {}).get("job") == job.id:  # the rename happened before a crash
             return self._done(job, final)

@@ -8,22 +8,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from daemon.helpers import DaemonProcess
-
-
-@pytest.fixture
-def daemons(tmp_path):
-    """Start daemons with `daemons(env)`; every one is killed at teardown."""
-    started: list[DaemonProcess] = []
-
-    def start(env: dict) -> DaemonProcess:
-        daemon = DaemonProcess(env, tmp_path / f"daemon{len(started)}.log")
-        started.append(daemon)
-        return daemon
-
-    yield start
-    for daemon in started:
-        daemon.kill()
+from daemon.conftest import daemons  # noqa: F401  (the same fixture as tests/daemon)
 
 
 class FileServer:

@@ -9,8 +9,10 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
-from daemon.helpers import read_manifest, run_cli, store_states, wait_for, write_wav
+from daemon.helpers import read_manifest, run_cli, write_wav
 from processes import daemon_env
+
+from .crash import crash_during_create
 
 
 def test_generate_makes_audio_of_the_requested_length_from_a_prompt(emulator, tmp_path):
@@ -132,13 +134,8 @@ def test_kill_9_while_a_generation_is_created_then_restart_creates_it_once(emula
     job = control.submit(JobRequest(sep_type=62, options={"add_opt1": "rain on a roof", "add_opt2": "2"},
                                     destination=tmp_path / "out", name="rain")).id
 
-    wait_for(lambda: store_states(data).get(job) == "uploading", interval=0.005, what="the create under way")
-    daemon.kill()
-    emulator.configure(fault_path="", delay_seconds=0.0)
-    daemon.start()
+    crash_during_create(emulator, daemon, data, job)
 
-    wait_for(lambda: store_states(data).get(job) in ("done", "failed"), timeout=90, what="the job over")
-    assert store_states(data)[job] == "done"
     assert emulator.stats()["creates"]["per_account"][account.email] == 1
     manifest = read_manifest(tmp_path / "out" / "rain")
     assert manifest["job"] == job

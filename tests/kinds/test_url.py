@@ -11,8 +11,10 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
-from daemon.helpers import read_manifest, run_cli, store_states, wait_for, write_wav
+from daemon.helpers import read_manifest, run_cli, write_wav
 from processes import daemon_env
+
+from .crash import crash_during_create
 
 
 def _sha(path) -> str:
@@ -94,13 +96,8 @@ def test_kill_9_while_a_link_job_is_created_then_restart_creates_it_once(emulato
     control = ControlClient.discover(data)
     job = control.submit(JobRequest(url=file_server.url("song.wav"), sep_type=40, destination=tmp_path / "out")).id
 
-    wait_for(lambda: store_states(data).get(job) == "uploading", interval=0.005, what="the create under way")
-    daemon.kill()
-    emulator.configure(fault_path="", delay_seconds=0.0)
-    daemon.start()
+    crash_during_create(emulator, daemon, data, job)
 
-    wait_for(lambda: store_states(data).get(job) in ("done", "failed"), timeout=90, what="the job over")
-    assert store_states(data)[job] == "done"
     stats = emulator.stats()
     assert stats["creates"]["per_account"][account.email] == 1
     assert len(stats["jobs"]) == 1 and file_server.requests == ["/song.wav"]
