@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,10 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from .audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
 from .client import MvsepClient
 from .client.algorithms import Algorithm, AlgorithmField, free_text_problem, is_prompt
 from .errors import ApiError, Unreachable, ValidationError
-from .jobs.model import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
+from .files import write_text
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -274,8 +273,4 @@ def _read_cache(path: Path, *, max_age: float | None) -> Catalog | None:
 
 
 def _write_cache(path: Path, payload: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(payload, out)
-    os.replace(tmp, path)
+    write_text(path, json.dumps(payload))

@@ -10,7 +10,6 @@ same length always give stems of the same frame count.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,20 +66,3 @@ def cut(samples: np.ndarray, first: int, count: int) -> np.ndarray:
             hint="compute the span with frame_span() against this audio's frame count",
         )
     return samples[first : first + count]
-
-
-@dataclass
-class Section:
-    """The prepared section: what was uploaded, so finish can align the stems against it."""
-
-    start_frame: int
-    frames: int
-    sample_rate: int
-    channels: int
-    audio_hash: str
-    source_sha256: str
-    upload: str  # file name of the encoded section inside the job's work dir
-
-    @property
-    def seconds(self) -> float:
-        return self.frames / self.sample_rate

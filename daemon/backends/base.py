@@ -34,11 +34,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..client.algorithms import Algorithm
 from ..errors import RateLimited
 from ..jobs.model import JobRequest, url_file_name
+
+if TYPE_CHECKING:
+    from ..client.algorithms import Algorithm
+
 
 @dataclass(frozen=True)
 class Plan:

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from .. import localsep
 from ..audio import codecs
+from ..audio.formats import FLOAT_WAV
 from ..catalog import Catalog
 from ..client.algorithms import Algorithm
+from ..files import replacing
 from ..jobs.model import JobRequest
 from ..kinds import local_refusal
 from .base import Inputs, Plan, Progress, ProgressCallback, RemoteFile
@@ -154,8 +156,8 @@ class LocalBackend:
             names = []
             for stem, data in stems.items():
                 name = f"{stem}.wav"
-                codecs.encode(data, rate, 4, folder / f".{name}.part")  # float32 wav: lossless
-                os.replace(folder / f".{name}.part", folder / name)
+                with replacing(folder / name) as partial:
+                    codecs.encode(data, rate, FLOAT_WAV, partial)
                 names.append(name)
             (folder / DONE_MARK).write_text(json.dumps(names))
         except _Cancelled:

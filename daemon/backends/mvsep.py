@@ -13,8 +13,6 @@ import requests
 from ..catalog import Catalog
 from ..client import MvsepClient, SeparationInput
 from ..client.algorithms import Algorithm
-from ..client.models import hash_file_name
-from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
@@ -112,7 +110,7 @@ class MvsepBackend:
 
     # --- one job ------------------------------------------------------------------------------
     def snapshot(self) -> str:
-        return json.dumps(sorted(e.hash for e in self.client.separation_history(limit=HISTORY_PAGE)))
+        return json.dumps(sorted(self.client.history_hashes()))
 
     def create(self, inputs: Inputs, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
@@ -124,24 +122,20 @@ class MvsepBackend:
             reference_audiofile=inputs.reference, url=inputs.url, remote_type=inputs.remote_type,
             is_demo=request.is_demo,
         )
+        known = set(json.loads(snapshot or "[]"))
         if attempted_at is not None:  # an earlier attempt may have created it: look before paying
-            # a link's job is listed only once the server has fetched the file
-            settle_for = CREATE_SETTLE_SECONDS + (REMOTE_FETCH_SETTLE_SECONDS if inputs.url else 0.0)
-            while True:
-                found = self._created_since(snapshot, inputs.sent_name, plan)
-                if found is not None:
-                    return found
-                # a request sent just before a crash may still be in the server's hands
-                settle = attempted_at + settle_for - time.time()
-                if settle <= 0:
-                    break
-                time.sleep(min(settle, 2.0))
+            # a link's job is listed only once the server has fetched the file: look longer
+            settle = CREATE_SETTLE_SECONDS + (REMOTE_FETCH_SETTLE_SECONDS if inputs.url else 0.0)
+            found = self.client.find_created(order, known, _settle_pauses(attempted_at, settle))
+            if found is not None:
+                return found.hash
+
         def on_bytes(sent: int, total: int) -> None:
             if progress and total:
                 progress(sent / total)
 
         try:
-            created = self.client.create_once(order, progress=on_bytes).hash
+            created = self.client.create_once(order, progress=on_bytes, known=known).hash
         except BadRequest:
             running = self.client.user().running_jobs
             if running is not None and running >= self.capacity():
@@ -151,18 +145,6 @@ class MvsepBackend:
                 ) from None
             raise
         return REMOTE_PREFIX + created if inputs.url else created
-
-    def _created_since(self, snapshot: str, sent_name: str | None, plan: Plan) -> str | None:
-        known = set(json.loads(snapshot or "[]"))
-        for entry in self.client.separation_history(limit=HISTORY_PAGE):
-            if entry.hash in known or (entry.sep_type is not None and entry.sep_type != plan.sep_type):
-                continue
-            name = hash_file_name(entry.hash)
-            # the upload name carries the job id, so a new hash with it is this job's; a job with
-            # no file (text only) is the new one of its algorithm
-            if sent_name is None or (name and same_upload_name(sent_name, name)):
-                return entry.hash
-        return None
 
     def status(self, handle: str) -> Progress:
         if handle.startswith(REMOTE_PREFIX):
@@ -221,3 +203,14 @@ class MvsepBackend:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _settle_pauses(attempted_at: float, settle: float) -> list[float]:
+    """Look now, then every 2 s until `settle` seconds after the attempt: a request sent just
+    before a crash may still be in the server's hands and listed a little later."""
+    pauses, at = [0.0], time.time()
+    while at < attempted_at + settle:
+        step = min(2.0, attempted_at + settle - at)
+        pauses.append(step)
+        at += step
+    return pauses

@@ -27,7 +27,6 @@ def daemon_command(ctx: click.Context, backend: str | None, on_demand: bool) -> 
     if ctx.invoked_subcommand is not None:
         return None
     from .. import logs
-    from ..runtime import Daemon
 
     overrides = {"backend": backend}
     settings = load_settings(**overrides)

@@ -29,6 +29,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,6 +41,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..engine import Engine
 from ..errors import BridgeError
+from ..files import write_text
 from ..jobs.model import JobEvent, JobRequest
 from . import daemon_file
 
@@ -54,7 +56,9 @@ class EventLog:
 
     def __init__(self, size: int = EVENT_BUFFER):
         self._events: collections.deque[tuple[int, JobEvent]] = collections.deque(maxlen=size)
-        self._seq = 0
+        # numbers go on from one daemon to the next (milliseconds at start): a watcher still
+        # holding an older daemon's `since` gets every event of this one
+        self._seq = int(time.time() * 1000)
         self._cond = threading.Condition()
 
     def append(self, event: JobEvent) -> None:
@@ -214,11 +218,5 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 def _write_private(path: Path, payload: dict) -> None:
-    """Write a file only its owner can read (it holds the secret), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle)
-    os.replace(partial, path)
+    """A file only its owner can read: it holds the secret."""
+    write_text(path, json.dumps(payload), mode=0o600)

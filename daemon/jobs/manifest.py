@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..files import write_text
 
 if TYPE_CHECKING:
     from .store import Job
@@ -55,9 +56,7 @@ def _number(value):
 
 def write(folder: Path, manifest: dict) -> None:
     """Atomically: a manifest is also rewritten in place (a hot folder files its source)."""
-    partial = folder / f".{MANIFEST}.part"
-    partial.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(partial, folder / MANIFEST)
+    write_text(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
 def read(folder: Path) -> dict | None:

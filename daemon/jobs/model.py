@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS  # noqa: F401 (re-exported)
+
 OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
 #: how MVSEP fetches a `url` input (API.md separation/create)
 RemoteType = Literal["direct", "mega", "drive", "dropbox"]
@@ -23,17 +25,6 @@ REMOTE_TYPES: tuple[str, ...] = RemoteType.__args__  # type: ignore[attr-defined
 _REMOTE_HOSTS = {"mega.nz": "mega", "mega.co.nz": "mega", "mega.io": "mega", "drive.google.com": "drive",
                  "docs.google.com": "drive", "dropbox.com": "dropbox", "dropboxusercontent.com": "dropbox"}
 
-#: MVSEP output_format codes → (label, file extension). 4 and 5 are premium-only on MVSEP.
-OUTPUT_FORMATS: dict[int, tuple[str, str]] = {
-    0: ("mp3 (320 kbps)", "mp3"),
-    1: ("wav (16 bit)", "wav"),
-    2: ("flac (16 bit)", "flac"),
-    3: ("m4a (lossy)", "m4a"),
-    4: ("wav (32 bit float)", "wav"),
-    5: ("flac (24 bit)", "flac"),
-}
-PREMIUM_FORMATS = frozenset({4, 5})
-DEFAULT_OUTPUT_FORMAT = 2
 
 
 class JobState(StrEnum):
@@ -232,6 +223,16 @@ class JobEvent(BaseModel):
 
     job: JobView
     kind: EventKind
+
+
+class Usage(BaseModel):
+    """Where jobs run and what they have spent, for a status display."""
+
+    backend: str  # mvsep | local
+    base_url: str | None = None  # the server, for mvsep
+    credits_today: float = 0.0  # charged since local midnight (cancelled jobs refunded)
+    max_credits_per_day: int | None = None
+    max_credits_per_job: int | None = None
 
 
 class Estimate(BaseModel):

@@ -22,18 +22,19 @@ from pathlib import Path
 from ..audio import codecs
 from ..audio.align import fit, stems_lag
 from ..audio.fingerprint import audio_hash, file_sha256
+from ..audio.formats import FLAC_24
 from ..audio.read import read_section
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
 from ..backends.base import Backend, Inputs, Progress, RemoteFile, SlotTaken
 from ..errors import BudgetError, UsageError
+from ..files import replacing
 from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
 from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
-from ..audio.section import Section
-from .store import Job
+from .store import Job, Section
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
@@ -42,7 +43,7 @@ AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".o
 #: periodic mix cannot pull the peak far off
 MAX_LAG_SECONDS = 0.5
 EXPIRED = "expired"  # remote_status of a done job whose result the server no longer has
-UPLOAD_FORMAT = 5  # FLAC 24-bit: lossless for 16/24-bit sources, and smaller than wav
+UPLOAD_FORMAT = FLAC_24
 
 
 class Pipeline:
@@ -79,9 +80,8 @@ class Pipeline:
         samples, rate = read_section(path, start, length)
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
         upload = f"{_clean(path.stem)[:40]}-{job.id}.flac"
-        partial = work / f".{upload}.part"
-        codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
-        os.replace(partial, work / upload)
+        with replacing(work / upload) as partial:
+            codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
         return Section(
             start_frame=to_frames(start or 0.0, rate),
             frames=samples.shape[0],
@@ -139,14 +139,18 @@ class Pipeline:
                 hint="send a shorter section, or raise budget.max_credits_per_job in the config file",
             )
         if per_day is not None:
-            midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-            spent = self.store.credits_since(midnight)
+            spent = self.spent_today()
             if spent + credits > per_day:
                 raise BudgetError(
                     f"this job would cost {credits:g} credits; {spent:g} of today's budget of "
                     f"{per_day} are spent already",
                     hint="wait until tomorrow, or raise budget.max_credits_per_day in the config file",
                 )
+
+    def spent_today(self) -> float:
+        """Credits of the jobs submitted since local midnight."""
+        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        return self.store.credits_since(midnight)
 
     def upload(self, job: Job) -> Job:
         """Create the remote job. The backend's snapshot and "attempted" are committed first: after

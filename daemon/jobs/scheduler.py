@@ -18,8 +18,8 @@ import shutil
 import threading
 import time
 
-from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
 from ..backends.base import SlotTaken
+from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
 from .model import JobState
 from .pipeline import Pipeline
 from .pollrate import PollRate

@@ -17,9 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..audio.section import Section
 from ..backends.base import Plan, RemoteFile
+from ..errors import UsageError
 from .model import JobRequest, JobState, JobView, ResultFile, StemInfo
 
 SCHEMA = """
@@ -60,6 +59,23 @@ CREATE TABLE IF NOT EXISTS jobs (
 INDEXES = "CREATE INDEX IF NOT EXISTS jobs_fingerprint ON jobs (fingerprint, state);"
 
 # columns holding JSON (decoded on read, encoded on write)
+@dataclass
+class Section:
+    """The prepared section: what was uploaded, so finish can align the stems against it."""
+
+    start_frame: int
+    frames: int
+    sample_rate: int
+    channels: int
+    audio_hash: str
+    source_sha256: str
+    upload: str  # file name of the encoded section inside the job's work dir
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
 @dataclass
 class Job:
     """A row of the store, typed."""
