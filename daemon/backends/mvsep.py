@@ -33,6 +33,8 @@ HISTORY_PAGE = 20
 CREATE_SETTLE_SECONDS = 6.0
 #: ... and a link's job appears there only after the server fetched the file: longer
 REMOTE_FETCH_SETTLE_SECONDS = 14.0
+#: how long a cancel waits for the server to fetch a link, so that the job it becomes is cancelled
+LINK_CANCEL_WAIT_SECONDS = 30.0
 #: a handle of a link's job before the server fetched it (its get-remote hash)
 REMOTE_PREFIX = "remote:"
 
@@ -194,12 +196,30 @@ class MvsepBackend:
         return self.client.download(file.url, dest, expected_bytes=file.size, progress=on_bytes)
 
     def cancel(self, handle: str) -> bool:
-        if handle.startswith(REMOTE_PREFIX):  # not fetched yet: the job has no hash to cancel
-            return False
+        if handle.startswith(REMOTE_PREFIX):
+            fetched = self._fetched_hash(handle.removeprefix(REMOTE_PREFIX))
+            if fetched is None:
+                return False
+            handle = fetched
         answer = self.client.cancel(handle)
         if not answer.success:
             log.info("the server would not cancel %s: %s", handle, answer.message)
         return bool(answer.success)
+
+    def _fetched_hash(self, remote_hash: str) -> str | None:
+        """A link's job can be cancelled only once the server has fetched the file and made it a
+        job (else it would run, and be charged, after the cancel): wait a little for that."""
+        deadline = time.monotonic() + LINK_CANCEL_WAIT_SECONDS
+        while True:
+            try:
+                result = self.client.get_remote(remote_hash)
+            except NotFound:
+                return None
+            if str(result.status) == "done" and result.data.hash:
+                return result.data.hash
+            if str(result.status) == "failed" or time.monotonic() > deadline:
+                return None
+            time.sleep(1.0)
 
     def close(self) -> None:
         self.client.close()

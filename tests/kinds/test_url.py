@@ -11,7 +11,7 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
-from daemon.helpers import read_manifest, run_cli, write_wav
+from daemon.helpers import read_manifest, run_cli, store_states, wait_for, write_wav
 from processes import daemon_env
 
 from .crash import crash_during_create
@@ -102,3 +102,27 @@ def test_kill_9_while_a_link_job_is_created_then_restart_creates_it_once(emulato
     assert stats["creates"]["per_account"][account.email] == 1
     assert len(stats["jobs"]) == 1 and file_server.requests == ["/song.wav"]
     assert read_manifest(tmp_path / "out" / "song")["job"] == job
+
+
+def test_cancelling_a_link_job_before_the_server_fetched_it_cancels_the_job_it_becomes(emulator, daemons, file_server, tmp_path):
+    emulator.configure(remote_fetch_seconds=3.0, waiting_seconds=60.0)
+    account = emulator.create_account(credits=100)
+    data = tmp_path / "data"
+    env = daemon_env(data, emulator.base_url, account.token)
+    daemons(env)
+    write_wav(file_server.folder / "song.wav", seconds=2.0)
+    job = ControlClient.discover(data).submit(
+        JobRequest(url=file_server.url("song.wav"), sep_type=40, destination=tmp_path / "out")).id
+    wait_for(lambda: store_states(data).get(job) == "remote", what="the link sent")
+    assert emulator.stats()["remote"][0]["status"] in ("waiting", "fetching")  # not a job yet
+
+    result = run_cli(["cancel", job], env)
+
+    assert result.returncode == 0, result.stderr
+    wait_for(lambda: store_states(data).get(job) == "cancelled", what="the job cancelled")
+    status = json.loads(run_cli(["status", job, "--json"], env).stdout)
+    assert "refunded" in status["message"]
+    stats = emulator.stats()
+    [server_job] = stats["jobs"]
+    assert server_job["status"] == "cancelled" and stats["credits"][account.email] == 100
+    assert not (tmp_path / "out" / "song").exists()
