@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import requests
 import soundfile as sf
 
 from mvsep_bridge.daemon.control.client import ControlClient
@@ -140,3 +141,24 @@ def test_kill_9_while_a_generation_is_created_then_restart_creates_it_once(emula
     manifest = read_manifest(tmp_path / "out" / "rain")
     assert manifest["job"] == job
     assert sf.info(str(tmp_path / "out" / "rain" / manifest["stems"][0]["file"])).frames == 2 * 44_100
+
+
+def test_a_long_prompt_with_long_filenames_on_still_gives_a_result(emulator, tmp_path):
+    # MVSEP puts the options into result names when long filenames are on: a 5000-character
+    # prompt must not make a name the file system refuses
+    account = emulator.create_account()
+    assert requests.post(f"{emulator.base_url}/api/app/enable_long_filenames", data={"api_token": account.token},
+                         timeout=10).json()["success"]
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    prompt = ("a slow string quartet " * 250)[:5000]
+
+    result = run_cli(["generate", "--sep-type", "62", "--prompt", prompt, "--length", "1", "--out", str(tmp_path / "out"),
+                      "--json"], env)
+
+    assert result.returncode == 0, result.stderr
+    [view] = json.loads(result.stdout)
+    assert view["state"] == "done" and view["request"]["options"]["add_opt1"] == prompt
+    [job] = emulator.stats()["jobs"]
+    [name] = job["files"]
+    assert "[mvsep]" in name and len(name.encode()) < 255
+    assert sf.info(str(tmp_path / "out" / "a_slow_string_quartet_a_slow" / view["stems"][0]["file"])).frames == 44_100
