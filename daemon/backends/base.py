@@ -81,6 +81,7 @@ class RemoteFile:
     name: str  # file name to store it under
     label: str  # stem label (MVSEP `type`), or the file stem
     size: int | None = None
+    role: str = "result"  # "input": the server's copy of a link's audio, to align the stems to
 
 
 #: statuses `status()` reports (MVSEP's vocabulary; the local backend uses the same words)

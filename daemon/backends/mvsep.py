@@ -179,6 +179,10 @@ class MvsepBackend:
             RemoteFile(url=f.url, name=f.file_name, label=f.type or Path(f.file_name).stem, size=f.bytes)
             for f in result.files
         ]
+        source = data.input_file
+        if status == "done" and source is not None and source.url:
+            name = source.download or Path(source.url.split("?", 1)[0]).name or "audio"
+            files.append(RemoteFile(url=source.url, name=f"input-{name}", label="input", role="input"))
         return Progress(
             status=status, message=data.message, queue_position=data.current_order,
             queue_count=data.queue_count, chunks_done=data.finished_chunks, chunks_total=data.all_chunks,

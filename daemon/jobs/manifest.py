@@ -17,14 +17,14 @@ MANIFEST = "manifest.json"
 def build(job: Job) -> dict:
     section, plan, request = job.section, job.plan, job.request
     assert plan is not None, "a manifest needs a planned job"
-    if section is not None:
-        source = {**_audio(request.source, section), "start": section.start_frame / section.sample_rate,
-                  "length": section.seconds}
-    elif request.url is not None:
-        source = {"url": request.url, "remote_type": request.remote_type}
+    if request.url is not None:  # with the audio the server fetched, once it is here
+        source = {"url": request.url, "remote_type": request.remote_type, **(_audio(section) if section else {})}
+    elif section is not None:
+        source = {"path": str(request.source), "start": section.start_frame / section.sample_rate,
+                  "length": section.seconds, **_audio(section)}
     else:
         source = None  # generated from text alone
-    reference = _audio(request.reference, job.reference) if job.reference is not None else None
+    reference = {"path": str(request.reference), **_audio(job.reference)} if job.reference else None
     return {
         "job": job.id,
         "source": source,
@@ -40,9 +40,9 @@ def build(job: Job) -> dict:
     }
 
 
-def _audio(path, section) -> dict:
-    return {"path": str(path), "sample_rate": section.sample_rate, "channels": section.channels,
-            "frames": section.frames, "sha256": section.source_sha256}
+def _audio(section) -> dict:
+    return {"sample_rate": section.sample_rate, "channels": section.channels, "frames": section.frames,
+            "sha256": section.source_sha256}
 
 
 def _number(value):

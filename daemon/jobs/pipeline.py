@@ -192,7 +192,9 @@ class Pipeline:
         if progress.handle:  # a link's job, fetched: a normal job from now on
             fields["remote_hash"] = progress.handle
         if progress.status == "done":
-            return self.journal.commit(job.id, state=JobState.DOWNLOADING, remote_files=progress.files,
+            # the server's copy of the input is fetched only for a link: the one source to align to
+            files = [f for f in progress.files if f.role == "result" or job.request.url is not None]
+            return self.journal.commit(job.id, state=JobState.DOWNLOADING, remote_files=files,
                                        progress=0.0, message="downloading the stems", **_without(fields, "progress", "message"))
         if progress.status == "failed":
             return self.journal.commit(job.id, state=JobState.FAILED, error=f"the server failed the job: {progress.message or 'no reason given'}", **fields)
@@ -238,14 +240,19 @@ class Pipeline:
 
     # --- finish -------------------------------------------------------------------------------
     def finish(self, job: Job) -> Job:
-        """Decode, resample, align (one lag for all stems), trim, write; then one rename. Audio of
-        a job without a source section (a link, generated audio) is kept as the server sent it."""
-        section = job.section
+        """Decode, resample, align (one lag for all stems), trim, write; then one rename. A link's
+        stems are aligned to the server's copy of its audio; generated audio (no source) is kept
+        as the server sent it."""
         final = _destination(job)
         if (manifest.read(final) or {}).get("job") == job.id:  # the rename happened before a crash
             return self._done(job, final)
         downloads = self.work_dir(job) / "downloads"
-        audio = [f for f in job.remote_files if Path(f.name).suffix.lower() in AUDIO_EXTENSIONS]
+        source = next((f for f in job.remote_files if f.role == "input"), None)
+        if job.section is None and source is not None:  # a link: its audio as the server fetched it
+            job = self.journal.commit(job.id, section=_whole(downloads / source.name, f"downloads/{source.name}"))
+        section = job.section
+        results = [f for f in job.remote_files if f.role == "result"]
+        audio = [f for f in results if Path(f.name).suffix.lower() in AUDIO_EXTENSIONS]
         staging = _staging(final, job)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -255,7 +262,7 @@ class Pipeline:
         else:
             stems = [_copy_stem(file, downloads / file.name, staging, names) for file in audio]
         other_files: list[ResultFile] = []
-        for file in job.remote_files:
+        for file in results:
             if any(file is a for a in audio):
                 continue
             path = downloads / file.name
@@ -305,6 +312,13 @@ class Pipeline:
         shutil.rmtree(_staging(final, job).with_suffix(".old"), ignore_errors=True)  # after a crash
         return self.journal.commit(job.id, state=JobState.DONE, result_dir=str(final), progress=1.0,
                                    message=f"stems in {final}")
+
+
+def _whole(path: Path, upload: str) -> Section:
+    """A whole file as the section its stems are aligned to (a link's audio)."""
+    samples, rate = codecs.decode(path)
+    return Section(start_frame=0, frames=samples.shape[0], sample_rate=rate, channels=samples.shape[1],
+                   audio_hash=audio_hash(samples, rate), source_sha256=file_sha256(path), upload=upload)
 
 
 def _copy_stem(file: RemoteFile, path: Path, staging: Path, names: set[str]) -> StemInfo:
