@@ -41,6 +41,7 @@ from ..jobs.model import JobRequest, url_file_name
 
 if TYPE_CHECKING:
     from ..client.algorithms import Algorithm
+    from ..client.models import UserInfo
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,9 @@ class Backend(Protocol):
 
     def algorithms(self) -> list[Algorithm]:
         """The catalog entries this backend can run, from what is at hand (no network)."""
+
+    def account(self) -> UserInfo | None:
+        """The account as last read (no network); None when there is none or not read yet."""
 
     def warm_up(self) -> None:
         """Fetch what `offline` planning relies on (catalog, account plan); may be slow."""

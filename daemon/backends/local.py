@@ -62,6 +62,9 @@ class LocalBackend:
     def warm_up(self) -> None:
         pass
 
+    def account(self) -> None:
+        return None  # no account: nothing to pay
+
     def plan(self, request: JobRequest, seconds: float, *, offline: bool = False) -> Plan:
         sep_type = request.sep_type if request.sep_type is not None else localsep.DEFAULT_SEP_TYPE
         refusal = local_refusal(sep_type, request)

@@ -13,6 +13,7 @@ import requests
 from ..catalog import Catalog
 from ..client import MvsepClient, SeparationInput
 from ..client.algorithms import Algorithm
+from ..client.models import UserInfo
 from ..errors import BadRequest, NotFound
 from ..jobs.model import JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
@@ -50,7 +51,7 @@ class MvsepBackend:
         self.client = client
         self.settings = settings
         self._catalog: Catalog | None = None
-        self._premium: tuple[bool, float] | None = None
+        self._account: tuple[UserInfo, float] | None = None  # (account, when read)
         self._lock = threading.Lock()
         self._snapshot: tuple[str, float] | None = None  # (history hashes, when read)
         self._advertised: float | None = None
@@ -74,17 +75,21 @@ class MvsepBackend:
         return self._advertised or MVSEP_GET_LIMIT
 
     # --- account and catalog ------------------------------------------------------------------
+    def account(self) -> UserInfo | None:
+        """The account as last read (at most ACCOUNT_TTL old while jobs run); None before."""
+        with self._lock:
+            return self._account[0] if self._account else None
+
     def _is_premium(self, offline: bool = False) -> bool:
         with self._lock:
-            cached = self._premium
+            cached = self._account
         if offline:  # not known yet: the pipeline's plan checks again, strictly, before any spend
-            return True if cached is None else cached[0]
+            return True if cached is None else cached[0].premium_enabled
         if cached is None or time.monotonic() - cached[1] > ACCOUNT_TTL:
-            premium = bool(self.client.user().premium_enabled)
+            cached = (self.client.user(), time.monotonic())
             with self._lock:
-                self._premium = (premium, time.monotonic())
-            return premium
-        return cached[0]
+                self._account = cached
+        return cached[0].premium_enabled
 
     def catalog(self, offline: bool = False) -> Catalog:
         """The server's catalog, fetched once per daemon (cached 24 h on disk); `offline` takes

@@ -67,10 +67,7 @@ def generate_command(sep_type, prompt, length, speaker, language, voice_descript
     algorithm = next((a for a in client.algorithms() if a.render_id == sep_type), None)
     if algorithm is not None:  # else the daemon refuses the job, saying why (and where it runs)
         options = fill_fields(algorithm, given, options)
-    fields = dict(sep_type=sep_type, options=options, reference=reference, destination=out or Path.cwd(),
-                  name=name or (clean_name(" ".join(prompt.split()[:6]), 40) if prompt else None) or None,
-                  replace=replace)
-    if output_format is not None:
-        fields["output_format"] = output_format
-    request = make_request(f"sep_type {sep_type}", **fields)
+    name = name or (clean_name(" ".join(prompt.split()[:6]), 40) if prompt else None) or None
+    request = make_request(f"sep_type {sep_type}", sep_type=sep_type, options=options, reference=reference,
+                           destination=out or Path.cwd(), name=name, replace=replace, output_format=output_format)
     return run_through_daemon(settings, [request], as_json, client)

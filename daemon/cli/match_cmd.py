@@ -20,8 +20,6 @@ MATCHERING = 68
 @job_options("folder for <target name>/ (default: beside TARGET)")
 def match_command(target, reference, sep_type, opts, output_format, out, replace, as_json) -> int:
     """Master TARGET to sound like --reference REF (Matchering), written to <out>/<target name>/."""
-    fields = dict(source=target, reference=reference, sep_type=sep_type, options=parse_options(opts),
-                  destination=out, replace=replace)
-    if output_format is not None:
-        fields["output_format"] = output_format
-    return run_through_daemon(load_settings(), [make_request(str(target), **fields)], as_json)
+    request = make_request(str(target), source=target, reference=reference, sep_type=sep_type,
+                           options=parse_options(opts), destination=out, replace=replace, output_format=output_format)
+    return run_through_daemon(load_settings(), [request], as_json)

@@ -13,13 +13,21 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
-from ..jobs.model import (OPTION_KEYS, OUTPUT_FORMATS, REMOTE_TYPES, JobEvent, JobRequest, JobState, JobView,
-                          ReplyChannel, result_folder)
 from ..jobs import manifest
+from ..jobs.model import (
+    OPTION_KEYS,
+    OUTPUT_FORMATS,
+    REMOTE_TYPES,
+    JobEvent,
+    JobRequest,
+    JobState,
+    JobView,
+    ReplyChannel,
+    result_folder,
+)
 from ..settings import load_settings
 from .connect import connect
 from .output import describe, print_json
-
 
 HANDOVER_SECONDS = 10.0
 
@@ -125,14 +133,12 @@ def separate_command(inputs, sep_type, start, length, remote_type, opts, output_
         raise UsageError("--remote-type applies to links only", hint="give an http(s) link, or leave it out")
     requests = []
     for item in [*links, *_once_each(tuple(Path(i) for i in inputs if not is_link(i)))]:
-        fields = dict(start=start, length=length, sep_type=sep_type, options=options, destination=out,
-                      replace=replace)
+        fields = {"start": start, "length": length, "sep_type": sep_type, "options": options, "destination": out,
+                  "replace": replace, "output_format": output_format}
         if isinstance(item, Path):
             fields["source"] = item
         else:
             fields.update(url=item, remote_type=remote_type, destination=out or Path.cwd())
-        if output_format is not None:
-            fields["output_format"] = output_format
         requests.append(make_request(str(item), **fields))
     settings = load_settings()
     return run_through_daemon(settings, requests, as_json)
@@ -142,8 +148,10 @@ def is_link(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
-def make_request(label: str, **fields) -> JobRequest:
-    """A JobRequest from a command line; what pydantic refuses named by its flag."""
+def make_request(label: str, output_format: int | None = None, **fields) -> JobRequest:
+    """A JobRequest from a command line (no --format: the default); what pydantic refuses named by its flag."""
+    if output_format is not None:
+        fields["output_format"] = output_format
     try:
         return JobRequest(reply=ReplyChannel(bridge="cli"), **fields)
     except PydanticValidationError as exc:

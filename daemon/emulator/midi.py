@@ -29,7 +29,7 @@ def notes(samples: np.ndarray, rate: int) -> list[tuple[int, float, float]]:
         frequency = np.argmax(spectrum) * rate / size
         if frequency <= 0:
             continue
-        note = int(round(69 + 12 * np.log2(frequency / 440.0)))
+        note = round(69 + 12 * float(np.log2(frequency / 440.0)))
         start, end = index * FRAME_SECONDS, (index + 1) * FRAME_SECONDS
         if found and found[-1][0] == note and abs(found[-1][2] - start) < 1e-9:
             found[-1][2] = end

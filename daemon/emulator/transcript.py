@@ -30,7 +30,7 @@ def segments(samples: np.ndarray, rate: int) -> list[tuple[float, float]]:
 
 
 def _stamp(seconds: float) -> str:
-    millis = int(round(seconds * 1000))
+    millis = round(seconds * 1000)
     hours, millis = divmod(millis, 3_600_000)
     minutes, millis = divmod(millis, 60_000)
     secs, millis = divmod(millis, 1000)

@@ -182,7 +182,10 @@ class JobEngine:
 
     def usage(self) -> Usage:
         budget = self.settings.budget
+        account = self.backend.account()
         return Usage(backend=self.backend.name,
+                     premium=account.premium_enabled if account else None,
+                     credits_left=account.credits if account else None,
                      base_url=self.settings.base_url if self.backend.name == "mvsep" else None,
                      credits_today=self.pipeline.spent_today(), max_credits_per_day=budget.max_credits_per_day,
                      max_credits_per_job=budget.max_credits_per_job)

@@ -10,8 +10,8 @@ import re
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -230,6 +230,8 @@ class Usage(BaseModel):
 
     backend: str  # mvsep | local
     base_url: str | None = None  # the server, for mvsep
+    premium: bool | None = None  # the account's plan, as last read (None: not known / no account)
+    credits_left: float | None = None  # the account's balance, as last read
     credits_today: float = 0.0  # charged since local midnight (cancelled jobs refunded)
     max_credits_per_day: int | None = None
     max_credits_per_job: int | None = None

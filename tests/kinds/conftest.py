@@ -7,8 +7,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from daemon.conftest import daemons  # noqa: F401  (the same fixture as tests/daemon)
+from engine.conftest import daemons  # noqa: F401  (the same fixture as tests/engine)
 
 
 class FileServer:

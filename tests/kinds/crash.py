@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from daemon.helpers import DaemonProcess, store_states, wait_for
+from harness import DaemonProcess, store_states, wait_for
 
 
 def crash_during_create(emulator, daemon: DaemonProcess, data, job: str) -> None:

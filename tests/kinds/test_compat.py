@@ -11,7 +11,7 @@ from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 from mvsep_bridge.daemon.jobs.store import SCHEMA
 
-from daemon.helpers import run_cli, write_wav
+from harness import run_cli, write_wav
 from processes import daemon_env
 
 #: a request as the version before job kinds wrote it (no url, remote_type, reference, name)

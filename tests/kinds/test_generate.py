@@ -10,10 +10,9 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
-from daemon.helpers import read_manifest, run_cli, write_wav
-from processes import daemon_env
-
 from .crash import crash_during_create
+from harness import read_manifest, run_cli, write_wav
+from processes import daemon_env
 
 
 def test_generate_makes_audio_of_the_requested_length_from_a_prompt(emulator, tmp_path):

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import soundfile as sf
 
-from daemon.helpers import read_manifest, run_cli, tone_mix
+from harness import read_manifest, run_cli, tone_mix
 from processes import daemon_env
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import soundfile as sf
 import srt
 
-from daemon.helpers import read_manifest, run_cli
+from harness import read_manifest, run_cli
 from processes import daemon_env
 
 RATE = 48_000

@@ -11,10 +11,9 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
-from daemon.helpers import read_manifest, run_cli, store_states, wait_for, write_wav
-from processes import daemon_env
-
 from .crash import crash_during_create
+from harness import read_manifest, run_cli, store_states, wait_for, write_wav
+from processes import daemon_env
 
 
 def _sha(path) -> str:
@@ -57,7 +56,7 @@ def test_a_direct_link_is_fetched_by_the_server_and_its_stems_land_in_the_result
                                   "frames": 3 * 48_000, "sha256": _sha(source)}  # the server's copy of it
     assert [s["name"] for s in manifest["stems"]] == ["vocals", "instrumental"]
     # aligned to the link's audio like any stems to their source: its rate, its frames
-    original, rate = sf.read(str(source), dtype="float32")
+    original, _ = sf.read(str(source), dtype="float32")
     total = np.zeros_like(original)
     for stem in manifest["stems"]:
         samples, stem_rate = sf.read(str(folder / stem["file"]), dtype="float32")

@@ -20,7 +20,7 @@ from mvsep_bridge.daemon.engine import (
     ReplyChannel,
 )
 
-from .helpers import write_wav
+from harness import write_wav
 
 BRIDGES = Path(__file__).resolve().parents[2] / "bridges"
 

@@ -6,11 +6,17 @@ import socket
 
 import pytest
 import requests
-from .world import wait_final, write_wav
 
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
 from mvsep_bridge.daemon.client.download import part_path
-from mvsep_bridge.daemon.errors import RateLimited, ServerError, TransportError, Unreachable
+from mvsep_bridge.daemon.errors import (
+    RateLimited,
+    ServerError,
+    TransportError,
+    Unreachable,
+)
+
+from .world import wait_final, write_wav
 
 
 @pytest.fixture

@@ -7,16 +7,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from emulator_handle import start_emulator
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.align import find_lag
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
+from emulator_handle import start_emulator
+from harness import DaemonProcess, read_manifest, store_states, wait_for, write_wav
 from processes import daemon_env
-
-from .helpers import DaemonProcess, read_manifest, store_states, wait_for, write_wav
 
 START, LENGTH, RATE = 0.25, 1.5, 48_000
 FORMATS = [0, 1, 2, 3, 4, 5]

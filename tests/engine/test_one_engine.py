@@ -8,9 +8,8 @@ import subprocess
 
 import psutil
 
+from harness import read_manifest, run_cli, store_states, wait_for, write_wav
 from processes import CLI, daemon_env
-
-from .helpers import read_manifest, run_cli, store_states, wait_for, write_wav
 
 
 def _daemon_pid(data):

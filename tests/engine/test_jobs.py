@@ -7,9 +7,8 @@ import json
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
+from harness import run_cli, store_states, wait_for, write_wav
 from processes import daemon_env
-
-from .helpers import run_cli, store_states, wait_for, write_wav
 
 
 def test_cancel_refunds_the_credits(emulator, daemons, tmp_path):

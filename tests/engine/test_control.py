@@ -7,9 +7,8 @@ import stat
 
 import requests
 
+from harness import run_cli, store_states, wait_for, write_wav
 from processes import daemon_env
-
-from .helpers import run_cli, store_states, wait_for, write_wav
 
 
 def test_the_control_channel_needs_the_secret_from_a_private_file(daemons, tmp_path):

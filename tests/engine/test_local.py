@@ -9,9 +9,8 @@ import soundfile as sf
 
 from mvsep_bridge.daemon.audio import codecs
 
+from harness import read_manifest, run_cli, write_wav
 from processes import daemon_env
-
-from .helpers import read_manifest, run_cli, write_wav
 
 # the keys DESIGN.md "Output" shows
 MANIFEST_KEYS = {"job", "source", "algorithm", "output_format", "remote_hash", "credits", "backend", "stems",

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
-import numpy as np
-import soundfile as sf
 
 from mvsep_bridge.daemon.client import MvsepClient, Separation
 
-
-def write_wav(path: Path, seconds: float = 2.0, rate: int = 44100, seed: int = 0) -> Path:
-    noise = np.random.default_rng(seed).standard_normal((int(seconds * rate), 2)).astype("float32")
-    sf.write(path, 0.1 * noise, rate, subtype="PCM_16")
-    return path
+from harness import write_wav  # noqa: F401 (the client tests' audio)
 
 
 def wait_final(client: MvsepClient, job_hash: str, timeout: float = 60.0) -> Separation:

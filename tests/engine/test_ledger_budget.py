@@ -7,9 +7,8 @@ import shutil
 
 import soundfile as sf
 
+from harness import read_manifest, run_cli, write_wav
 from processes import daemon_env
-
-from .helpers import read_manifest, run_cli, write_wav
 
 
 def _separate(env, source, out, *extra):

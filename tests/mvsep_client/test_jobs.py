@@ -4,10 +4,11 @@ import hashlib
 
 import pytest
 import requests
-from .world import job_of, wait_final, write_wav
 
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput, SeparationStatus
 from mvsep_bridge.daemon.errors import AuthError, BadRequest, NotFound, UsageError
+
+from .world import job_of, wait_final, write_wav
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
+from harness import run_cli, write_wav
 from processes import daemon_env
-
-from .helpers import run_cli, write_wav
 
 
 def test_a_bad_token_exits_4_and_says_how_to_log_in(emulator, tmp_path):
@@ -69,9 +68,8 @@ def test_ctrl_c_of_separate_says_where_the_job_is_and_how_to_cancel_it(emulator,
     import signal
     import subprocess
 
+    from harness import store_states, wait_for
     from processes import CLI
-
-    from .helpers import store_states, wait_for
 
     emulator.configure(waiting_seconds=60.0)  # the job stays on the server while we interrupt
     account = emulator.create_account()
@@ -114,9 +112,8 @@ def test_an_out_folder_that_cannot_be_made_is_refused_before_any_work(tmp_path):
 def test_a_daemon_dying_under_separate_is_reported_with_the_job_that_will_resume(emulator, daemons, tmp_path):
     import subprocess
 
+    from harness import store_states, wait_for
     from processes import CLI
-
-    from .helpers import store_states, wait_for
 
     emulator.configure(waiting_seconds=60.0)
     account = emulator.create_account()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mvsep_bridge.daemon import service
 
-from .helpers import run_cli
+from harness import run_cli
 
 
 def _env_without_service_managers(home: Path) -> dict:

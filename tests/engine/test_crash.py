@@ -9,9 +9,8 @@ from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
+from harness import read_manifest, store_states, wait_for, write_wav
 from processes import daemon_env
-
-from .helpers import read_manifest, store_states, wait_for, write_wav
 
 FAST = {"delay_seconds": 0.0, "fault_path": "", "waiting_seconds": 0.2}
 

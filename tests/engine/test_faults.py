@@ -7,9 +7,8 @@ import json
 
 import pytest
 
+from harness import read_manifest, run_cli, write_wav
 from processes import daemon_env
-
-from .helpers import read_manifest, run_cli, write_wav
 
 FAULTS = {
     "lost create answer": {"reset_after_create_next": 1},

@@ -1,12 +1,15 @@
-"""The daemon as a real process, and small audio for it (tests/daemon/)."""
+"""What every test folder shares: a test signal, a wav of it, the CLI as a user runs it, the
+daemon as a real process, and waiting for a condition (`from harness import …`)."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import struct
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,17 +18,20 @@ import soundfile as sf
 from processes import CLI, start_cli
 
 
-def tone_mix(seconds: float, rate: int = 48_000, seed: int = 0) -> np.ndarray:
-    """A stereo test signal with content everywhere (tones + noise), so lags are measurable."""
+def tone_mix(seconds: float, rate: int = 48_000, seed: int = 0, channels: int = 2) -> np.ndarray:
+    """A test signal with content everywhere (tones + noise, peak < 0.6), so lags are measurable;
+    distinct per seed, so the daemon's ledger never takes two files for one."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * rate)) / rate
-    left = 0.25 * np.sin(2 * np.pi * 220 * t) + 0.1 * rng.standard_normal(t.size)
-    right = 0.25 * np.sin(2 * np.pi * 331 * t + 1.0) + 0.1 * rng.standard_normal(t.size)
-    return np.stack([left, right], axis=1).astype(np.float32)
+    columns = [0.25 * np.sin(2 * np.pi * (220 + 111 * c + 7 * seed) * t + c) + 0.1 * rng.standard_normal(t.size)
+               for c in range(channels)]
+    return np.stack(columns, axis=1).astype(np.float32)
 
 
-def write_wav(path: Path, seconds: float = 2.0, rate: int = 48_000, seed: int = 0) -> Path:
-    sf.write(path, tone_mix(seconds, rate, seed), rate, subtype="PCM_24")
+def write_wav(path: Path, seconds: float = 2.0, rate: int = 48_000, seed: int = 0, *,
+              channels: int = 2, subtype: str = "PCM_24") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, tone_mix(seconds, rate, seed, channels), rate, subtype=subtype, format="WAV")
     return path
 
 
@@ -69,16 +75,18 @@ class DaemonProcess:
         self.start()
 
 
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.02, what="condition"):
-    """`predicate()` once it is truthy; `what` may be a callable, to describe the state at the
-    time of failure rather than at the call."""
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.02, what="condition",
+             logs: Callable[[], str] | None = None):
+    """`predicate()` once it is truthy. `what` may be a callable, to describe the state at the
+    time of failure rather than at the call; `logs` adds the tail of a log to the failure."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+    tail = ("\n--- log ---\n" + logs()[-6000:]) if logs else ""
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what() if callable(what) else what}{tail}")
 
 
 def store_states(data_dir: Path) -> dict[str, str]:
@@ -99,3 +107,14 @@ def store_states(data_dir: Path) -> dict[str, str]:
 
 def read_manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text())
+
+
+def sparse_wav(path, data_bytes: int, rate: int = 44100, channels: int = 2):
+    """A valid 16-bit WAV header followed by `data_bytes` of silence that takes no disk space."""
+    header = b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
+    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    header += b"data" + struct.pack("<I", data_bytes)
+    with open(path, "wb") as out:
+        out.write(header)
+        out.truncate(len(header) + data_bytes)
+    return path

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
+from harness import read_manifest, run_cli, write_wav
 from processes import daemon_env
-
-from .helpers import read_manifest, run_cli, write_wav
 
 
 @pytest.mark.parametrize("premium, allowed", [(False, 1), (True, 10)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import DaemonProcess
+from harness import DaemonProcess
 
 
 @pytest.fixture
