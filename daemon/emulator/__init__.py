@@ -41,7 +41,8 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
                                  remote: [{remote_hash, status, url, hash, …}],
                                  endpoints: {"/api/separation/get" | "/results/" | "/inputs/"
                                              | other API path | "other":
-                                             {requests, bytes_in, bytes_out, status_429}},
+                                             {requests, bytes_in, bytes_out, status_429,
+                                              busiest_minute (most requests in any 60 s)}},
                                  listeners: {"HOST:PORT": {requests, with_token}}}
                               with_token counts requests to that listener whose query string,
                               headers or body held any account's api_token.

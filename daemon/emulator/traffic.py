@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 
 DOWNLOAD_PREFIXES = ("/results/", "/inputs/")
+WINDOW = 60.0  # seconds: rate limits are per minute
+
+
+def busiest_window(times: list[float], window: float = WINDOW) -> int:
+    """The most of `times` (sorted) inside any `window` seconds."""
+    most, first = 0, 0
+    for last, when in enumerate(times):
+        while when - times[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
 
 
 class Link:
@@ -134,6 +145,7 @@ class Traffic:
         self._endpoints: dict[str, Counter] = defaultdict(Counter)
         self._listeners: dict[str, Counter] = defaultdict(Counter)
         self._first_download: dict[str, float] = {}  # job hash -> emulator time of its first result GET
+        self._times: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=100_000))
 
     def add(self, endpoint: str, what: str, amount: int) -> None:
         with self._lock:
@@ -157,6 +169,7 @@ class Traffic:
                 scan.feed(b"\n" + value.encode("latin-1", "replace"))
         with self._lock:
             self._endpoints[endpoint]["requests"] += 1
+            self._times[endpoint].append(time.monotonic())
             self._listeners[listener]["requests"] += 1
             if endpoint == "/results/":
                 job_hash = path[len("/results/"):].split("/", 1)[0]
@@ -173,7 +186,8 @@ class Traffic:
         with self._lock:
             return {
                 "endpoints": {name: {"requests": c["requests"], "bytes_in": c["bytes_in"],
-                                     "bytes_out": c["bytes_out"], "status_429": c["status_429"]}
+                                     "bytes_out": c["bytes_out"], "status_429": c["status_429"],
+                                     "busiest_minute": busiest_window(list(self._times[name]))}
                               for name, c in sorted(self._endpoints.items())},
                 "listeners": {name: {"requests": c["requests"], "with_token": c["with_token"]}
                               for name, c in sorted(self._listeners.items())},
