@@ -46,6 +46,7 @@ host = "127.0.0.1"
 port = 9045
 reply_host = ""                 # empty: reply to the sender
 reply_port = 0
+allow_from = []                 # with host beyond loopback: who may send (e.g. "192.168.1.0/24")
 
 # [presets.vocals]
 # sep_type = 40

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -41,9 +41,11 @@ def _expand(path: Path) -> Path:
 
 class OscSettings(BaseModel):
     host: str = "127.0.0.1"
-    port: int = 9045
-    reply_host: str = ""
-    reply_port: int = 0
+    port: int = Field(default=9045, ge=0, le=65535)  # 0: any free port (announced by `daemon status`)
+    reply_host: str = ""  # empty: the sender's host
+    reply_port: int = Field(default=0, ge=0, le=65535)  # 0: the sender's port
+    # who may send; empty: loopback only. Required when `host` is beyond loopback.
+    allow_from: list[IPvAnyNetwork] = Field(default_factory=list)
 
 
 class DaemonSettings(BaseModel):

@@ -71,7 +71,7 @@ class _TokenScan:
 class _Input:
     """wsgi.input counted, scanned for tokens and paced by the upload link."""
 
-    def __init__(self, stream, link: Link, exchange: "Exchange"):
+    def __init__(self, stream, link: Link, exchange: Exchange):
         self._stream = stream
         self._link = link
         self._exchange = exchange
@@ -99,7 +99,7 @@ class _Input:
 class Exchange:
     """One request/response being counted."""
 
-    def __init__(self, traffic: "Traffic", endpoint: str, listener: str, scan: _TokenScan):
+    def __init__(self, traffic: Traffic, endpoint: str, listener: str, scan: _TokenScan):
         self.traffic = traffic
         self.endpoint = endpoint
         self.listener = listener

@@ -8,11 +8,10 @@ import time
 import pytest
 import requests
 import soundfile as sf
-
-from emulator_handle import start_emulator
 from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
 
-from daemon.helpers import write_wav
+from emulator_handle import start_emulator
+from harness import write_wav
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ import time
 
 import pytest
 import soundfile as sf
-
-from emulator_handle import start_emulator
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
-from processes import daemon_env
 
-from daemon.helpers import DaemonProcess, read_manifest, store_states, wait_for, write_wav
+from emulator_handle import start_emulator
+from harness import DaemonProcess, read_manifest, store_states, wait_for, write_wav
+from processes import daemon_env
 
 KILLS = 12  # kill -9s over the batch; with the sizes below the test takes ~1 min on 2 busy cores
 JOBS = 6

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from harness import DaemonProcess, run_cli, tone_mix
 from processes import daemon_env
-
-from daemon.helpers import DaemonProcess, run_cli, tone_mix
 
 RATE = 48_000
 START, LENGTH = 60.0, 30.0

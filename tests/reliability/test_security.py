@@ -11,14 +11,13 @@ from pathlib import Path
 import psutil
 import pytest
 import soundfile as sf
-
-from emulator_handle import start_emulator
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
 from mvsep_bridge.daemon.jobs.model import JobRequest
-from processes import daemon_env
 
-from daemon.helpers import DaemonProcess, read_manifest, run_cli, store_states, wait_for, write_wav
+from emulator_handle import start_emulator
+from harness import DaemonProcess, read_manifest, run_cli, store_states, wait_for, write_wav
+from processes import daemon_env
 
 FILES_HOST = "127.0.0.2"  # result links point here: another host than the API's, as on MVSEP
 
@@ -113,7 +112,7 @@ def test_server_file_names_with_dot_dot_or_absolute_paths_stay_in_the_output_fol
 
 
 def test_is_demo_is_sent_only_when_asked(world, tmp_path):
-    emulator, account, _, daemon = world
+    emulator, account, _, _ = world
     control = ControlClient.discover(tmp_path / "data")
     plain = control.submit(JobRequest(source=write_wav(tmp_path / "plain.wav", seconds=1.0),
                                       sep_type=40, destination=tmp_path / "out")).id

@@ -1,0 +1,102 @@
+"""Jobs through the daemon process: cancel refunds, a bad file fails alone, status and listings."""
+
+from __future__ import annotations
+
+import json
+
+from mvsep_bridge.daemon.control.client import ControlClient
+from mvsep_bridge.daemon.jobs.model import JobRequest
+
+from harness import run_cli, store_states, wait_for, write_wav
+from processes import daemon_env
+
+
+def test_cancel_refunds_the_credits(emulator, daemons, tmp_path):
+    emulator.configure(waiting_seconds=60.0)  # the job stays waiting: cancellable
+    account = emulator.create_account(credits=100)
+    data = tmp_path / "data"
+    env = daemon_env(data, emulator.base_url, account.token)
+    daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=90.0)  # 1.5 min: a price above the minimum
+    control = ControlClient.discover(data)
+    job = control.submit(JobRequest(source=source, sep_type=40, destination=tmp_path / "out")).id
+    wait_for(lambda: store_states(data).get(job) == "remote", what="the job on the server")
+    charged = emulator.stats()["credits"][account.email]
+    assert charged < 100
+
+    result = run_cli(["cancel", job], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "cancelled" in result.stdout
+    assert emulator.stats()["credits"][account.email] == 100
+    status = json.loads(run_cli(["status", job, "--json"], env).stdout)
+    assert status["state"] == "cancelled" and "refunded" in status["message"]
+    assert not (tmp_path / "out" / "song").exists()
+    assert not (data / "work" / job).exists()  # its upload copy is not kept forever
+    [line] = [l for l in run_cli(["jobs"], env).stdout.splitlines() if l.startswith(job)]
+    assert "cancelled" in line and "queue" not in line  # no stale queue place on a job that is over
+
+
+def test_a_bad_file_fails_with_the_decoders_reason_and_the_queue_goes_on(emulator, daemons, tmp_path):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 4)
+    good = write_wav(tmp_path / "good.wav", seconds=1.0)
+
+    result = run_cli(["separate", str(bad), str(good), "--sep-type", "40", "--out", str(tmp_path / "out"),
+                      "--json"], env)
+
+    assert result.returncode == 1, result.stderr
+    views = {v["request"]["source"]: v for v in json.loads(result.stdout)}
+    failed, done = views[str(bad)], views[str(good)]
+    assert failed["state"] == "failed"
+    assert "broken.wav" in failed["error"] and "decode" in failed["error"].lower()
+    assert done["state"] == "done"
+    assert (tmp_path / "out" / "good" / "manifest.json").exists()
+    assert emulator.stats()["creates"]["per_account"][account.email] == 1  # nothing sent for the bad one
+
+
+def test_jobs_and_status_list_what_the_daemon_knows(emulator, daemons, tmp_path):
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    assert run_cli(["separate", str(source), "--sep-type", "40"], env).returncode == 0
+
+    listing = json.loads(run_cli(["jobs", "--json"], env).stdout)
+    assert [v["request"]["source"] for v in listing] == [str(source)]
+    text = run_cli(["status", listing[0]["id"]], env)
+    assert text.returncode == 0 and "done" in text.stdout and str(tmp_path / "song") in text.stdout
+    unknown = run_cli(["status", "nope"], env)
+    assert unknown.returncode == 2 and "no job 'nope'" in unknown.stderr
+
+
+def test_cancel_without_a_daemon_cancels_a_left_over_job_cleanly(tmp_path):
+    # a job left unfinished (e.g. a `separate` stopped with Ctrl-C), no daemon running
+    from mvsep_bridge.daemon.jobs.store import JobStore
+
+    data = tmp_path / "data"
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    store = JobStore(data / "jobs.sqlite3")
+    job = store.add(JobRequest(source=source, sep_type=40), backend="local").id
+    store.close()
+
+    result = run_cli(["cancel", job], daemon_env(data))
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "cancelled" in result.stdout
+    assert store_states(data)[job] == "cancelled"
+
+
+def test_cancelling_a_finished_job_says_there_is_nothing_to_cancel(tmp_path):
+    env = daemon_env(tmp_path / "data")
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    [done] = json.loads(run_cli(["separate", str(source), "--sep-type", "40", "--json"], env).stdout)
+
+    result = run_cli(["cancel", done["id"]], env)
+
+    assert result.returncode == 2
+    assert f"job {done['id']} is already done; nothing to cancel" in result.stderr
+    assert store_states(tmp_path / "data")[done["id"]] == "done"
