@@ -109,10 +109,12 @@ def main() -> None:
     parser.add_argument("--waiting", type=float, default=1.0)
     parser.add_argument("--processing", type=float, default=4.0)
     parser.add_argument("--free", action="store_true", help="a non-premium account (one job at a time)")
+    parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (logs, stems)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mvsep-bench-") as tmp:
-        rows = [run(Path(tmp) / "batch", args.count, args.seconds, args),
-                run(Path(tmp) / "single", 1, args.seconds, args)]
+        where = args.keep or Path(tmp)
+        rows = [run(where / "batch", args.count, args.seconds, args),
+                run(where / "single", 1, args.seconds, args)]
     print(f"{'run':<8}{'wall s':>8}{'bound s':>9}{'ratio':>7}{'sum s':>7}{'ratio':>7}"
           f"{'done→dl med':>12}{'worst':>7}{'polls':>7}{'max/min':>8}{'429':>5}{'history':>8}")
     for name, row in zip(("batch", "single"), rows):
