@@ -13,12 +13,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
-from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS, JobEvent, JobRequest, JobState, JobView, ReplyChannel, result_folder
 from ..jobs import manifest
+from ..jobs.model import (
+    OPTION_KEYS,
+    OUTPUT_FORMATS,
+    JobEvent,
+    JobRequest,
+    JobState,
+    JobView,
+    ReplyChannel,
+    result_folder,
+)
 from ..settings import load_settings
 from .connect import connect
 from .output import describe, print_json
-
 
 HANDOVER_SECONDS = 10.0
 

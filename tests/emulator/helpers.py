@@ -8,6 +8,7 @@ import time
 import numpy as np
 import requests
 import soundfile as sf
+
 from mvsep_bridge.daemon.audio import codecs
 
 from harness import tone_mix

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+
 from mvsep_bridge.daemon import engine as door
 from mvsep_bridge.daemon.engine import (
     Engine,

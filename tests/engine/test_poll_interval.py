@@ -4,6 +4,7 @@ to how long it has run, and rarely far back in the queue (the PollRate bounds th
 from __future__ import annotations
 
 import pytest
+
 from mvsep_bridge.daemon.jobs.model import JobRequest, JobState
 from mvsep_bridge.daemon.jobs.scheduler import poll_interval
 from mvsep_bridge.daemon.jobs.store import Job

@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 import requests
+
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput, SeparationStatus
 from mvsep_bridge.daemon.errors import AuthError, BadRequest, NotFound, UsageError
 
