@@ -8,6 +8,7 @@ import time
 import pytest
 import requests
 import soundfile as sf
+
 from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
 
 from emulator_handle import start_emulator

@@ -10,6 +10,7 @@ import time
 
 import pytest
 import soundfile as sf
+
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 

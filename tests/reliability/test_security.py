@@ -11,6 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 import soundfile as sf
+
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
 from mvsep_bridge.daemon.jobs.model import JobRequest
