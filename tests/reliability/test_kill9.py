@@ -14,6 +14,7 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
+from . import NO_FIXED_PORT
 from emulator_handle import start_emulator
 from harness import DaemonProcess, read_manifest, store_states, wait_for, write_wav
 from processes import daemon_env
@@ -36,7 +37,7 @@ def test_kill_9_at_random_moments_under_faults_loses_and_doubles_nothing(tmp_pat
     try:
         account = emulator.create_account(premium=True)
         data = tmp_path / "data"
-        env = daemon_env(data, emulator.base_url, account.token)
+        env = daemon_env(data, emulator.base_url, account.token, **NO_FIXED_PORT)
         daemon = DaemonProcess(env, tmp_path / "daemon.log")
         sources = [write_wav(tmp_path / f"take{i}.wav", seconds=SECONDS, seed=i) for i in range(JOBS)]
         control = ControlClient.discover(data)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from . import NO_FIXED_PORT
 from harness import DaemonProcess, run_cli, tone_mix
 from processes import daemon_env
 
@@ -31,7 +32,7 @@ def test_only_the_section_is_uploaded_at_most_as_lossless_flac(emulator, tmp_pat
 
     emulator.configure(rate_limit_slow=1200)
     account = emulator.create_account(premium=True)
-    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token, **NO_FIXED_PORT)
     daemon = DaemonProcess(env, tmp_path / "daemon.log")
     try:
         result = run_cli(["separate", str(source), "--start", str(START), "--length", str(LENGTH),

@@ -16,6 +16,7 @@ from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
+from . import NO_FIXED_PORT
 from emulator_handle import start_emulator
 from harness import DaemonProcess, read_manifest, run_cli, store_states, wait_for, write_wav
 from processes import daemon_env
@@ -31,7 +32,7 @@ def world(tmp_path):
     daemon = None
     try:
         account = emulator.create_account(premium=True)
-        env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+        env = daemon_env(tmp_path / "data", emulator.base_url, account.token, **NO_FIXED_PORT)
         daemon = DaemonProcess(env, tmp_path / "daemon.log")
         yield emulator, account, env, daemon
     finally:
