@@ -12,6 +12,7 @@ Where things are
     catalog.py         algorithms.json + the no-upload / Matchering entries, option checks, price
     accounts.py        accounts, tokens, credits     jobs.py   job records and their folders
     worker.py          statuses over time            results.py / split.py   the result audio
+    midi.py            MIDI of the input's pitches   transcript.py           SRT of its sounding parts
     remote.py          url jobs (get-remote)         qc.py / sitedata.py     site data
     faults.py          fault injection               ratelimit.py            per-token limits
     traffic.py         bandwidth, per-endpoint/listener counts

@@ -212,7 +212,7 @@ class Scheduler:
         """Run the stage(s) of the job's state up to the next hand-over point."""
         pipeline = self.pipeline
         if job.state in (JobState.QUEUED, JobState.PREPARING):
-            if job.section is None or not (pipeline.work_dir(job) / job.section.upload).exists():
+            if not pipeline.prepared(job):
                 job = pipeline.prepare(job)
             if job.id in self._in_flight and job.plan is not None:
                 return pipeline.upload(job)
