@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import struct
 import subprocess
 import time
 from collections.abc import Callable
@@ -106,3 +107,14 @@ def store_states(data_dir: Path) -> dict[str, str]:
 
 def read_manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text())
+
+
+def sparse_wav(path, data_bytes: int, rate: int = 44100, channels: int = 2):
+    """A valid 16-bit WAV header followed by `data_bytes` of silence that takes no disk space."""
+    header = b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
+    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    header += b"data" + struct.pack("<I", data_bytes)
+    with open(path, "wb") as out:
+        out.write(header)
+        out.truncate(len(header) + data_bytes)
+    return path

@@ -30,8 +30,9 @@ name; omitted, the default device.
   as "done", "stopped" or "failed" (with `error`, e.g. the device disappeared).
 - "record_start" {device?: D, seconds?: s, rate?: Hz (default: the device's), channels?: n
   (default 2, 1 on a mono device), file_format?: "flac"|"wav", sep_type?, options?: {add_optN: v},
-  output_format?, destination?: folder} -> the recording's status: {recording: id, device,
-  state: "recording", file, rate, channels, frames, seconds, overflows, job: null, error}.
+  output_format?, destination?: folder, replace?: bool} -> the recording's status: {recording:
+  id, device, state: "recording", file, rate, channels, frames, seconds, overflows, job: null,
+  error}. The algorithm, options and format are checked before anything is recorded.
   The file goes to `destination` (default: <data dir>/recordings/); the job's stems to
   <destination or that folder>/<file name>/. One recording at a time (DeviceBusy otherwise).
 - "record_stop" {wait?: s} -> the recording's status once the file is closed and submitted:

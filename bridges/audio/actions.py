@@ -41,6 +41,7 @@ class RecordArgs(Arguments):
     options: dict[str, str] = Field(default_factory=dict)
     output_format: int | None = Field(default=None, ge=min(OUTPUT_FORMATS), le=max(OUTPUT_FORMATS))
     destination: Path | None = None
+    replace: bool = False  # as `separate --replace`: an earlier result in the stems' folder is replaced
 
 
 class RecordStopArgs(Arguments):

@@ -199,7 +199,7 @@ class AudioBridge:
 def job_request(args: RecordArgs, path: Path, recording_id: str) -> JobRequest:
     """The job a recording becomes; its reply channel names the recording."""
     fields = dict(source=path, sep_type=args.sep_type, options=args.options, destination=args.destination,
-                  reply=ReplyChannel(bridge=BRIDGE, tag=recording_id))
+                  replace=args.replace, reply=ReplyChannel(bridge=BRIDGE, tag=recording_id))
     if args.output_format is not None:
         fields["output_format"] = args.output_format
     return JobRequest(**fields)

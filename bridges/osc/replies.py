@@ -71,12 +71,14 @@ def progress(view: JobView) -> Reply:
 
 
 def finished(view: JobView) -> Reply:
-    """/mvsep/done with the result folder and each stem's full path, or /mvsep/failed."""
+    """/mvsep/done with the result folder and the full path of each result file (the stems, then
+    MIDI, transcripts and other outputs), or /mvsep/failed."""
     tag = tag_of(view)
     if view.state is JobState.DONE:
         folder = view.result_dir
-        stems = tuple(str(folder / stem.file) if folder else stem.file for stem in view.stems)
-        return _tagged("/mvsep/done", (view.id, str(folder or ""), *stems), tag)
+        files = [*view.stems, *view.other_files]
+        paths = tuple(str(folder / item.file) if folder else item.file for item in files)
+        return _tagged("/mvsep/done", (view.id, str(folder or ""), *paths), tag)
     if view.state is JobState.CANCELLED:
         reason = "cancelled" + (f": {view.error}" if view.error else "")
     else:

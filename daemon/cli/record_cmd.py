@@ -13,9 +13,8 @@ from rich.console import Console
 from ..errors import JobFailed
 from ..jobs.model import JobRequest, JobView
 from ..settings import load_settings
-from .connect import connect
 from .interrupts import uninterrupted
-from .separate_cmd import DaemonRunner, algorithm_options, parse_options, run_jobs
+from .separate_cmd import DaemonRunner, daemon_client, job_options, parse_options, run_jobs
 
 STOP_MARGIN_SECONDS = 30.0  # beyond --seconds, for the device to deliver the last block
 
@@ -38,18 +37,17 @@ class RecordedJob(DaemonRunner):
 @click.option("--channels", type=click.IntRange(min=1), help="channels (default: 2, or 1 on a mono device)")
 @click.option("--file-format", type=click.Choice(["flac", "wav"]), default="flac", show_default=True,
               help="the recording's file: FLAC 24-bit or WAV 32-bit float")
-@algorithm_options
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="folder for the recording and its stems (default: the daemon's recordings folder)")
-@click.option("--json", "as_json", is_flag=True, help="print the finished job as JSON")
-def record_command(device, seconds, rate, channels, file_format, sep_type, opts, output_format, out, as_json) -> int:
+@click.option("--sep-type", type=int, help="algorithm (see `mvsep-bridge algorithms`)")
+@job_options("folder for the recording and its stems (default: the daemon's recordings folder)")
+def record_command(device, seconds, rate, channels, file_format, sep_type, opts, output_format, out, replace,
+                   as_json) -> int:
     """Record an input device into a lossless file, then separate it into stems."""
     settings = load_settings()
     arguments = {"device": device, "seconds": seconds, "rate": rate, "channels": channels,
                  "file_format": file_format, "sep_type": sep_type, "options": parse_options(opts),
-                 "output_format": output_format, "destination": str(out.resolve()) if out else None}
-    client = connect(settings)
-    client.check()  # a bad token or a server that is down: said before anything is recorded
+                 "output_format": output_format, "destination": str(out.resolve()) if out else None,
+                 "replace": replace}
+    client = daemon_client(settings)  # a bad token or a server that is down: said before anything is recorded
     status, interrupted = uninterrupted(
         lambda: client.call("audio", "record_start", {k: v for k, v in arguments.items() if v is not None}))
     length = f" for {seconds:g} s" if seconds else " until Ctrl-C"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
 from mvsep_bridge.daemon.audio import codecs
 
 #: extension → how to write it (codecs.encode for MVSEP's formats, soundfile for the others)

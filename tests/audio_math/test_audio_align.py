@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mvsep_bridge.daemon.audio import align
 from mvsep_bridge.daemon.audio.align import correlation, find_lag, fit, stems_lag
 

@@ -3,6 +3,7 @@
 import hashlib
 
 import numpy as np
+
 from mvsep_bridge.daemon.audio.fingerprint import audio_hash, file_sha256
 
 from .signals import noise

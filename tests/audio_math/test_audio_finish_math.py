@@ -4,6 +4,7 @@ resample to the source rate, measure the lag, fit: within 1 sample, exact frame 
 
 import numpy as np
 import pytest
+
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.align import find_lag, fit, stems_lag
 from mvsep_bridge.daemon.audio.resample import resample

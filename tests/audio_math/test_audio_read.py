@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.read import read_section
 from mvsep_bridge.daemon.errors import AudioError

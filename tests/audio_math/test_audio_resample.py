@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mvsep_bridge.daemon.audio.resample import resample, resampled_frames
 
 from .signals import noise

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from mvsep_bridge.daemon.audio.section import cut, frame_span, to_frames
 from mvsep_bridge.daemon.errors import AudioError
 

@@ -3,6 +3,7 @@ are kept when they already are the answer."""
 
 import numpy as np
 import pytest
+
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.align import find_lag, fit
 from mvsep_bridge.daemon.audio.write import write_atomic

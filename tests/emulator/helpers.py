@@ -8,15 +8,21 @@ import time
 import numpy as np
 import requests
 import soundfile as sf
-from mvsep_bridge.daemon.audio import codecs
 
-from harness import tone_mix
+from mvsep_bridge.daemon.audio import codecs
 
 TIMEOUT = 10
 
 
 def tone(seconds: float = 2.0, rate: int = 44100, channels: int = 2) -> np.ndarray:
-    return tone_mix(seconds, rate, channels=channels)
+    """A deterministic test signal with energy in every band (low, mid, high), peak < 0.6, and
+    little noise: the lossy formats must reproduce it closely (harness.tone_mix is noisier)."""
+    t = np.arange(int(seconds * rate)) / rate
+    mono = 0.2 * np.sin(2 * np.pi * 110 * t) + 0.15 * np.sin(2 * np.pi * 1000 * t) \
+        + 0.1 * np.sin(2 * np.pi * 9000 * t)
+    rng = np.random.default_rng(7)
+    out = np.stack([mono * (1 - 0.3 * c) for c in range(channels)], axis=1)
+    return (out + 0.02 * rng.standard_normal(out.shape)).astype(np.float32)
 
 
 def wav_bytes(samples: np.ndarray, rate: int, subtype: str = "FLOAT") -> bytes:

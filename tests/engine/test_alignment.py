@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
+
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.align import find_lag
 from mvsep_bridge.daemon.control.client import ControlClient

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest

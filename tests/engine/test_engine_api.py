@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+
 from mvsep_bridge.daemon import engine as door
 from mvsep_bridge.daemon.engine import (
     Engine,
@@ -83,6 +84,9 @@ def test_a_bridge_on_the_engine_alone_submits_follows_and_cancels(engine, tmp_pa
         kinds = [e.kind for e in events]
         assert kinds[0] == "accepted" and kinds.count("accepted") == 1 and kinds[-1] == "done"
         assert all(k == "progress" for k in kinds[1:-1])
+        firsts = [b.job for a, b in zip(events, events[1:]) if a.job.state != b.job.state]
+        assert all(v.progress in (None, 0.0) for v in firsts if not v.state.final), \
+            "a state began with the progress of the one before"
         views = [e.job.model_dump(exclude={"updated_at"}) for e in events]
         assert all(a != b for a, b in zip(views, views[1:])), "a progress event without a change"
         final = events[-1].job

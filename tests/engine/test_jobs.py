@@ -100,3 +100,22 @@ def test_cancelling_a_finished_job_says_there_is_nothing_to_cancel(tmp_path):
     assert result.returncode == 2
     assert f"job {done['id']} is already done; nothing to cancel" in result.stderr
     assert store_states(tmp_path / "data")[done["id"]] == "done"
+
+
+def test_each_state_starts_without_the_progress_of_the_one_before(emulator, daemons, tmp_path):
+    # `progress` is 0..1 within the current state: the upload's 100 % must not read as "the
+    # server is done" (a bridge maps it onto one bar, which would jump back)
+    from mvsep_bridge.daemon.control.client import ControlClient
+
+    account = emulator.create_account()
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
+    source = write_wav(tmp_path / "song.wav", seconds=1.0)
+    assert run_cli(["separate", str(source), "--sep-type", "40"], env).returncode == 0
+
+    events, _ = ControlClient.discover(tmp_path / "data").events(since=0, timeout=0)
+    views = [e.job for e in events]
+    firsts = [b for a, b in zip(views, views[1:]) if a.state != b.state and not b.state.final]
+    assert [v.state.value for v in firsts][:3] == ["preparing", "queued", "uploading"]
+    assert "remote" in [v.state.value for v in firsts]
+    assert all(v.progress in (None, 0.0) for v in firsts), [(v.state.value, v.progress) for v in firsts]

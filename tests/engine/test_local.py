@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import soundfile as sf
+
 from mvsep_bridge.daemon.audio import codecs
 
 from harness import read_manifest, run_cli, write_wav

@@ -5,6 +5,7 @@ import json
 import socket
 
 import pytest
+
 from mvsep_bridge.daemon.catalog import SNAPSHOT, Catalog, cache_path
 from mvsep_bridge.daemon.errors import ValidationError
 from mvsep_bridge.daemon.settings import load_settings

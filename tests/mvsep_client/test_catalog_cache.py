@@ -5,6 +5,7 @@ import os
 import time
 
 import pytest
+
 from mvsep_bridge.daemon.catalog import Catalog, cache_path
 from mvsep_bridge.daemon.errors import Unreachable
 from mvsep_bridge.daemon.settings import load_settings

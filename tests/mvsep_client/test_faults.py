@@ -6,6 +6,7 @@ import socket
 
 import pytest
 import requests
+
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
 from mvsep_bridge.daemon.client.download import part_path
 from mvsep_bridge.daemon.errors import (

@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 import requests
+
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput, SeparationStatus
 from mvsep_bridge.daemon.errors import AuthError, BadRequest, NotFound, UsageError
 
@@ -62,7 +63,8 @@ def test_matchering_sends_target_and_reference(emulator, client, tmp_path):
 
 def test_no_upload_model_takes_options_only(emulator, client):
     no_upload = next(a for a in client.algorithms() if a.audio_widget == "no_upload")
-    job = client.create_once(SeparationInput(sep_type=no_upload.render_id))
+    prompt = {f.name: "rain on a roof" for f in no_upload.algorithm_fields if f.text == "Text prompt"}
+    job = client.create_once(SeparationInput(sep_type=no_upload.render_id, options=prompt))
     assert job_of(emulator.stats(), job.hash)["sep_type"] == no_upload.render_id
 
 

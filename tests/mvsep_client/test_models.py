@@ -1,6 +1,7 @@
 """Every response shape API.md records parses into the client's models."""
 
 import pytest
+
 from mvsep_bridge.daemon.client.models import (
     CreatedJob,
     HistoryEntry,

@@ -1,23 +1,14 @@
 """A 1 GiB upload streams from disk whole: every byte reaches the server, which reads the whole
 length. (The memory it takes is a figure: bench/upload_memory.py.)"""
 
-import struct
 
 import pytest
+
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
 
+from harness import sparse_wav
+
 GIB = 1 << 30
-
-
-def sparse_wav(path, data_bytes: int, rate: int = 44100, channels: int = 2):
-    """A valid 16-bit WAV header followed by `data_bytes` of silence that takes no disk space."""
-    header = b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
-    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
-    header += b"data" + struct.pack("<I", data_bytes)
-    with open(path, "wb") as out:
-        out.write(header)
-        out.truncate(len(header) + data_bytes)
-    return path
 
 
 @pytest.mark.timeout(240)

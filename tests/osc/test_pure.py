@@ -33,6 +33,7 @@ from mvsep_bridge.daemon.engine import (
     JobState,
     JobView,
     ReplyChannel,
+    ResultFile,
     StemInfo,
     UsageError,
 )
@@ -287,6 +288,12 @@ def test_done_names_the_folder_and_every_stem_by_full_path_with_the_tag():
     assert replies.finished(view(JobState.CANCELLED)) == ("/mvsep/failed", ("j", "cancelled", "t"))
     queued = view(JobState.REMOTE, queue_position=3)
     assert replies.progress(queued) == ("/mvsep/progress", ("j", "remote", 0.25, 3, "t"))
+
+
+def test_done_names_midi_and_transcripts_after_the_stems():
+    done = view(JobState.DONE, result_dir=Path("/m/song"), stems=[StemInfo(name="vocals", file="vocals.flac")],
+                other_files=[ResultFile(name="notes", file="notes.mid", kind="midi")])
+    assert replies.finished(done) == ("/mvsep/done", ("j", "/m/song", "/m/song/vocals.flac", "/m/song/notes.mid", "t"))
 
 
 # -- work queue -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import requests
 import soundfile as sf
+
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
