@@ -59,7 +59,7 @@ def test_ctrl_c_ends_an_open_ended_recording_which_is_then_separated(alsa, env, 
     assert record.returncode == 0, stderr
     [recording] = out.glob("recording-*.flac")
     captured, rate = sf.read(recording, dtype="float32", always_2d=True)
-    assert rate == 44_100 and 0 < len(captured) <= feed.sent
+    assert rate == 44_100 and len(captured) > 0
     exact = min(len(captured), feed.whole)  # beyond the first pipeful, see Feeder
     np.testing.assert_array_equal(captured[:exact], fed[:exact])
     [view] = json.loads(stdout)
