@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 from .client import MvsepClient
 from .client.algorithms import Algorithm, AlgorithmField
-from .errors import ApiError, Unreachable, ValidationError
+from .errors import ApiError, Unreachable, ValidationError, shown
 from .jobs.model import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
 from .settings import Settings
 
@@ -199,7 +199,7 @@ def resolve_options(algorithm: Algorithm, options: Mapping[str, Any]) -> dict[st
             continue
         if field.is_choice and value not in field.options:
             raise ValidationError(
-                f"{name} ({field.text}) of sep_type {algorithm.render_id} has no option {value!r}; "
+                f"{name} ({field.text}) of sep_type {algorithm.render_id} has no option {shown(value)}; "
                 f"valid: {_choices(field)}",
                 hint=f"see `mvsep-bridge algorithms show {algorithm.render_id}`",
             )

@@ -24,7 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 from watchdog.observers.api import ObservedWatch
 
 from mvsep_bridge.daemon.engine import Engine, Unsubscribe
-from mvsep_bridge.daemon.errors import BridgeError, ConfigError, Unreachable
+from mvsep_bridge.daemon.errors import BridgeError, ConfigError, Unreachable, validation_problems
 from mvsep_bridge.daemon.jobs import manifest
 from mvsep_bridge.daemon.jobs.model import JobEvent, JobRequest, JobState, JobView, ReplyChannel
 from mvsep_bridge.daemon.settings import HotFolder, Preset, config_path, load_settings
@@ -520,7 +520,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, PydanticValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
+        return validation_problems(exc)
     return str(exc)
 
 

@@ -15,7 +15,7 @@ from ..client import MvsepClient, SeparationInput
 from ..client.models import hash_file_name
 from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
-from ..jobs.model import JobRequest
+from ..jobs.model import DEFAULT_SEP_TYPE, JobRequest
 from ..jobs.ratebudget import MVSEP_GET_LIMIT
 from ..jobs.store import Plan, RemoteFile
 from ..settings import Settings
@@ -23,8 +23,6 @@ from .base import Progress, ProgressCallback, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 
-#: MVSEP's documented default when a request names no algorithm
-DEFAULT_SEP_TYPE = 11
 PREMIUM_CAPACITY = 10
 FREE_CAPACITY = 1
 ACCOUNT_TTL = 60.0

@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from ..errors import validation_problems
+
 DEFAULT_PORT = 8090
 
 
@@ -60,7 +62,7 @@ def emulator(host: str, port: int, state: Path | None, config_file: Path | None,
     try:
         config = EmulatorConfig.model_validate(_knobs(config_file, settings))
     except ValidationError as exc:
-        raise click.BadParameter(str(exc), param_hint="--config/--set")
+        raise click.BadParameter(validation_problems(exc), param_hint="--config/--set")
     state_dir = state or Path(tempfile.mkdtemp(prefix="mvsep-emulator-"))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")

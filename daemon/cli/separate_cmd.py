@@ -13,19 +13,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
-from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS, JobEvent, JobRequest, JobState, JobView, ReplyChannel
+from ..jobs.model import DEFAULT_SEP_TYPE, DEFAULT_SEP_TYPE_NAME, OUTPUT_FORMATS, JobEvent, JobRequest, JobState, JobView, ReplyChannel
 from ..settings import Settings, load_settings
+from ..numbers import MAX_SECTION_SECONDS
 from .output import print_json
-
-def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or key not in OPTION_KEYS:
-            raise UsageError(f"bad --opt {pair!r}", hint=f"write --opt FIELD=VALUE with FIELD one of {', '.join(OPTION_KEYS)}")
-        options[key] = value
-    return options
-
+from .params import FiniteFloat, parse_options
 
 def describe(view: JobView) -> str:
     """One line about where a job is, for progress bars and listings."""
@@ -99,14 +91,15 @@ class DaemonRunner:
 
 @click.command("separate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--sep-type", type=int, help="algorithm (see `mvsep-bridge algorithms`)")
+@click.option("--sep-type", type=int,
+              help=f"algorithm (default {DEFAULT_SEP_TYPE}, {DEFAULT_SEP_TYPE_NAME}; see `mvsep-bridge algorithms`)")
 @click.option("--opt", "opts", multiple=True, metavar="add_optN=V", help="an algorithm option (repeatable)")
 @click.option("--format", "output_format", type=click.IntRange(0, 5), default=None,
               help="output format: " + ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items()))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="folder for <source name>/ (default: beside each source)")
-@click.option("--start", type=float, help="section start, seconds")
-@click.option("--length", type=float, help="section length, seconds")
+@click.option("--start", type=FiniteFloat(0, MAX_SECTION_SECONDS), help="section start, seconds")
+@click.option("--length", type=FiniteFloat(0, MAX_SECTION_SECONDS, min_open=True), help="section length, seconds")
 @click.option("--json", "as_json", is_flag=True, help="print the finished jobs as JSON")
 def separate_command(files, sep_type, opts, output_format, out, start, length, as_json) -> int:
     """Separate FILE… into stems, written to <out>/<source name>/ with a manifest.json."""

@@ -32,7 +32,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from ..engine import Engine
-from ..errors import BridgeError
+from ..errors import BridgeError, validation_problems
 from ..jobs.model import JobEvent, JobRequest
 
 log = logging.getLogger("mvsep_bridge.control")
@@ -129,7 +129,7 @@ class ControlServer:
             return _json({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__,
                           "exit_code": exc.exit_code}, 400)
         except PydanticValidationError as exc:
-            return _json({"error": f"bad request: {exc}", "kind": "UsageError", "exit_code": 2}, 400)
+            return _json({"error": f"bad request: {validation_problems(exc)}", "kind": "UsageError", "exit_code": 2}, 400)
         except NotFound:
             return _json({"error": f"no such endpoint {request.path}", "kind": "UsageError", "exit_code": 2}, 404)
         except HTTPException as exc:

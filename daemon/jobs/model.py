@@ -13,6 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..errors import shown
+from ..numbers import SectionLength, SectionStart, SepType
+
 OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
 
 #: MVSEP output_format codes → (label, file extension). 4 and 5 are premium-only on MVSEP.
@@ -26,6 +29,11 @@ OUTPUT_FORMATS: dict[int, tuple[str, str]] = {
 }
 PREMIUM_FORMATS = frozenset({4, 5})
 DEFAULT_OUTPUT_FORMAT = 2
+#: what a job without a sep_type gets, on every backend: Demucs4 HT (vocals, drums, bass, other)
+#: is in MVSEP's catalog (add_opt1 defaults to 1, htdemucs, 1 credit a minute) and is the local
+#: engine's 4-stem model, so the same request gives the same stem files on both
+DEFAULT_SEP_TYPE = 20
+DEFAULT_SEP_TYPE_NAME = "Demucs4 HT: vocals, drums, bass, other"
 
 
 class JobState(StrEnum):
@@ -56,9 +64,9 @@ class JobRequest(BaseModel):
     """A separation request: a source file, an optional section, the algorithm and where to write."""
 
     source: Path
-    start: float | None = Field(default=None, ge=0, description="section start, seconds of the source")
-    length: float | None = Field(default=None, gt=0, description="section length in seconds")
-    sep_type: int | None = None  # None: the backend's default
+    start: SectionStart | None = Field(default=None, description="section start, seconds of the source")
+    length: SectionLength | None = Field(default=None, description="section length in seconds")
+    sep_type: SepType | None = None  # None: DEFAULT_SEP_TYPE
     options: dict[str, str] = Field(default_factory=dict)  # add_opt1..4 → option key
     output_format: int = DEFAULT_OUTPUT_FORMAT
     destination: Path | None = None  # stems go to <destination>/<source name>/
@@ -72,7 +80,7 @@ class JobRequest(BaseModel):
             return value
         bad = [k for k in value if k not in OPTION_KEYS]
         if bad:
-            raise ValueError(f"unknown option field(s) {bad}; valid: {', '.join(OPTION_KEYS)}")
+            raise ValueError(f"unknown option field(s) {', '.join(map(shown, bad))}; valid: {', '.join(OPTION_KEYS)}")
         return {str(k): str(v) for k, v in value.items()}
 
     @field_validator("output_format")
