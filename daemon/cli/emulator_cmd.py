@@ -93,11 +93,11 @@ def _serve(host: str, port: int, state_dir: Path, config) -> None:
                                  "pick another port, or --port 0 for a free one", param_hint="--port") from None
     # SIGTERM (systemd, kill, a test's teardown) ends the run as Ctrl-C does: through the finally
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"listening on http://{shown}:{server.server_port}")
-    sys.stdout.flush()
-    click.echo(f"state in {state_dir}", err=True)
     try:
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"listening on http://{shown}:{server.server_port}")
+        sys.stdout.flush()
+        click.echo(f"state in {state_dir}", err=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
