@@ -99,7 +99,7 @@ class ServerError(ApiError):
 def validation_problems(exc) -> str:
     """A pydantic ValidationError as `where: what; …` for a user: no pydantic links ("For further
     information visit …"), no echo of the input (which may be huge or hold a token)."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg'].removeprefix('Value error, ')}"
                      for e in exc.errors(include_url=False, include_input=False))
 
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
@@ -22,7 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from .errors import ConfigError, validation_problems
+from .errors import ConfigError, shown, validation_problems
 from .numbers import Credits, Port, SepType, SettleSeconds
 
 APP = "mvsep-bridge"
@@ -155,7 +156,10 @@ class Settings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{shown(value)} is not an http(s) URL, e.g. {DEFAULT_BASE_URL}")
         return value.rstrip("/")
 
     @classmethod

@@ -374,12 +374,7 @@ class HotFolderBridge:
         self._submit(_Claimed(folder, claimed))
 
     def _request(self, item: _Claimed) -> JobRequest:
-        layout = item.folder.layout
-        if item.path.stat().st_size == 0:
-            raise BridgeError(
-                "the file is empty (0 bytes)",
-                hint="drop a complete audio file; a copy that was interrupted leaves an empty file",
-            )
+        layout = item.folder.layout  # an empty or non-audio file: the engine refuses it, saying so
         chosen = merge(item.folder.preset, read_sidecar(item.path))
         fields = {"output_format": chosen.output_format} if chosen.output_format is not None else {}
         return JobRequest(

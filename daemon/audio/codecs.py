@@ -22,6 +22,7 @@ import soundfile as sf
 from ..errors import AudioError
 from ..jobs.model import OUTPUT_FORMATS
 
+AUDIO_HINT = "give a wav, flac, aiff, mp3, m4a/aac or ogg file"
 # output_format → soundfile (format, subtype) for the lossless ones
 _LOSSLESS = {
     1: ("WAV", "PCM_16"),
@@ -76,7 +77,7 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
     except av.error.FFmpegError as exc:
         raise AudioError(
             f"cannot decode {path.name}: {exc.strerror or exc}",  # the reason, without FFmpeg's code and path
-            hint="give a wav, flac, aiff, mp3, m4a/aac or ogg file",
+            hint=AUDIO_HINT,
         ) from exc
     if not chunks:
         raise AudioError(f"{path.name}: the audio stream is empty", hint="give a non-empty file")
@@ -84,6 +85,18 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
     if declared is not None and declared < samples.shape[0]:
         samples = samples[:declared]  # the encoder's tail padding, past the edit list's end
     return np.ascontiguousarray(samples), int(rate)
+
+
+def check_decodable(path: Path | str) -> None:
+    """AudioError unless FFmpeg finds an audio stream in `path` (its header only, no decoding)."""
+    path = Path(path)
+    try:
+        with av.open(str(path)) as container:
+            if container.streams.audio:
+                return
+    except av.error.FFmpegError as exc:
+        raise AudioError(f"{path} is not audio: {exc.strerror or exc}", hint=AUDIO_HINT) from exc
+    raise AudioError(f"{path} has no audio stream", hint=AUDIO_HINT)
 
 
 def _declared_frames(container, stream, rate: int) -> int | None:

@@ -16,6 +16,29 @@ from .section import cut, frame_span
 _SEEKABLE = {"WAV", "WAVEX", "FLAC", "AIFF", "OGG", "W64", "RF64", "CAF"}
 
 
+def check_source(path: Path) -> None:
+    """Refuse, before any job exists, a source that is no audio file: missing, a folder, not a
+    regular file (a FIFO or a device such as /dev/null, which reading would block on or find
+    empty), empty, or in no format the decoders know. Reads the header only."""
+    if path.is_dir():
+        raise AudioError(f"{path} is a folder, not an audio file",
+                         hint="give the audio files inside it (e.g. folder/*.wav), or drop the folder into a hot folder")
+    if not path.exists():
+        raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file")
+    if not path.is_file():
+        raise AudioError(f"{path} is not a regular file (a pipe, socket or device)",
+                         hint="give an audio file; save a stream to a file first")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty (0 bytes)",
+                         hint="give a complete audio file; an interrupted copy leaves an empty file")
+    try:
+        sf.info(str(path))
+        return
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        pass
+    codecs.check_decodable(path)
+
+
 def read_section(
     path: Path | str, start: float | None = None, length: float | None = None
 ) -> tuple[np.ndarray, int]:

@@ -20,7 +20,7 @@ from ..audio import codecs
 from ..catalog import Catalog
 from ..jobs.model import JobRequest
 from ..jobs.store import Plan, RemoteFile
-from .base import Progress, ProgressCallback
+from .base import LOCAL_WORDS, Progress, ProgressCallback
 
 DONE_MARK = "done.json"
 
@@ -39,6 +39,7 @@ class _Run:
 
 class LocalBackend:
     name = "local"
+    words = LOCAL_WORDS
     retention_seconds = 0.0  # results live in the job's output folder, not here
     polls_per_minute = None
 

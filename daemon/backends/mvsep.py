@@ -19,7 +19,7 @@ from ..jobs.model import DEFAULT_SEP_TYPE, JobRequest
 from ..jobs.ratebudget import MVSEP_GET_LIMIT
 from ..jobs.store import Plan, RemoteFile
 from ..settings import Settings
-from .base import Progress, ProgressCallback, SlotTaken
+from .base import REMOTE_WORDS, Progress, ProgressCallback, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 
@@ -34,6 +34,7 @@ CREATE_SETTLE_SECONDS = 6.0
 
 class MvsepBackend:
     name = "mvsep"
+    words = REMOTE_WORDS
     retention_seconds = 72 * 3600.0 - 600.0  # MVSEP keeps results ~72 h; keep a margin
 
     def __init__(self, client: MvsepClient, settings: Settings):

@@ -7,6 +7,7 @@ import click
 
 from ..control.client import ControlClient
 from ..errors import UsageError
+from ..jobs.model import check_job_id
 from ..settings import Settings, load_settings
 from .output import print_json
 from .separate_cmd import describe
@@ -48,6 +49,7 @@ def jobs_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def status_command(job: str, as_json: bool) -> None:
     """Show one job."""
+    check_job_id(job)
     settings = load_settings()
     client = _daemon(settings)
     if client:
@@ -74,6 +76,7 @@ def status_command(job: str, as_json: bool) -> None:
 @click.argument("job")
 def cancel_command(job: str) -> int:
     """Cancel a job (the server refunds jobs it has not started)."""
+    check_job_id(job)
     settings = load_settings()
     client = _daemon(settings)
     if client:

@@ -21,8 +21,8 @@ from .params import FiniteFloat, parse_options
 
 def describe(view: JobView) -> str:
     """One line about where a job is, for progress bars and listings."""
-    parts = [str(view.state)]
-    if view.remote_status and str(view.state) == "remote":
+    parts = [view.stage]
+    if view.remote_status and str(view.state) == "remote" and view.backend != "local":
         parts = [view.remote_status]
     if view.queue_position is not None and view.remote_status == "waiting" and not view.state.final:
         total = f"/{view.queue_count}" if view.queue_count else ""
@@ -196,7 +196,9 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
                 for job_id in list(views):
                     views[job_id] = runner.get(job_id)
             for event in events:
-                if event.job.id in views:
+                # events from before the first get() would take the display back in time
+                shown = views.get(event.job.id)
+                if shown is not None and event.job.updated_at >= shown.updated_at:
                     views[event.job.id] = event.job
             for view in views.values():
                 update(view)

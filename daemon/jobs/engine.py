@@ -16,6 +16,7 @@ from pathlib import Path
 
 import soundfile as sf
 
+from ..audio.read import check_source
 from ..audio.section import frame_span
 from ..backends import make_backend
 from ..backends.base import Backend
@@ -89,11 +90,7 @@ class JobEngine:
     # --- Engine protocol ----------------------------------------------------------------------
     def submit(self, request: JobRequest) -> JobView:
         source = request.source
-        if source.is_dir():
-            raise UsageError(f"{source} is a folder, not an audio file",
-                             hint="give the audio files inside it (e.g. folder/*.wav), or drop the folder into a hot folder")
-        if not source.is_file():
-            raise UsageError(f"{source}: no such file", hint="give the path of an existing audio file")
+        check_source(source)
         _check_writable(request.destination or source.parent)
         check_result_folder(result_folder(request))
         seconds = _section_seconds(request)

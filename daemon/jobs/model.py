@@ -6,6 +6,8 @@ REAPER spool can (de)serialise them without knowing the engine.
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ..errors import shown
+from ..errors import UsageError, shown
 from ..numbers import SectionLength, SectionStart, SepType
 
 OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
@@ -36,6 +38,23 @@ DEFAULT_SEP_TYPE = 20
 DEFAULT_SEP_TYPE_NAME = "Demucs4 HT: vocals, drums, bass, other"
 
 
+#: a job id: 12 hex digits (a random UUID's first ones)
+JOB_ID = re.compile(r"[0-9a-f]{12}")
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def check_job_id(text: str) -> str:
+    """`text` if it has the form of a job id; else UsageError (before it reaches a URL or a query,
+    where `../../etc/passwd` would be "no such endpoint")."""
+    if not JOB_ID.fullmatch(text):
+        raise UsageError(f"{shown(text)} is not a job id (12 hex digits)",
+                         hint="`mvsep-bridge jobs` lists the jobs with their ids")
+    return text
+
+
 class JobState(StrEnum):
     QUEUED = "queued"
     PREPARING = "preparing"
@@ -50,6 +69,11 @@ class JobState(StrEnum):
     @property
     def final(self) -> bool:
         return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+#: the hand-over states as the local engine does them: nothing is uploaded or downloaded
+LOCAL_STAGES = {JobState.UPLOADING: "starting", JobState.REMOTE: "separating",
+                JobState.DOWNLOADING: "collecting the stems"}
 
 
 class ReplyChannel(BaseModel):
@@ -126,8 +150,19 @@ class JobView(BaseModel):
     error: str | None = None
     result_dir: Path | None = None
     stems: list[StemInfo] = Field(default_factory=list)
+    prepared: bool = False  # the section is cut and ready to send
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def stage(self) -> str:
+        """The state in the words of the backend that runs the job; a prepared job back in the
+        queue is waiting for a slot, not queued a second time."""
+        if self.state == JobState.QUEUED and self.prepared:
+            return "ready, waiting for its turn"
+        if self.backend == "local":
+            return LOCAL_STAGES.get(self.state, str(self.state))
+        return str(self.state)
 
 
 class JobEvent(BaseModel):

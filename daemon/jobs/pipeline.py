@@ -136,7 +136,7 @@ class Pipeline:
                 job = self.journal.commit(
                     job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
                     submitted_at=time.time(), attempts=job.attempts + 1, progress=0.0,
-                    message="uploading the section",
+                    message=self.backend.words.sending,
                 )
         try:
             handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
@@ -145,7 +145,7 @@ class Pipeline:
             self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None, submitted_at=None)
             raise
         return self.journal.commit(job.id, state=JobState.REMOTE, remote_hash=handle, remote_status="waiting",
-                                   message="sent; waiting for the server")
+                                   message=self.backend.words.sent)
 
     # --- wait ---------------------------------------------------------------------------------
     def apply(self, job: Job, progress: Progress) -> Job:
@@ -161,7 +161,7 @@ class Pipeline:
         )
         if progress.status == "done":
             return self.journal.commit(job.id, state=JobState.DOWNLOADING, remote_files=progress.files,
-                                       progress=0.0, message="downloading the stems", **_without(fields, "progress", "message"))
+                                       progress=0.0, message=self.backend.words.fetching, **_without(fields, "progress", "message"))
         if progress.status == "failed":
             return self.journal.commit(job.id, state=JobState.FAILED, error=f"the server failed the job: {progress.message or 'no reason given'}", **fields)
         if progress.status == "not_found" and job.reused_from:

@@ -11,14 +11,13 @@ import re
 import sqlite3
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from .model import JobRequest, JobState, JobView, StemInfo
+from ..errors import UsageError, shown
+from .model import JobRequest, JobState, JobView, StemInfo, new_job_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -144,6 +143,7 @@ class Job:
             error=self.error,
             result_dir=Path(self.result_dir) if self.result_dir else None,
             stems=self.stems,
+            prepared=self.section is not None,
             created_at=datetime.fromtimestamp(self.created_at, timezone.utc),
             updated_at=datetime.fromtimestamp(self.updated_at, timezone.utc),
         )
@@ -208,7 +208,7 @@ class JobStore:
 
     def add(self, request: JobRequest, **initial: Any) -> Job:
         now = time.time()
-        job = Job(id=uuid.uuid4().hex[:12], request=request, state=JobState.QUEUED,
+        job = Job(id=new_job_id(), request=request, state=JobState.QUEUED,
                   created_at=now, updated_at=now, **initial)
         names = [n for n in _COLUMNS]
         with self._lock:
@@ -222,7 +222,7 @@ class JobStore:
         with self._lock:
             row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
-            raise UsageError(f"no job {job_id!r}", hint="`mvsep-bridge jobs` lists the known jobs")
+            raise UsageError(f"no job {shown(job_id)}", hint="`mvsep-bridge jobs` lists the known jobs")
         return _decode(row)
 
     def update(self, job_id: str, **changes: Any) -> Job:
