@@ -33,6 +33,7 @@ TEMPLATE = """\
 backend = "auto"                # auto (mvsep with a token, else local) | mvsep | local
 # data_dir = "~/.local/share/mvsep-bridge"
 allowed_roots = []              # e.g. ["~/Music", "~/Projects"]: only files under these may be sent
+# section_margin_seconds = 2    # source audio sent around a --start/--length section (0..30)
 
 [budget]
 # max_credits_per_job = 50

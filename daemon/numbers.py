@@ -18,6 +18,8 @@ from pydantic_core import PydanticCustomError
 MAX_SECTION_SECONDS = 7 * 24 * 3600.0
 #: the longest wait a setting may ask for (a hot folder's settle time)
 MAX_SETTLE_SECONDS = 3600.0
+#: the most source audio uploaded on each side of a section
+MAX_MARGIN_SECONDS = 30.0
 #: sep_type and option numbers are the server's 32-bit integers
 MAX_ID = 2**31 - 1
 
@@ -38,6 +40,7 @@ def _seconds_check(low: float, high: float, *, low_included: bool):
 SectionStart = Annotated[float, _seconds_check(0, MAX_SECTION_SECONDS, low_included=True)]
 SectionLength = Annotated[float, _seconds_check(0, MAX_SECTION_SECONDS, low_included=False)]
 SettleSeconds = Annotated[float, _seconds_check(0, MAX_SETTLE_SECONDS, low_included=True)]
+MarginSeconds = Annotated[float, _seconds_check(0, MAX_MARGIN_SECONDS, low_included=True)]
 SepType = Annotated[int, Field(ge=0, le=MAX_ID)]
 Credits = Annotated[int, Field(ge=0, le=MAX_ID)]
 Port = Annotated[int, Field(ge=0, le=65535)]

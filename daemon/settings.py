@@ -24,7 +24,7 @@ from pydantic_settings import (
 )
 
 from .errors import ConfigError, shown, validation_problems
-from .numbers import Credits, Port, SepType, SettleSeconds
+from .numbers import Credits, MarginSeconds, Port, SepType, SettleSeconds
 
 APP = "mvsep-bridge"
 DEFAULT_BASE_URL = "https://mvsep.com"
@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     backend: Literal["auto", "mvsep", "local"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
     allowed_roots: list[Path] = Field(default_factory=list)
+    # source audio sent on each side of a --start/--length section (where the source has it), so
+    # its edges separate as well as its inside; trimmed from the stems, paid for as audio
+    section_margin_seconds: MarginSeconds = 2.0
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     osc: OscSettings = Field(default_factory=OscSettings)
     presets: dict[str, Preset] = Field(default_factory=dict)

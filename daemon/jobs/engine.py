@@ -63,7 +63,8 @@ class JobEngine:
         self.store = JobStore(data_dir / STORE_FILE)
         self.journal = Journal(self.store)
         self.backend = backend or make_backend(settings)
-        self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget)
+        self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget,
+                                 settings.section_margin_seconds)
         self.scheduler = Scheduler(self.pipeline)
         self._started = False
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..audio import codecs
 from ..audio.align import fit, stems_lag
 from ..audio.fingerprint import audio_hash, file_sha256
-from ..audio.read import read_section
+from ..audio.read import read_with_margin
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
@@ -47,8 +47,10 @@ UPLOAD_FORMAT = 5  # FLAC 24-bit: lossless for 16/24-bit sources, and smaller th
 
 
 class Pipeline:
-    def __init__(self, journal: Journal, backend: Backend, work_root: Path, budget: BudgetSettings):
+    def __init__(self, journal: Journal, backend: Backend, work_root: Path, budget: BudgetSettings,
+                 margin_seconds: float = 0.0):
         self.journal = journal
+        self.margin_seconds = margin_seconds
         self.store = journal.store
         self.backend = backend
         self.work_root = work_root
@@ -63,7 +65,10 @@ class Pipeline:
         """Cut the section sample-exactly, encode it for upload, hash it. Idempotent."""
         job = self.journal.commit(job.id, state=JobState.PREPARING, message="reading the source")
         request = job.request
-        samples, rate = read_section(request.source, request.start, request.length)
+        # with the source's audio around it: a hard-cut section, separated without context and
+        # resampled twice, is worse at its edges than inside; finish trims the margins
+        read = read_with_margin(request.source, request.start, request.length, self.margin_seconds)
+        samples, rate = read.samples, read.rate
         work = self.work_dir(job)
         work.mkdir(parents=True, exist_ok=True)
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
@@ -73,12 +78,14 @@ class Pipeline:
         os.replace(partial, work / upload)
         section = Section(
             start_frame=to_frames(request.start or 0.0, rate),
-            frames=samples.shape[0],
+            frames=samples.shape[0] - read.before - read.after,
             sample_rate=rate,
             channels=samples.shape[1],
             audio_hash=audio_hash(samples, rate),
             source_sha256=file_sha256(request.source),
             upload=upload,
+            margin_before=read.before,
+            margin_after=read.after,
         )
         return self.journal.commit(job.id, state=JobState.QUEUED, section=section,
                                    message="prepared; waiting for its turn")
@@ -89,7 +96,7 @@ class Pipeline:
         job still QUEUED when it must be sent; else already REMOTE (a result on the server) or DONE
         (a result on disk). Raises ValidationError/BudgetError before anything is spent."""
         assert job.section is not None
-        plan = self.backend.plan(job.request, job.section.seconds)
+        plan = self.backend.plan(job.request, job.section.uploaded_seconds)
         fingerprint = _fingerprint(job, self.backend.name, plan)
         job = self.journal.commit(job.id, plan=plan, fingerprint=fingerprint, backend=self.backend.name)
         for earlier in self.store.done_with(fingerprint, exclude=job.id):
@@ -233,7 +240,7 @@ class Pipeline:
         stems: list[StemInfo] = []
         for file, path, samples in audio:
             name = _unique(_clean(file.label).lower() or "stem", names)
-            aligned = fit(samples, lag, section.frames)
+            aligned = fit(samples, lag + section.margin_before, section.frames)
             write_atomic(aligned, rate, request.output_format, staging / f"{name}.{ext}", original=path)
             stems.append(StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag))
         other_files = []

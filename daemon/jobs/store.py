@@ -66,10 +66,18 @@ class Section:
     audio_hash: str
     source_sha256: str
     upload: str  # file name of the encoded section inside the job's work dir
+    # the source's own audio uploaded around the section (frames), trimmed after alignment
+    margin_before: int = 0
+    margin_after: int = 0
 
     @property
     def seconds(self) -> float:
         return self.frames / self.sample_rate
+
+    @property
+    def uploaded_seconds(self) -> float:
+        """What the server separates, and charges for: the section and its margins."""
+        return (self.margin_before + self.frames + self.margin_after) / self.sample_rate
 
 
 @dataclass(frozen=True)
