@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from urllib.parse import urlparse
 from .client import MvsepClient
 from .client.algorithms import Algorithm, AlgorithmField
 from .errors import ApiError, Unreachable, ValidationError, shown
+from .files import write_text
 from .jobs.model import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
 from .settings import Settings
 
@@ -266,8 +265,4 @@ def _read_cache(path: Path, *, max_age: float | None) -> Catalog | None:
 
 
 def _write_cache(path: Path, payload: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(payload, out)
-    os.replace(tmp, path)
+    write_text(path, json.dumps(payload))

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
 from .errors import ConfigError
+from .files import write_text
 from .settings import config_path
 
 Key = str | Sequence[str]
@@ -32,8 +31,12 @@ TEMPLATE = """\
 # base_url = "https://mvsep.com"
 backend = "auto"                # auto (mvsep with a token, else local) | mvsep | local
 # data_dir = "~/.local/share/mvsep-bridge"
-allowed_roots = []              # e.g. ["~/Music", "~/Projects"]: only files under these may be sent
+allowed_roots = []              # where OSC, REAPER and other bridges may read and write, e.g.
+                                # ["~/Music", "~/Projects"]; empty: home and removable media
 # section_margin_seconds = 2    # source audio sent around a --start/--length section (0..30)
+
+[daemon]
+# idle_exit_minutes = 10        # a daemon a command started exits when idle this long; 0 = never
 
 [budget]
 # max_credits_per_job = 50
@@ -83,17 +86,7 @@ def write_document(document: TOMLDocument | str, path: Path | None = None) -> Pa
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     text = document if isinstance(document, str) else tomlkit.dumps(document)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text, mode=0o600)  # it may hold the API token
     return path
 
 

@@ -4,19 +4,25 @@
     ├── UsageError                   bad flags, bad input file, bad request           (exit 2)
     │   ├── ConfigError              config file or environment cannot be parsed/validated
     │   ├── AudioError               a source the decoders cannot read, a bad section
+    │   ├── PathNotAllowed           a bridge asked for a path outside allowed_roots
+    │   ├── SettingsMismatch         the command's settings differ from the running daemon's
     │   └── ValidationError          sep_type / option / format the catalog refuses
     │       └── BudgetError          the credit estimate is over a configured budget
     ├── JobFailed                    a job ran and failed (server said failed, finish failed) (exit 1)
     ├── Unreachable                  the daemon, MVSEP or the emulator cannot be reached     (exit 3)
-    │   └── TransportError           connection refused/reset, timeout, truncated body
+    │   ├── TransportError           connection refused/reset, timeout, truncated body
+    │   └── EngineBusy               another process holds this data_dir's engine lock
     ├── AuthError                    401 / unknown or missing api_token                      (exit 4)
     └── ApiError                     the server answered, and not with success              (exit 1)
         ├── BadRequest               HTTP 400 with the server's message: the input refused   (exit 2)
         ├── NotFound                 unknown or expired hash, unknown id                     (exit 2)
         ├── RateLimited              HTTP 429; `.retry_after` seconds
+        │   └── SlotTaken            (backends/base.py) the plan's job slots are taken elsewhere
         └── ServerError              HTTP 5xx after the retries ran out
 
-Messages name the problem and the fix ("… run `mvsep-bridge account login`").
+Messages name the problem and the fix ("… run `mvsep-bridge account login`"). Errors about one
+field of a job request say which (`.field`: "source", "destination", "replace", "sep_type",
+"options", "output_format", "start", "length"), so each way in names its own flag or key.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from __future__ import annotations
 class BridgeError(Exception):
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.field = field
 
     def __str__(self) -> str:
         return f"{self.message}\n  {self.hint}" if self.hint else self.message
@@ -43,6 +50,14 @@ class ConfigError(UsageError):
 
 
 class AudioError(UsageError):
+    pass
+
+
+class PathNotAllowed(UsageError):
+    pass
+
+
+class SettingsMismatch(UsageError):
     pass
 
 
@@ -64,6 +79,10 @@ class Unreachable(BridgeError):
 
 class TransportError(Unreachable):
     pass
+
+
+class EngineBusy(Unreachable):
+    """Another engine (a daemon) runs on this data_dir."""
 
 
 class AuthError(BridgeError):

@@ -25,20 +25,37 @@ def log_dir() -> Path:
 
 
 class MaskToken(logging.Filter):
+    """Masks every token this process has known: a daemon that follows the config file learns
+    new ones (`account login` as another user) and may still log about the old account's jobs."""
+
+    tokens: set[str] = set()
+
     def __init__(self, token: str | None):
         super().__init__()
-        self.token = token
+        mask_also(token)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_token(message, self.token)
+        masked = _mask_all(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_token(record.exc_text, self.token)
+            record.exc_text = _mask_all(record.exc_text)
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+def mask_also(token: str | None) -> None:
+    if token:
+        MaskToken.tokens.add(token)
+
+
+def _mask_all(text: str) -> str:
+    text = mask_token(text)
+    for token in MaskToken.tokens:
+        text = text.replace(token, "***")
+    return text
 
 
 def setup(settings: Settings, *, stderr: bool = True, level: int = logging.INFO) -> Path:

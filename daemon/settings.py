@@ -7,6 +7,7 @@ Environment variables are `MVSEP_BRIDGE_<FIELD>` (nested with `__`); the token a
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,6 +92,16 @@ class OscSettings(BaseModel):
     reply_port: Port = 0
 
 
+class DaemonSettings(BaseModel):
+    # a daemon a command started on demand exits after this many idle minutes; 0 = never
+    idle_exit_minutes: float = Field(default=10.0, ge=0, le=7 * 24 * 60, allow_inf_nan=False)
+
+
+#: where bridges may read and write when allowed_roots is not set: the home folder and the usual
+#: mount points of removable media and network shares
+DEFAULT_ROOTS = ("~", "/media", "/mnt", "/run/media", "/Volumes")
+
+
 class BudgetSettings(BaseModel):
     max_credits_per_job: Credits | None = None
     max_credits_per_day: Credits | None = None
@@ -143,6 +154,7 @@ class Settings(BaseSettings):
     # its edges separate as well as its inside; trimmed from the stems, paid for as audio
     section_margin_seconds: MarginSeconds = 2.0
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     osc: OscSettings = Field(default_factory=OscSettings)
     presets: dict[str, Preset] = Field(default_factory=dict)
     hot_folders: list[HotFolder] = Field(default_factory=list)
@@ -186,6 +198,18 @@ class Settings(BaseSettings):
         if self.backend == "auto":
             return "mvsep" if self.token else "local"
         return self.backend
+
+    @property
+    def roots(self) -> list[Path]:
+        """allowed_roots, or the defaults when unset (DESIGN.md "One engine")."""
+        return self.allowed_roots or [_expand(Path(p)) for p in DEFAULT_ROOTS]
+
+    def identity(self) -> dict[str, Any]:
+        """What decides where a job runs, which account pays and what it may spend, without the
+        token itself: a command compares its own with the running daemon's."""
+        account = hashlib.sha256(self.token.encode()).hexdigest()[:12] if self.token else None
+        return {"backend": self.effective_backend, "base_url": self.base_url, "account": account,
+                "budget": self.budget.model_dump()}
 
     @property
     def token(self) -> str | None:

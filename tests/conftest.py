@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+from pathlib import Path
 
+import psutil
 import pytest
 
 
@@ -21,6 +25,26 @@ def isolated_home(tmp_path_factory, monkeypatch):
         if name.startswith("MVSEP_"):
             monkeypatch.delenv(name)
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_left_behind(tmp_path, isolated_home):
+    """Commands start daemons on demand, and those outlive the command by design (idle exit after
+    minutes): stop every daemon whose data dir lies in this test's folders."""
+    yield
+    for root in (tmp_path, isolated_home):
+        for info in Path(root).rglob("daemon.json"):
+            try:
+                pid = int(json.loads(info.read_text())["pid"])
+                process = psutil.Process(pid)
+                if "daemon" not in process.cmdline():
+                    continue
+                process.send_signal(signal.SIGTERM)
+                process.wait(10)
+            except psutil.TimeoutExpired:
+                process.kill()
+            except (OSError, ValueError, KeyError, psutil.Error):
+                continue
 
 
 @pytest.fixture

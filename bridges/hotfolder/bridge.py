@@ -23,11 +23,20 @@ from pathlib import Path
 from pydantic import ValidationError as PydanticValidationError
 from watchdog.observers.api import ObservedWatch
 
-from mvsep_bridge.daemon.engine import Engine, Unsubscribe
-from mvsep_bridge.daemon.errors import BridgeError, ConfigError, Unreachable, validation_problems
-from mvsep_bridge.daemon.jobs import manifest
-from mvsep_bridge.daemon.jobs.model import JobEvent, JobRequest, JobState, JobView, ReplyChannel
-from mvsep_bridge.daemon.settings import HotFolder, Preset, config_path, load_settings
+from mvsep_bridge.daemon.engine import (
+    BridgeError,
+    Engine,
+    HotFolder,
+    JobEvent,
+    JobRequest,
+    JobState,
+    JobTracker,
+    JobView,
+    Preset,
+    ReplyChannel,
+    Settings,
+    Unreachable,
+)
 
 from .claim import Busy, adopt_companions, claim, claimed_files, foreign_claims, owner_id
 from .filing import file_done, file_failed
@@ -93,10 +102,10 @@ class HotFolderBridge:
         self._views: queue.SimpleQueue[JobView] = queue.SimpleQueue()
         self._by_job: dict[str, _Claimed] = {}
         self._retry: list[_Claimed] = []  # to submit or to file again later
-        self._unsubscribe: Unsubscribe | None = None
+        self._tracker: JobTracker | None = None
         self._thread: threading.Thread | None = None
         self._owner = ""
-        self._config_stamp: tuple[int, int] | None = None
+        self._settings: Settings | None = None  # the daemon's, as last applied
         self._next_reload = 0.0
 
     # -- Bridge protocol -------------------------------------------------------------------
@@ -104,9 +113,10 @@ class HotFolderBridge:
     def start(self, engine: Engine) -> None:
         self._engine = engine
         self._owner = owner_id(engine.settings.data_dir)
-        self._config_stamp = _stamp(config_path())
+        self._settings = engine.settings
         self._configure(engine.settings.hot_folders, engine.settings.presets)
-        self._unsubscribe = engine.subscribe(self._on_event)
+        self._tracker = JobTracker(engine, BRIDGE, self._on_event)
+        self._tracker.start()
         self._watcher.start()
         self._thread = threading.Thread(target=self._run, name="hotfolder", daemon=True)
         self._thread.start()
@@ -149,31 +159,25 @@ class HotFolderBridge:
                 self._folders.append(_Folder(config, layout, preset, StabilityTracker(config.settle_seconds)))
 
     def _reload(self) -> None:
-        """Pick up edits of the config file (checked at each rescan)."""
-        stamp = _stamp(config_path())
-        if stamp == self._config_stamp:
-            return
-        self._config_stamp = stamp
-        try:
-            settings = load_settings()
-        except ConfigError as exc:
-            log.error("the config file changed but cannot be used (%s); hot folders unchanged", exc)
-            return
-        self._configure(settings.hot_folders, settings.presets)
+        """Follow the daemon's settings, which follow the config file (checked at each rescan)."""
+        settings = self._engine.settings
+        if settings is not self._settings:
+            self._settings = settings
+            self._configure(settings.hot_folders, settings.presets)
 
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        if self._tracker is not None:
+            self._tracker.stop()
         self._watcher.stop()
 
     # -- callbacks from other threads: enqueue and wake, nothing else -------------------------
 
     def _on_event(self, event: JobEvent) -> None:
-        if event.job.request.reply.bridge == BRIDGE and event.job.state.final:
+        if event.job.state.final:
             self._views.put(event.job)
             self._wake.set()
 
@@ -409,12 +413,12 @@ class HotFolderBridge:
 
     def _reconcile(self, folder: _Folder) -> None:
         """After a (re)start: claims of ours either have a job (follow it) or never got one."""
-        assert self._engine is not None
+        assert self._tracker is not None
         layout = folder.layout
         jobs: dict[tuple[str, str | None], JobView] = {}
-        for view in self._engine.jobs():  # newest first: keep the newest per claim
+        for view in self._tracker.jobs():  # newest first: keep the newest per claim
             reply = view.request.reply
-            if reply.bridge == BRIDGE and reply.tag:
+            if reply.tag:
                 jobs.setdefault((reply.tag, reply.address), view)
         tracked = {item.path for item in [*self._by_job.values(), *self._retry]}
         for path in claimed_files(layout):
@@ -460,7 +464,7 @@ class HotFolderBridge:
         except OSError as exc:
             self._later(item, f"cannot file {name} ({exc})")
             return
-        _point_manifest_at(view, filed)
+        self._engine.source_moved(view.id, filed)
         log.info("%s: %s done: %d stem(s) in %s; source moved to %s", folder.label, name,
                  len(view.stems), view.result_dir, filed.relative_to(folder.layout.root))
 
@@ -488,34 +492,13 @@ class HotFolderBridge:
         self._retry.append(item)
 
 
-def _point_manifest_at(view: JobView, filed: Path) -> None:
-    """The manifest was written while the source sat in processing/: name where it lives now."""
-    folder = Path(view.result_dir) if view.result_dir else None
-    written = manifest.read(folder) if folder else None
-    if not written or written.get("job") != view.id:
-        return  # replaced by a newer result meanwhile: not ours to edit
-    written["source"]["path"] = str(filed)
-    try:
-        manifest.write(folder, written)
-    except OSError as exc:
-        log.warning("cannot update %s with the filed source path (%s)", folder / manifest.MANIFEST, exc)
-
-
 def _key(config: HotFolder, preset: Preset) -> str:
     return config.model_dump_json() + preset.model_dump_json()
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
 def _reason(exc: Exception) -> str:
     if isinstance(exc, PydanticValidationError):
-        return validation_problems(exc)
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
     return str(exc)
 
 

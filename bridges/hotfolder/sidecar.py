@@ -13,8 +13,7 @@ from pathlib import Path
 from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from mvsep_bridge.daemon.errors import ValidationError, validation_problems
-from mvsep_bridge.daemon.settings import Preset
+from mvsep_bridge.daemon.engine import Preset, ValidationError
 
 from .layout import sidecar_of
 
@@ -46,8 +45,11 @@ def read_sidecar(audio: Path) -> Sidecar | None:
     try:
         return Sidecar.model_validate(data)
     except PydanticValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'sidecar'}: {err['msg']}" for err in exc.errors()
+        )
         raise ValidationError(
-            f"sidecar {path.name} is invalid: {validation_problems(exc)}", hint=f"valid keys: {', '.join(KEYS)}"
+            f"sidecar {path.name} is invalid: {problems}", hint=f"valid keys: {', '.join(KEYS)}"
         ) from exc
 
 

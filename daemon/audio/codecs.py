@@ -95,8 +95,8 @@ def check_decodable(path: Path | str) -> None:
             if container.streams.audio:
                 return
     except av.error.FFmpegError as exc:
-        raise AudioError(f"{path} is not audio: {exc.strerror or exc}", hint=AUDIO_HINT) from exc
-    raise AudioError(f"{path} has no audio stream", hint=AUDIO_HINT)
+        raise AudioError(f"{path} is not audio: {exc.strerror or exc}", hint=AUDIO_HINT, field="source") from exc
+    raise AudioError(f"{path} has no audio stream", hint=AUDIO_HINT, field="source")
 
 
 def _declared_frames(container, stream, rate: int) -> int | None:

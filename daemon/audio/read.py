@@ -23,15 +23,15 @@ def check_source(path: Path) -> None:
     empty), empty, or in no format the decoders know. Reads the header only."""
     if path.is_dir():
         raise AudioError(f"{path} is a folder, not an audio file",
-                         hint="give the audio files inside it (e.g. folder/*.wav), or drop the folder into a hot folder")
+                         hint="give the audio files inside it, or drop the folder into a hot folder", field="source")
     if not path.exists():
-        raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file")
+        raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file", field="source")
     if not path.is_file():
         raise AudioError(f"{path} is not a regular file (a pipe, socket or device)",
-                         hint="give an audio file; save a stream to a file first")
+                         hint="give an audio file; save a stream to a file first", field="source")
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes)",
-                         hint="give a complete audio file; an interrupted copy leaves an empty file")
+                         hint="give a complete audio file; an interrupted copy leaves an empty file", field="source")
     try:
         sf.info(str(path))
         return

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..settings import Settings
-from .base import Backend
+
+if TYPE_CHECKING:
+    from .base import Backend
 
 
 def make_backend(settings: Settings) -> Backend:

@@ -9,7 +9,8 @@ A backend turns an uploaded section into result files; the pipeline does everyth
 The life of one job on a backend, as the pipeline drives it:
 
     plan(request, seconds)        -> Plan       validate + credit estimate; no spend, no network
-                                                 beyond the catalog
+                                                 beyond the catalog and the account's plan
+                                                 (offline=True: none at all, from what is cached)
     snapshot()                    -> str        what the server holds before a create; the
                                                  pipeline persists it BEFORE sending
     create(upload, plan, request, snapshot, attempted_at)
@@ -31,11 +32,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import RateLimited
 from ..jobs.model import JobRequest
-from ..jobs.store import Plan, RemoteFile
+
+if TYPE_CHECKING:
+    from ..client.algorithms import Algorithm
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated request as a backend will run it, and what it costs."""
+
+    sep_type: int
+    algorithm: str
+    options: dict[str, str]
+    credits: float
+
+
+@dataclass
+class RemoteFile:
+    """One result file as the backend listed it."""
+
+    url: str
+    name: str  # file name to store it under
+    label: str  # stem label (MVSEP `type`), or the file stem
+    size: int | None = None
+
 
 #: statuses `status()` reports (MVSEP's vocabulary; the local backend uses the same words)
 ACTIVE = ("waiting", "processing", "distributing", "merging")
@@ -52,7 +76,6 @@ class Progress:
     chunks_total: int | None = None
     fraction: float | None = None  # 0..1 when the backend knows
     files: list[RemoteFile] = field(default_factory=list)  # when done
-    retry_after: float | None = None  # the server asked us to slow down
 
 
 ProgressCallback = Callable[[float], None]
@@ -83,14 +106,21 @@ class Backend(Protocol):
     #: remote results stay fetchable this long (the ledger reuses them); 0 = not at all
     retention_seconds: float
     #: the server's limit on `status` calls per minute per token (None = unlimited); the
-    #: scheduler's one RateBudget stays under it
+    #: scheduler's one PollRate stays under it
     polls_per_minute: float | None
 
     def capacity(self) -> int:
         """Jobs that may be in flight at once (MVSEP: 1 non-premium, up to 10 premium)."""
 
-    def plan(self, request: JobRequest, seconds: float) -> Plan:
-        """Validate sep_type/options/format and estimate credits; raises ValidationError."""
+    def algorithms(self) -> list[Algorithm]:
+        """The catalog entries this backend can run, from what is at hand (no network)."""
+
+    def warm_up(self) -> None:
+        """Fetch what `offline` planning relies on (catalog, account plan); may be slow."""
+
+    def plan(self, request: JobRequest, seconds: float, *, offline: bool = False) -> Plan:
+        """Validate sep_type/options/format and estimate credits; raises ValidationError.
+        offline=True decides from cached data alone and gives the benefit of the doubt."""
 
     def snapshot(self) -> str:
         """An opaque note of the server's jobs now, for a later `create(..., attempted_at=T)`."""

@@ -18,9 +18,10 @@ from pathlib import Path
 from .. import localsep
 from ..audio import codecs
 from ..catalog import Catalog
+from ..client.algorithms import Algorithm
+from ..files import replacing
 from ..jobs.model import JobRequest
-from ..jobs.store import Plan, RemoteFile
-from .base import LOCAL_WORDS, Progress, ProgressCallback
+from .base import LOCAL_WORDS, Plan, Progress, ProgressCallback, RemoteFile
 
 DONE_MARK = "done.json"
 
@@ -51,7 +52,16 @@ class LocalBackend:
     def capacity(self) -> int:
         return 1  # one CPU-bound separation at a time; the machine has other work
 
-    def plan(self, request: JobRequest, seconds: float) -> Plan:
+    def algorithms(self) -> list[Algorithm]:
+        """MVSEP's entries for the sep_types the local engine answers (same stems, no price)."""
+        catalog = Catalog.snapshot()
+        return [catalog.get(n).model_copy(update={"price_coefficient": 0.0})
+                for n in localsep.available_models() if n in catalog]
+
+    def warm_up(self) -> None:
+        pass
+
+    def plan(self, request: JobRequest, seconds: float, *, offline: bool = False) -> Plan:
         sep_type = request.sep_type if request.sep_type is not None else localsep.DEFAULT_SEP_TYPE
         model = localsep.available_models().get(sep_type)  # 20 is Demucs when it is installed
         if model is None:
@@ -142,8 +152,8 @@ class LocalBackend:
             names = []
             for stem, data in stems.items():
                 name = f"{stem}.wav"
-                codecs.encode(data, rate, 4, folder / f".{name}.part")  # float32 wav: lossless
-                os.replace(folder / f".{name}.part", folder / name)
+                with replacing(folder / name) as partial:
+                    codecs.encode(data, rate, 4, partial)  # float32 wav: lossless
                 names.append(name)
             (folder / DONE_MARK).write_text(json.dumps(names))
         except _Cancelled:

@@ -12,14 +12,14 @@ import requests
 
 from ..catalog import Catalog
 from ..client import MvsepClient, SeparationInput
+from ..client.algorithms import Algorithm
 from ..client.models import hash_file_name
 from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
 from ..jobs.model import DEFAULT_SEP_TYPE, JobRequest
-from ..jobs.ratebudget import MVSEP_GET_LIMIT
-from ..jobs.store import Plan, RemoteFile
+from ..jobs.pollrate import MVSEP_GET_LIMIT
 from ..settings import Settings
-from .base import REMOTE_WORDS, Progress, ProgressCallback, SlotTaken
+from .base import REMOTE_WORDS, Plan, Progress, ProgressCallback, RemoteFile, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 
@@ -64,9 +64,11 @@ class MvsepBackend:
         return self._advertised or MVSEP_GET_LIMIT
 
     # --- account and catalog ------------------------------------------------------------------
-    def _is_premium(self) -> bool:
+    def _is_premium(self, offline: bool = False) -> bool:
         with self._lock:
             cached = self._premium
+        if offline:  # not known yet: the pipeline's plan checks again, strictly, before any spend
+            return True if cached is None else cached[0]
         if cached is None or time.monotonic() - cached[1] > ACCOUNT_TTL:
             premium = bool(self.client.user().premium_enabled)
             with self._lock:
@@ -74,18 +76,30 @@ class MvsepBackend:
             return premium
         return cached[0]
 
-    def catalog(self) -> Catalog:
+    def catalog(self, offline: bool = False) -> Catalog:
+        """The server's catalog, fetched once per daemon (cached 24 h on disk); `offline` takes
+        what is at hand (that, the disk cache, or the bundled snapshot) without a request."""
         if self._catalog is None:
+            if offline:
+                return Catalog.load(self.settings, offline=True)
             self._catalog = Catalog.load(self.settings, client=self.client)
         return self._catalog
+
+    def algorithms(self) -> list[Algorithm]:
+        return list(self.catalog(offline=True))
+
+    def warm_up(self) -> None:
+        self.catalog()
+        self._is_premium()
 
     def capacity(self) -> int:
         return PREMIUM_CAPACITY if self._is_premium() else FREE_CAPACITY
 
-    def plan(self, request: JobRequest, seconds: float) -> Plan:
+    def plan(self, request: JobRequest, seconds: float, *, offline: bool = False) -> Plan:
         sep_type = request.sep_type if request.sep_type is not None else DEFAULT_SEP_TYPE
-        catalog = self.catalog()
-        valid = catalog.validate(sep_type, request.options, request.output_format, premium=self._is_premium())
+        catalog = self.catalog(offline)
+        valid = catalog.validate(sep_type, request.options, request.output_format,
+                                 premium=self._is_premium(offline))
         credits = catalog.estimate_credits(seconds, valid.sep_type, valid.options)
         return Plan(sep_type=valid.sep_type, algorithm=valid.algorithm.name, options=valid.options, credits=credits)
 

@@ -31,6 +31,8 @@ def _source(field: str, flags: set[str], in_file: set[str]) -> str:
         return "env " + ", ".join(sorted(set(names)))
     if field in in_file:
         return "file"
+    if field == "allowed_roots":
+        return "default (home and removable media; bridges other than the CLI and hot folders)"
     return "default"
 
 
@@ -43,6 +45,8 @@ def effective(settings: Settings) -> list[dict[str, Any]]:
         value = jsonable(getattr(settings, field))
         if field == "api_token":
             value = "********" if settings.token else None
+        if field == "allowed_roots" and not settings.allowed_roots:  # unset: the defaults hold
+            value = [str(p) for p in settings.roots]
         rows.append({"key": field, "value": value, "source": _source(field, flags, in_file)})
     return rows
 

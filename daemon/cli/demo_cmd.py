@@ -51,7 +51,7 @@ def demo_command(out: Path, seconds: float) -> int:
         click.echo(f"daemon: pid {daemon.pid}, local engine, {client.url}")
         request = JobRequest(source=clip, sep_type=DEFAULT_SEP_TYPE, output_format=FLOAT_WAV,
                              destination=out, reply=ReplyChannel(bridge="cli", tag="demo"))
-        runner = DaemonRunner(client)
+        runner = DaemonRunner(client, data_dir)
         try:
             code = run_jobs(runner, [request], Console(stderr=True), as_json=False)
             view = client.jobs()[0]  # newest first: the one just run

@@ -1,28 +1,39 @@
-"""`mvsep-bridge jobs`, `status JOB`, `cancel JOB`: the daemon's jobs (or the store's, when no
-daemon runs)."""
+"""`mvsep-bridge jobs`, `status JOB`, `cancel JOB`: the daemon's jobs. Listing reads the store
+directly when no daemon runs (and creates nothing); cancelling needs the daemon (started on demand)."""
 
 from __future__ import annotations
+
+import time
 
 import click
 
 from ..control.client import ControlClient
 from ..errors import UsageError
-from ..jobs.model import check_job_id
+from ..jobs.model import JobView, check_job_id
 from ..settings import Settings, load_settings
-from .output import print_json
-from .separate_cmd import describe
+from .output import describe, print_json
+
+CANCEL_WAIT_SECONDS = 10.0
 
 
 def _daemon(settings: Settings) -> ControlClient | None:
     return ControlClient.discover(settings.data_dir)
 
 
-def _stored(settings: Settings):
-    """The job store read directly (SQLite WAL allows it beside a running engine)."""
-    from ..jobs.engine import STORE_FILE
+def _stored_views(settings: Settings, job: str | None = None) -> list[JobView]:
+    """The store read directly, read-only (SQLite WAL allows it beside a running engine)."""
+    from ..jobs.job_engine import STORE_FILE
     from ..jobs.store import JobStore
 
-    return JobStore(settings.data_dir / STORE_FILE)
+    store = JobStore.read_only(settings.data_dir / STORE_FILE)
+    if store is None:
+        if job is not None:
+            raise UsageError(f"no job {job!r}", hint="`mvsep-bridge jobs` lists the known jobs")
+        return []
+    try:
+        return [store.get(job).view()] if job is not None else [j.view() for j in store.all()]
+    finally:
+        store.close()
 
 
 @click.command("jobs")
@@ -31,12 +42,7 @@ def jobs_command(as_json: bool) -> None:
     """List the jobs, newest first."""
     settings = load_settings()
     client = _daemon(settings)
-    if client:
-        views = client.jobs()
-    else:
-        store = _stored(settings)
-        views = [job.view() for job in store.all()]
-        store.close()
+    views = client.jobs() if client else _stored_views(settings)
     if as_json:
         print_json(views)
         return
@@ -52,14 +58,7 @@ def status_command(job: str, as_json: bool) -> None:
     check_job_id(job)
     settings = load_settings()
     client = _daemon(settings)
-    if client:
-        view = client.get(job)
-    else:
-        store = _stored(settings)
-        try:
-            view = store.get(job).view()
-        finally:
-            store.close()
+    view = client.get(job) if client else _stored_views(settings, job)[0]
     if as_json:
         print_json(view)
         return
@@ -76,21 +75,18 @@ def status_command(job: str, as_json: bool) -> None:
 @click.argument("job")
 def cancel_command(job: str) -> int:
     """Cancel a job (the server refunds jobs it has not started)."""
+    from .connect import connect
+
     check_job_id(job)
     settings = load_settings()
-    client = _daemon(settings)
-    if client:
-        view = client.cancel(job)
-    else:
-        from ..jobs.engine import JobEngine
-
-        engine = JobEngine(settings)
-        try:
-            view = engine.cancel(job)
-        finally:
-            engine.close()
+    client = connect(settings)
+    view = client.cancel(job)
     if str(view.state) in ("done", "failed"):  # over before we asked: cancel cannot apply
         raise UsageError(f"job {view.id} is already {view.state}; nothing to cancel",
                          hint=f"`mvsep-bridge status {view.id}` shows it")
+    deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+    while not view.state.final and time.monotonic() < deadline:  # the remote cancel and refund
+        time.sleep(0.1)
+        view = client.get(job)
     click.echo(f"{view.id}: {view.state} ({view.message or ''})")
     return 0 if str(view.state) == "cancelled" else 1

@@ -11,23 +11,24 @@ import click
 
 from ..errors import BridgeError
 
-# command name → "module:attribute" under mvsep_bridge.daemon.cli
-COMMANDS: dict[str, str] = {
-    "account": "account_cmd:account",
-    "algorithms": "algorithms_cmd:algorithms",
-    "config": "config_cmd:config",
-    "qc": "qc_cmd:qc",
-    "site": "site_cmd:site",
-    "daemon": "daemon_cmd:daemon_command",
-    "separate": "separate_cmd:separate_command",
-    "jobs": "jobs_cmd:jobs_command",
-    "status": "jobs_cmd:status_command",
-    "cancel": "jobs_cmd:cancel_command",
-    "service": "service_cmd:service_group",
-    "hotfolder": "hotfolder_cmd:hotfolder",
-    "preset": "preset_cmd:preset",
-    "emulator": "emulator_cmd:emulator",
-    "demo": "demo_cmd:demo_command",
+# command name → ("module:attribute" under mvsep_bridge.daemon.cli, the line `--help` shows): the
+# listing needs no import (a test checks each line is its command's own short help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "account": ("account_cmd:account", "Your MVSEP account: log in (stores the API token), info, history, switches."),
+    "algorithms": ("algorithms_cmd:algorithms", "The MVSEP algorithms (sep_type numbers), with group, price and premium flag."),
+    "config": ("config_cmd:config", "The settings: flags > environment > config file > defaults."),
+    "qc": ("qc_cmd:qc", "The quality checker: score your own separations against MVSEP's datasets."),
+    "site": ("site_cmd:site", "MVSEP site information: queue, news, demo separations."),
+    "daemon": ("daemon_cmd:daemon_command", "Run the daemon until Ctrl-C / SIGTERM (unfinished jobs resume at the next start)."),
+    "separate": ("separate_cmd:separate_command", "Separate FILE… into stems, written to <out>/<source name>/ with a manifest.json."),
+    "jobs": ("jobs_cmd:jobs_command", "List the jobs, newest first."),
+    "status": ("jobs_cmd:status_command", "Show one job."),
+    "cancel": ("jobs_cmd:cancel_command", "Cancel a job (the server refunds jobs it has not started)."),
+    "service": ("service_cmd:service_group", "Install or remove the login service that runs `mvsep-bridge daemon`."),
+    "hotfolder": ("hotfolder_cmd:hotfolder", "Folders the daemon watches: drop a file in, get a folder of stems."),
+    "preset": ("preset_cmd:preset", "Named settings (sep_type, options, output format) that hot folders use."),
+    "emulator": ("emulator_cmd:emulator", "A local MVSEP-compatible server: accounts, credits, jobs, real audio files, faults."),
+    "demo": ("demo_cmd:demo_command", "Separate a generated demo clip on the local engine through a real daemon; print the stems."),
 }
 
 
@@ -49,12 +50,15 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        if name not in COMMANDS:
             return None
-        module_name, attribute = target.split(":")
+        module_name, attribute = COMMANDS[name][0].split(":")
         module = importlib.import_module(f"{__package__}.{module_name}")
         return getattr(module, attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,16 +10,19 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import BaseModel, SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from ..client import MvsepClient
 from ..errors import UsageError
+from ..jobs.model import JobView
 from ..settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ..client import MvsepClient
 
 #: secrets never come from argv (visible in `ps`): a prompt, stdin, or these variables
 PASSWORD_ENV = "MVSEP_PASSWORD"
@@ -62,6 +65,8 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def client_for(settings: Settings) -> MvsepClient:
+    from ..client import MvsepClient  # requests and the API models: only for commands that call MVSEP
+
     return MvsepClient.from_settings(settings)
 
 
@@ -161,3 +166,17 @@ def _cell(value: Any) -> str:
 
 def say(message: str) -> None:
     click.echo(message)
+
+def describe(view: JobView) -> str:
+    """One line about where a job is, for progress bars and listings."""
+    parts = [view.stage]
+    if view.remote_status and str(view.state) == "remote" and view.backend != "local":
+        parts = [view.remote_status]
+    if view.queue_position is not None and view.remote_status == "waiting" and not view.state.final:
+        total = f"/{view.queue_count}" if view.queue_count else ""
+        parts.append(f"queue {view.queue_position}{total}")
+    if view.chunks_total:
+        parts.append(f"chunks {view.chunks_done or 0}/{view.chunks_total}")
+    if view.error:
+        parts.append(view.error.splitlines()[0])
+    return " · ".join(parts)

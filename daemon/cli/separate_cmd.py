@@ -1,9 +1,9 @@
-"""`mvsep-bridge separate FILE…`: one-shot jobs with progress bars, through the running daemon if
-there is one, else on an engine inside this process (the same engine the daemon runs)."""
+"""`mvsep-bridge separate FILE…`: jobs with progress bars, always through the daemon (started in
+the background when none runs, see connect.py)."""
 
 from __future__ import annotations
 
-import queue
+import time
 from pathlib import Path
 
 import click
@@ -13,66 +13,32 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
-from ..jobs.model import DEFAULT_SEP_TYPE, DEFAULT_SEP_TYPE_NAME, OUTPUT_FORMATS, JobEvent, JobRequest, JobState, JobView, ReplyChannel
-from ..settings import Settings, load_settings
+from ..jobs.model import (DEFAULT_SEP_TYPE, DEFAULT_SEP_TYPE_NAME, OUTPUT_FORMATS, JobEvent, JobRequest, JobState,
+                          JobView, ReplyChannel, result_folder)
+from ..jobs import manifest
 from ..numbers import MAX_SECTION_SECONDS
-from .output import print_json
+from ..settings import load_settings
+from .connect import connect
+from .output import describe, print_json
 from .params import FiniteFloat, parse_options
 
-def describe(view: JobView) -> str:
-    """One line about where a job is, for progress bars and listings."""
-    parts = [view.stage]
-    if view.remote_status and str(view.state) == "remote" and view.backend != "local":
-        parts = [view.remote_status]
-    if view.queue_position is not None and view.remote_status == "waiting" and not view.state.final:
-        total = f"/{view.queue_count}" if view.queue_count else ""
-        parts.append(f"queue {view.queue_position}{total}")
-    if view.chunks_total:
-        parts.append(f"chunks {view.chunks_done or 0}/{view.chunks_total}")
-    if view.error:
-        parts.append(view.error.splitlines()[0])
-    return " · ".join(parts)
 
+HANDOVER_SECONDS = 10.0
 
-class InProcessRunner:
-    """The engine in this process; events through a queue."""
+#: the request fields an engine error may name, as this command's flags
+FLAGS = {"destination": "--out DIR", "replace": "--replace, or --out DIR", "sep_type": "--sep-type N",
+         "options": "--opt add_optN=V", "output_format": "--format N", "start": "--start S", "length": "--length L"}
 
-    left_behind = "stopped with this process; it resumes when `mvsep-bridge daemon` or the next `separate` runs"
-
-    def __init__(self, settings: Settings):
-        from .. import logs
-        from ..jobs.engine import JobEngine
-
-        logs.setup(settings, stderr=False)
-        self.engine = JobEngine(settings).start()
-        self.events: queue.Queue[JobEvent] = queue.Queue()
-        self._unsubscribe = self.engine.subscribe(self.events.put)
-
-    def submit(self, request: JobRequest) -> JobView:
-        return self.engine.submit(request)
-
-    def get(self, job_id: str) -> JobView:
-        return self.engine.get(job_id)
-
-    def next_events(self, timeout: float) -> list[JobEvent]:
-        try:
-            found = [self.events.get(timeout=timeout)]
-        except queue.Empty:
-            return []
-        while not self.events.empty():
-            found.append(self.events.get_nowait())
-        return found
-
-    def close(self) -> None:
-        self._unsubscribe()
-        self.engine.close()
 
 
 class DaemonRunner:
+    """The daemon's jobs as this command follows them: submits, and events from now on."""
+
     left_behind = "goes on in the daemon"
 
-    def __init__(self, client: ControlClient):
+    def __init__(self, client: ControlClient, data_dir: Path):
         self.client = client
+        self.data_dir = data_dir
         _, self.since = client.events(since=1 << 62, timeout=0)  # from now on, nothing missed
 
     def submit(self, request: JobRequest) -> JobView:
@@ -82,8 +48,26 @@ class DaemonRunner:
         return self.client.get(job_id)
 
     def next_events(self, timeout: float) -> list[JobEvent]:
-        found, self.since = self.client.events(since=self.since, timeout=timeout)
+        try:
+            found, self.since = self.client.events(since=self.since, timeout=timeout)
+        except Unreachable:
+            self._follow_the_next_daemon()
+            return []  # the caller asks for each job's state when nothing came
         return found
+
+    def _follow_the_next_daemon(self) -> None:
+        """The daemon went away: one taking over (`mvsep-bridge daemon`, the service) has the
+        same jobs; follow it. None within HANDOVER_SECONDS: the daemon is gone (Unreachable)."""
+        deadline = time.monotonic() + HANDOVER_SECONDS
+        while time.monotonic() < deadline:
+            client = ControlClient.discover(self.data_dir)
+            if client is not None:
+                self.client.close()
+                self.client, self.since = client, 0
+                return
+            time.sleep(0.2)
+        raise Unreachable(f"the daemon at {self.client.url} is gone",
+                          hint="`mvsep-bridge daemon status` shows whether one runs")
 
     def close(self) -> None:
         self.client.close()
@@ -100,16 +84,17 @@ class DaemonRunner:
               help="folder for <source name>/ (default: beside each source)")
 @click.option("--start", type=FiniteFloat(0, MAX_SECTION_SECONDS), help="section start, seconds")
 @click.option("--length", type=FiniteFloat(0, MAX_SECTION_SECONDS, min_open=True), help="section length, seconds")
+@click.option("--replace", is_flag=True, help="replace the stems of an earlier run in the result folder")
 @click.option("--json", "as_json", is_flag=True, help="print the finished jobs as JSON")
-def separate_command(files, sep_type, opts, output_format, out, start, length, as_json) -> int:
+def separate_command(files, sep_type, opts, output_format, out, start, length, replace, as_json) -> int:
     """Separate FILE… into stems, written to <out>/<source name>/ with a manifest.json."""
     settings = load_settings()
     options = parse_options(opts)
     requests = []
-    for path in files:
+    for path in _once_each(files):
         try:
             fields = dict(source=path, start=start, length=length, sep_type=sep_type, options=options,
-                          destination=out, reply=ReplyChannel(bridge="cli"))
+                          destination=out, replace=replace, reply=ReplyChannel(bridge="cli"))
             if output_format is not None:
                 fields["output_format"] = output_format
             requests.append(JobRequest(**fields))
@@ -118,22 +103,52 @@ def separate_command(files, sep_type, opts, output_format, out, start, length, a
             flag = "--" + "-".join(map(str, error["loc"])).replace("_", "-") if error["loc"] else "request"
             raise UsageError(f"bad request for {path}: {flag}: {error['msg']}") from None
     _refuse_shared_results(requests)
-    client = ControlClient.discover(settings.data_dir)
-    runner = DaemonRunner(client) if client else InProcessRunner(settings)
+    _keep_earlier_results(requests)
+    client = connect(settings)
+    client.check()  # a bad token or a server that is down: said now, before any job is queued
+    runner = DaemonRunner(client, settings.data_dir)
     console = Console(stderr=True)
-    if not as_json:
-        where = f"the daemon at {client.url}" if client else f"this process ({settings.effective_backend} backend; no daemon running)"
-        console.print(f"separating through {where}", style="dim", highlight=False)
     try:
         return run_jobs(runner, requests, console, as_json)
     finally:
         runner.close()
 
 
+def _once_each(files: tuple[Path, ...]) -> list[Path]:
+    """The files, each once: the same file named twice (or through a link) is one job, paid once.
+    A missing file is refused here, before anything else is asked."""
+    seen: dict[tuple[int, int], Path] = {}
+    unique = []
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise UsageError(f"{path}: {exc.strerror.lower() if exc.strerror else exc}",
+                             hint="give the path of an existing audio file") from None
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            click.echo(f"{path}: the same file as {seen[key]}; separating it once", err=True)
+            continue
+        seen[key] = path
+        unique.append(path)
+    return unique
+
+
+def _keep_earlier_results(requests: list[JobRequest]) -> None:
+    """An earlier run's stems are not replaced without --replace (other settings, other stems)."""
+    for request in requests:
+        folder = result_folder(request)
+        earlier = (manifest.read(folder) or {}) if folder.is_dir() else {}
+        if earlier.get("job") and not request.replace:
+            algorithm = earlier.get("algorithm", {})
+            raise UsageError(
+                f"{folder} holds the stems of an earlier run (job {earlier['job']}, sep_type "
+                f"{algorithm.get('sep_type')}, {len(earlier.get('stems', []))} stems)",
+                hint="--replace to replace them, or --out DIR to keep both")
+
+
 def _refuse_shared_results(requests: list[JobRequest]) -> None:
     """Two different sources with one result folder: the second would silently replace the first."""
-    from ..jobs.pipeline import result_folder
-
     owners: dict[Path, Path] = {}
     for request in requests:
         folder = result_folder(request)
@@ -170,7 +185,9 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
             try:
                 view = runner.submit(request)
             except UsageError as exc:
-                console.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+                flag = FLAGS.get(exc.field or "")
+                where = f"\n  on this command line: {flag}" if flag else ""
+                console.print(f"error: {exc}{where}", style="red", markup=False, highlight=False, soft_wrap=True)
                 bad_input = True
                 continue
             views[view.id] = view

@@ -107,10 +107,6 @@ class MvsepClient:
     def close(self) -> None:
         self.session.close()
 
-    @property
-    def has_token(self) -> bool:
-        return self._token is not None
-
     # ------------------------------------------------------------ plumbing
 
     def _url(self, path: str) -> str:

@@ -1,6 +1,13 @@
 """The control channel: loopback HTTP (werkzeug) in front of an Engine, for the CLI and scripts.
 
-    GET  /v1/ping                      {"pid", "backend", "data_dir"}
+    GET  /v1/ping                      {"pid", "backend", "data_dir", "on_demand", "bridges": {name:
+                                       where it listens}, "identity": Settings.identity()}
+    POST /v1/reload                    read the config file again now; answers as ping
+    POST /v1/check                     reach the backend now (AuthError / Unreachable as errors)
+    POST /v1/shutdown                  stop the daemon (unfinished jobs resume at its next start)
+    GET  /v1/algorithms?search=TEXT    [Algorithm] the backend runs
+    POST /v1/estimate      JobRequest  Estimate
+    POST /v1/call/<bridge>/<action> {…} an action a bridge offered (Engine.offer), its JSON answer
     POST /v1/jobs          JobRequest  JobView (201)
     GET  /v1/jobs                      [JobView], newest first
     GET  /v1/jobs/<id>                 JobView
@@ -23,7 +30,7 @@ import os
 import secrets
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -33,17 +40,14 @@ from werkzeug.wrappers import Request, Response
 
 from ..engine import Engine
 from ..errors import BridgeError, validation_problems
+from ..files import write_text
 from ..jobs.model import JobEvent, JobRequest
+from . import daemon_file
 
 log = logging.getLogger("mvsep_bridge.control")
 
-DAEMON_FILE = "daemon.json"
 LONG_POLL_SECONDS = 20.0
 EVENT_BUFFER = 2000
-
-
-def daemon_file(data_dir: Path) -> Path:
-    return data_dir / DAEMON_FILE
 
 
 class EventLog:
@@ -72,15 +76,34 @@ class EventLog:
             return found, self._seq
 
 
+class DaemonHandle(Protocol):
+    """What the control channel asks of the daemon process around the engine (runtime.Daemon)."""
+
+    def info(self) -> dict[str, Any]: ...
+
+    def reload(self) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+    def touch(self) -> None: ...
+
+
 class ControlServer:
-    def __init__(self, engine: Engine, data_dir: Path, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, engine: Engine, data_dir: Path, daemon: DaemonHandle, host: str = "127.0.0.1", port: int = 0):
         self.engine = engine
+        self.daemon = daemon
         self.data_dir = data_dir
         self.secret = secrets.token_urlsafe(32)
         self.events = EventLog()
         self._unsubscribe = engine.subscribe(self.events.append)
         self._urls = Map([
             Rule("/v1/ping", endpoint="ping", methods=["GET"]),
+            Rule("/v1/reload", endpoint="reload", methods=["POST"]),
+            Rule("/v1/shutdown", endpoint="shutdown", methods=["POST"]),
+            Rule("/v1/check", endpoint="check", methods=["POST"]),
+            Rule("/v1/call/<bridge>/<action>", endpoint="call", methods=["POST"]),
+            Rule("/v1/algorithms", endpoint="algorithms", methods=["GET"]),
+            Rule("/v1/estimate", endpoint="estimate", methods=["POST"]),
             Rule("/v1/jobs", endpoint="submit", methods=["POST"]),
             Rule("/v1/jobs", endpoint="jobs", methods=["GET"]),
             Rule("/v1/jobs/<job_id>", endpoint="get", methods=["GET"]),
@@ -122,22 +145,49 @@ class ControlServer:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {self.secret}".encode()):
             return _json({"error": "missing or wrong control secret", "kind": "AuthError", "exit_code": 4}, 401)
+        self.daemon.touch()
         try:
             endpoint, args = self._urls.bind_to_environ(request.environ).match()
             return getattr(self, f"_on_{endpoint}")(request, **args)
         except BridgeError as exc:
             return _json({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__,
-                          "exit_code": exc.exit_code}, 400)
+                          "exit_code": exc.exit_code, "field": exc.field}, 400)
         except PydanticValidationError as exc:
             return _json({"error": f"bad request: {validation_problems(exc)}", "kind": "UsageError", "exit_code": 2}, 400)
+        except json.JSONDecodeError as exc:
+            return _json({"error": f"bad request: not JSON ({exc})", "kind": "UsageError", "exit_code": 2}, 400)
         except NotFound:
             return _json({"error": f"no such endpoint {request.path}", "kind": "UsageError", "exit_code": 2}, 404)
         except HTTPException as exc:
             return _json({"error": str(exc), "kind": "UsageError", "exit_code": 2}, exc.code or 400)
 
     def _on_ping(self, request: Request) -> Response:
-        backend = getattr(getattr(self.engine, "backend", None), "name", None)
-        return _json({"pid": os.getpid(), "backend": backend, "data_dir": str(self.data_dir)})
+        return _json(self.daemon.info())
+
+    def _on_reload(self, request: Request) -> Response:
+        self.daemon.reload()
+        return _json(self.daemon.info())
+
+    def _on_check(self, request: Request) -> Response:
+        self.engine.check()
+        return _json({"ok": True})
+
+    def _on_call(self, request: Request, bridge: str, action: str) -> Response:
+        arguments = json.loads(request.get_data() or b"{}")
+        if not isinstance(arguments, dict):
+            raise BridgeError("the arguments of a bridge action are a JSON object")
+        return _json(self.engine.call(bridge, action, arguments))
+
+    def _on_shutdown(self, request: Request) -> Response:
+        self.daemon.shutdown()
+        return _json({"stopping": os.getpid()})
+
+    def _on_algorithms(self, request: Request) -> Response:
+        found = self.engine.algorithms(request.args.get("search") or None)
+        return _json([a.model_dump(mode="json") for a in found])
+
+    def _on_estimate(self, request: Request) -> Response:
+        return _json(self.engine.estimate(JobRequest.model_validate_json(request.get_data())).model_dump(mode="json"))
 
     def _on_submit(self, request: Request) -> Response:
         job = JobRequest.model_validate_json(request.get_data())
@@ -165,11 +215,5 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 def _write_private(path: Path, payload: dict) -> None:
-    """Write a file only its owner can read (it holds the secret), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle)
-    os.replace(partial, path)
+    """A file only its owner can read: it holds the secret."""
+    write_text(path, json.dumps(payload), mode=0o600)

@@ -6,9 +6,9 @@
     pipeline.py    the stages: prepare → plan (ledger, budget) → upload → apply polls → download
                    → finish (align, write, manifest, one rename)
     scheduler.py   worker threads, server slots (plan's job limit), the poller
-    ratebudget.py  the one poll budget per token (Retry-After pauses it)
+    pollrate.py  the one poll budget per token (Retry-After pauses it)
     manifest.py    manifest.json (DESIGN.md "Output")
-    engine.py      JobEngine: the daemon's `daemon.engine.Engine`, one per data_dir (locked)
+    job_engine.py  JobEngine: the daemon's `daemon.engine.Engine`, one per data_dir (locked)
 
 Backends (where separation happens) are in daemon/backends/; the process around the engine (control
 channel, bridges, signals) is daemon/runtime.py.

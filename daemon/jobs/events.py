@@ -17,8 +17,15 @@ Listener = Callable[[JobEvent], None]
 _KIND = {JobState.DONE: "done", JobState.FAILED: "failed", JobState.CANCELLED: "cancelled"}
 
 
+#: fields a listener does not care about: a change of only these is not news
+_QUIET = {"updated_at"}
+
+
 class Journal:
-    """The only writer of job rows after creation, so no change escapes the log or the listeners."""
+    """Commits job changes and tells the log and the listeners. The pipeline and the scheduler
+    write job rows through it (the store is written directly only for a row nobody follows, such
+    as an earlier job the ledger marks expired). Listeners hear `progress` only when something
+    they can see changed."""
 
     def __init__(self, store: JobStore):
         self.store = store
@@ -38,13 +45,15 @@ class Journal:
         return unsubscribe
 
     def commit(self, job_id: str, **changes: Any) -> Job:
-        before = self.store.get(job_id).state if "state" in changes else None
+        before = self.store.get(job_id)
         job = self.store.update(job_id, **changes)
         kind = "progress"
-        if before is not None and before != job.state:
+        if before.state != job.state:
             detail = job.error or job.message or ""
-            log.info("job %s: %s -> %s%s", job.id, before, job.state, f" ({detail})" if detail else "")
+            log.info("job %s: %s -> %s%s", job.id, before.state, job.state, f" ({detail})" if detail else "")
             kind = _KIND.get(job.state, "progress")
+        elif _seen(before) == _seen(job):
+            return job  # nothing a listener could see changed (e.g. a repeated poll answer)
         self.publish(job, kind)
         return job
 
@@ -57,3 +66,7 @@ class Journal:
                 callback(event)
             except Exception:  # a broken listener must not stop the job
                 log.exception("event listener failed")
+
+
+def _seen(job: Job) -> dict:
+    return job.view().model_dump(exclude=_QUIET)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import StemInfo
-from .store import Job
+from ..files import write_text
+
+if TYPE_CHECKING:
+    from .store import Job
 
 MANIFEST = "manifest.json"
 
 
-def build(job: Job, stems: list[StemInfo], other_files: list[dict[str, str]]) -> dict:
+def build(job: Job) -> dict:
     section, plan, request = job.section, job.plan, job.request
     assert section is not None and plan is not None, "a manifest needs a prepared, planned job"
     return {
@@ -32,8 +34,8 @@ def build(job: Job, stems: list[StemInfo], other_files: list[dict[str, str]]) ->
         "remote_hash": job.remote_hash,
         "credits": _number(job.credits),
         "backend": job.backend,
-        "stems": [s.model_dump() for s in stems],
-        "other_files": other_files,
+        "stems": [s.model_dump() for s in job.stems],
+        "other_files": [f.model_dump() for f in job.other_files],
     }
 
 
@@ -48,9 +50,7 @@ def _number(value):
 
 def write(folder: Path, manifest: dict) -> None:
     """Atomically: a manifest is also rewritten in place (a hot folder files its source)."""
-    partial = folder / f".{MANIFEST}.part"
-    partial.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(partial, folder / MANIFEST)
+    write_text(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
 def read(folder: Path) -> dict | None:

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -94,6 +94,8 @@ class JobRequest(BaseModel):
     options: dict[str, str] = Field(default_factory=dict)  # add_opt1..4 → option key
     output_format: int = DEFAULT_OUTPUT_FORMAT
     destination: Path | None = None  # stems go to <destination>/<source name>/
+    # an earlier result in that folder (with its manifest) is replaced only when asked
+    replace: bool = False
     is_demo: bool = False  # publish on MVSEP's demo page: only on the user's explicit request
     reply: ReplyChannel = Field(default_factory=ReplyChannel)
 
@@ -123,6 +125,24 @@ class JobRequest(BaseModel):
         return self
 
 
+#: what a result file holds, by its extension (MVSEP also returns MIDI and transcripts)
+FileKind = Literal["audio", "midi", "text", "other"]
+_KINDS_BY_SUFFIX = {".mid": "midi", ".midi": "midi", ".txt": "text", ".srt": "text", ".vtt": "text",
+                    ".json": "text", ".lrc": "text"}
+
+
+def file_kind(name: str) -> FileKind:
+    return _KINDS_BY_SUFFIX.get(Path(name).suffix.lower(), "other")  # type: ignore[return-value]
+
+
+class ResultFile(BaseModel):
+    """A result that is not an aligned audio stem (MIDI, a transcript, ...)."""
+
+    name: str
+    file: str  # relative to the job's result folder
+    kind: FileKind = "other"
+
+
 class StemInfo(BaseModel):
     name: str
     file: str  # relative to the job's result folder
@@ -150,6 +170,7 @@ class JobView(BaseModel):
     error: str | None = None
     result_dir: Path | None = None
     stems: list[StemInfo] = Field(default_factory=list)
+    other_files: list[ResultFile] = Field(default_factory=list)
     prepared: bool = False  # the section is cut and ready to send
     created_at: datetime
     updated_at: datetime
@@ -165,8 +186,26 @@ class JobView(BaseModel):
         return str(self.state)
 
 
+#: the closed set of event kinds: one `accepted` per job, `progress` on real changes only, then
+#: exactly one of the final three
+EventKind = Literal["accepted", "progress", "done", "failed", "cancelled"]
+
+
 class JobEvent(BaseModel):
     """A change of a job, pushed to the bridge that asked (and to watchers)."""
 
     job: JobView
-    kind: str  # accepted | progress | done | failed | cancelled
+    kind: EventKind
+
+
+class Estimate(BaseModel):
+    """What a request would cost before it is sent (None: not known without reading the file)."""
+
+    sep_type: int
+    algorithm: str
+    seconds: float | None = None
+    credits: float | None = None
+
+def result_folder(request: JobRequest) -> Path:
+    """`<destination>/<source name>/` (DESIGN.md "Output"); the destination defaults to the source's folder."""
+    return (request.destination or request.source.parent) / request.source.stem

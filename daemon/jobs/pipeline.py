@@ -28,13 +28,14 @@ from ..audio.read import read_with_margin
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
-from ..backends.base import Backend, Progress, SlotTaken
+from ..backends.base import Backend, Progress, RemoteFile, SlotTaken
 from ..errors import BudgetError, UsageError
+from ..files import replacing
 from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
-from .model import JobRequest, JobState, StemInfo
-from .store import Job, RemoteFile, Section
+from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
+from .store import Job, Section
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
@@ -73,9 +74,8 @@ class Pipeline:
         work.mkdir(parents=True, exist_ok=True)
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
         upload = f"{_clean(request.source.stem)[:40]}-{job.id}.flac"
-        partial = work / f".{upload}.part"
-        codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
-        os.replace(partial, work / upload)
+        with replacing(work / upload) as partial:
+            codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
         section = Section(
             start_frame=to_frames(request.start or 0.0, rate),
             frames=samples.shape[0] - read.before - read.after,
@@ -243,14 +243,14 @@ class Pipeline:
             aligned = fit(samples, lag + section.margin_before, section.frames)
             write_atomic(aligned, rate, request.output_format, staging / f"{name}.{ext}", original=path)
             stems.append(StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag))
-        other_files = []
+        other_files: list[ResultFile] = []
         for file, path in others:
             name = _unique(_clean(file.label).lower() or "file", names)
             shutil.copyfile(path, staging / f"{name}{path.suffix}")
-            other_files.append({"name": name, "file": f"{name}{path.suffix}"})
-        job = self.journal.commit(job.id, stems=stems)
-        manifest.write(staging, manifest.build(job, stems, other_files))
-        _swap_into_place(staging, final)
+            other_files.append(ResultFile(name=name, file=f"{name}{path.suffix}", kind=file_kind(path.name)))
+        job = self.journal.commit(job.id, stems=stems, other_files=other_files)
+        manifest.write(staging, manifest.build(job))
+        _swap_into_place(staging, final, job)
         return self._done(job, final)
 
     def _reuse_result(self, job: Job, earlier: Job) -> Job:
@@ -258,13 +258,13 @@ class Pipeline:
         source = Path(earlier.result_dir or "")
         final = _destination(job)
         job = self.journal.commit(job.id, state=JobState.FINISHING, remote_hash=earlier.remote_hash, credits=0,
-                                  stems=earlier.stems, message=f"reusing the result of job {earlier.id}")
+                                  stems=earlier.stems, other_files=earlier.other_files,
+                                  message=f"reusing the result of job {earlier.id}")
         staging = _staging(final, job)
         shutil.rmtree(staging, ignore_errors=True)
         shutil.copytree(source, staging)
-        old = manifest.read(source) or {}
-        manifest.write(staging, manifest.build(job, earlier.stems, old.get("other_files", [])))
-        _swap_into_place(staging, final)
+        manifest.write(staging, manifest.build(job))
+        _swap_into_place(staging, final, job)
         return self._done(job, final)
 
     def _done(self, job: Job, final: Path) -> Job:
@@ -292,9 +292,6 @@ def _destination(job: Job) -> Path:
     return result_folder(job.request)
 
 
-def result_folder(request: JobRequest) -> Path:
-    """`<destination>/<source name>/` (DESIGN.md "Output"); the destination defaults to the source's folder."""
-    return (request.destination or request.source.parent) / request.source.stem
 
 
 def _staging(final: Path, job: Job) -> Path:
@@ -303,20 +300,27 @@ def _staging(final: Path, job: Job) -> Path:
     return final.parent / f".tmp-{job.id}"
 
 
-def check_result_folder(folder: Path) -> None:
+def check_result_folder(folder: Path, request: JobRequest, job_id: str | None = None) -> None:
     """The stems replace what is at `folder` only when it is an earlier result (its manifest says
-    so): a folder of the user's that happens to have the source's name is never deleted."""
-    if folder.exists() and not (manifest.read(folder) or {}).get("job"):
+    so) and the request asks to replace it: a folder of the user's that happens to have the
+    source's name is never deleted, and an earlier result is not lost by accident."""
+    if not folder.exists():
+        return
+    earlier = (manifest.read(folder) or {}).get("job")
+    if not earlier:
         raise UsageError(f"{folder} exists and is not a result of mvsep-bridge; the stems would replace it",
-                         hint="move or rename it, or write the stems elsewhere with --out")
+                         hint="move or rename it, or choose another destination folder", field="destination")
+    if earlier != job_id and not request.replace:
+        raise UsageError(f"{folder} holds the stems of an earlier job ({earlier}); they would be replaced",
+                         hint="choose another destination folder, or ask to replace them", field="replace")
 
 
-def _swap_into_place(staging: Path, final: Path) -> None:
+def _swap_into_place(staging: Path, final: Path, job: Job) -> None:
     """Make `staging` appear as `final` in one rename; an older result there is replaced (moved
     aside first, since a folder cannot be renamed over a non-empty one)."""
     retired = staging.with_suffix(".old")
     shutil.rmtree(retired, ignore_errors=True)  # left by a crash between the two renames
-    check_result_folder(final)  # again: it may have appeared while the job ran
+    check_result_folder(final, job.request, job.id)  # again: it may have appeared while the job ran
     if final.exists():
         os.replace(final, retired)
     os.replace(staging, final)

@@ -5,7 +5,7 @@
 - Slots: a job holds one from its upload until the server says done/failed; never more than the
   backend's capacity (MVSEP: 1 non-premium, up to 10 premium, read from the account). Prepared
   jobs wait for a slot first come, first served.
-- One poller thread asks the backend about remote jobs, all calls drawing from one RateBudget;
+- One poller thread asks the backend about remote jobs, all calls drawing from one PollRate;
   jobs near the front of the server's queue are asked more often, and Retry-After pauses all.
 - Transient failures (network, 5xx, 429) are retried later with backoff; the rest fail the job.
 """
@@ -18,11 +18,11 @@ import shutil
 import threading
 import time
 
-from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
 from ..backends.base import SlotTaken
+from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
 from .model import JobState
 from .pipeline import Pipeline
-from .ratebudget import RateBudget
+from .pollrate import PollRate
 from .store import Job
 
 log = logging.getLogger("mvsep_bridge.jobs")
@@ -38,7 +38,7 @@ def poll_interval(job: Job) -> float:
     """Seconds until the next poll: often at the front of the queue, rarely far behind it."""
     position = job.queue_position or 0
     if job.remote_status in ("processing", "distributing", "merging") or position <= 1:
-        return 0.25  # the budget, not this, is what bounds the rate
+        return 0.25  # the poll rate, not this, is what bounds the calls
     return min(30.0, 0.25 + 1.5 * position)
 
 
@@ -52,7 +52,7 @@ class Scheduler:
         self.store = pipeline.store
         self.journal = pipeline.journal
         self.backend = pipeline.backend
-        self.budget = RateBudget(self.backend.polls_per_minute)
+        self.polls = PollRate(self.backend.polls_per_minute)
         self._work: queue.Queue[str | None] = queue.Queue()
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -267,7 +267,7 @@ class Scheduler:
                     self._cond.wait(due - now)
                     continue
                 del self._polls[job_id]
-            if not self.budget.acquire(self._stop):
+            if not self.polls.acquire(self._stop):
                 return
             try:
                 self._poll(self.store.get(job_id))
@@ -287,7 +287,7 @@ class Scheduler:
         try:
             progress = self.backend.status(job.remote_hash or "")
         except RateLimited as exc:
-            self.budget.pause(exc.retry_after or 5.0)
+            self.polls.pause(exc.retry_after or 5.0)
             self._schedule_poll(job.id, exc.retry_after or 5.0)
             return
         except AuthError as exc:
@@ -301,9 +301,7 @@ class Scheduler:
             self._schedule_poll(job.id, backoff(attempt))
             return
         self._retries.pop(job.id, None)
-        self.budget.set_limit(self.backend.polls_per_minute)
-        if progress.retry_after:
-            self.budget.pause(progress.retry_after)
+        self.polls.set_limit(self.backend.polls_per_minute)
         job = self.pipeline.apply(job, progress)
         if job.state == JobState.REMOTE:
             self._schedule_poll(job.id, poll_interval(job))

@@ -16,8 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..backends.base import Plan, RemoteFile
 from ..errors import UsageError, shown
-from .model import JobRequest, JobState, JobView, StemInfo, new_job_id
+from .model import JobRequest, JobState, JobView, ResultFile, StemInfo, new_job_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -47,6 +48,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     result_dir TEXT,
     stems TEXT,
+    other_files TEXT,
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
@@ -80,26 +82,6 @@ class Section:
         return (self.margin_before + self.frames + self.margin_after) / self.sample_rate
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A validated request as a backend will run it, and what it costs."""
-
-    sep_type: int
-    algorithm: str
-    options: dict[str, str]
-    credits: float
-
-
-@dataclass
-class RemoteFile:
-    """One result file as the backend listed it."""
-
-    url: str
-    name: str  # file name to store it under
-    label: str  # stem label (MVSEP `type`), or the file stem
-    size: int | None = None
-
-
 @dataclass
 class Job:
     """A row of the store, typed."""
@@ -131,6 +113,7 @@ class Job:
     error: str | None = None
     result_dir: str | None = None
     stems: list[StemInfo] = field(default_factory=list)
+    other_files: list[ResultFile] = field(default_factory=list)
     cancel_requested: bool = False
 
     def view(self) -> JobView:
@@ -151,6 +134,7 @@ class Job:
             error=self.error,
             result_dir=Path(self.result_dir) if self.result_dir else None,
             stems=self.stems,
+            other_files=self.other_files,
             prepared=self.section is not None,
             created_at=datetime.fromtimestamp(self.created_at, timezone.utc),
             updated_at=datetime.fromtimestamp(self.updated_at, timezone.utc),
@@ -167,7 +151,7 @@ def _encode(name: str, value: Any) -> Any:
         return json.dumps(asdict(value)) if value is not None else None
     if name == "remote_files":
         return json.dumps([asdict(f) for f in value])
-    if name == "stems":
+    if name in ("stems", "other_files"):
         return json.dumps([s.model_dump() for s in value])
     if name == "state":
         return str(value)
@@ -184,6 +168,7 @@ def _decode(row: sqlite3.Row) -> Job:
     values["plan"] = Plan(**json.loads(values["plan"])) if values["plan"] else None
     values["remote_files"] = [RemoteFile(**f) for f in json.loads(values["remote_files"] or "[]")]
     values["stems"] = [StemInfo(**s) for s in json.loads(values["stems"] or "[]")]
+    values["other_files"] = [ResultFile(**f) for f in json.loads(values["other_files"] or "[]")]
     values["cancel_requested"] = bool(values["cancel_requested"])
     return Job(**values)
 
@@ -191,10 +176,15 @@ def _decode(row: sqlite3.Row) -> Job:
 class JobStore:
     """Thread-safe access to the jobs table; every method commits before it returns."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = path
         self._lock = threading.RLock()
+        if read_only:  # a listing beside (or without) a daemon: never creates or changes a file
+            self._conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
+                                         check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn.row_factory = sqlite3.Row
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -209,6 +199,16 @@ class JobStore:
         for name, definition in re.findall(r"^    (\w+) ([A-Z].*?),?$", SCHEMA, flags=re.M):
             if name not in have:
                 self._conn.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
+
+    @classmethod
+    def read_only(cls, path: Path) -> JobStore | None:
+        """The store for reading, or None when there is none yet (no job ever ran here)."""
+        if not path.is_file():
+            return None
+        try:
+            return cls(path, read_only=True)
+        except sqlite3.Error:
+            return None
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""One poll budget per token: a token bucket every status call draws from, paused by Retry-After."""
+"""One poll rate per token: a token bucket every status call draws from, paused by Retry-After."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def usable(limit: float) -> float:
     return max(1.0, limit * (1 - HEADROOM) - BURST)
 
 
-class RateBudget:
+class PollRate:
     def __init__(self, limit: float | None = MVSEP_GET_LIMIT, burst: int = BURST):
         self._lock = threading.Lock()
         self._burst = burst
@@ -38,7 +38,7 @@ class RateBudget:
             self._tokens = 0.0
 
     def acquire(self, stop: threading.Event) -> bool:
-        """Wait for one call's worth of budget; False when `stop` was set meanwhile."""
+        """Wait for one call's turn; False when `stop` was set meanwhile."""
         while not stop.is_set():
             wait = self._take()
             if wait <= 0:
