@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from .audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
 from .client import MvsepClient
 from .client.algorithms import Algorithm, AlgorithmField
 from .errors import ApiError, Unreachable, ValidationError, shown
 from .files import write_text
-from .jobs.model import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
 from .settings import Settings
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,9 @@
     sidecar.py    <file>.json overriding the folder's preset
     filing.py     moving a finished file to done/ or failed/ (+ <name>.error.txt)
     watcher.py    watchdog glue
-    bridge.py     HotFolderBridge: the Bridge the daemon starts
+    inbox.py      one watched folder: candidates, and when a dropped file is complete
+    lifecycle.py  a claimed file's life: submit, follow its job, file it (retries included)
+    bridge.py     HotFolderBridge: the Bridge the daemon starts (settings, the worker thread)
 """
 
 from .bridge import HotFolderBridge

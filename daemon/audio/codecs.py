@@ -20,21 +20,9 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import AudioError
-from ..jobs.model import OUTPUT_FORMATS
+from .formats import FORMATS, extension  # noqa: F401 (extension: re-exported)
 
 AUDIO_HINT = "give a wav, flac, aiff, mp3, m4a/aac or ogg file"
-# output_format → soundfile (format, subtype) for the lossless ones
-_LOSSLESS = {
-    1: ("WAV", "PCM_16"),
-    2: ("FLAC", "PCM_16"),
-    4: ("WAV", "FLOAT"),
-    5: ("FLAC", "PCM_24"),
-}
-# output_format → (PyAV container, codec, bit rate)
-_LOSSY = {
-    0: ("mp3", "libmp3lame", 320_000),
-    3: ("mp4", "aac", 256_000),
-}
 
 
 @dataclass(frozen=True)
@@ -46,10 +34,6 @@ class AudioInfo:
     @property
     def seconds(self) -> float:
         return self.frames / self.sample_rate
-
-
-def extension(output_format: int) -> str:
-    return OUTPUT_FORMATS[output_format][1]
 
 
 def decode(path: Path | str) -> tuple[np.ndarray, int]:
@@ -138,15 +122,17 @@ def encode(
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 1:
         samples = samples[:, None]
-    if output_format in _LOSSLESS:
-        container, subtype = _LOSSLESS[output_format]
+    spec = FORMATS.get(output_format)
+    if spec is None:
+        raise AudioError(f"unknown output_format {output_format}", hint="use 0..5")
+    if spec.soundfile is not None:
+        container, subtype = spec.soundfile
         if subtype != "FLOAT":
             samples = np.clip(samples, -1.0, 1.0)
         sf.write(str(path), samples, sample_rate, format=container, subtype=subtype)
         return
-    if output_format not in _LOSSY:
-        raise AudioError(f"unknown output_format {output_format}", hint="use 0..5")
-    container_name, codec, bit_rate = _LOSSY[output_format]
+    assert spec.pyav is not None
+    container_name, codec, bit_rate = spec.pyav
     channels = samples.shape[1]
     layout = "mono" if channels == 1 else "stereo"
     if channels > 2:

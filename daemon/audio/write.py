@@ -29,8 +29,7 @@ import soundfile as sf
 
 from ..errors import AudioError
 from . import codecs
-
-LOSSY_FORMATS = frozenset({0, 3})
+from .formats import LOSSY_FORMATS
 
 
 def write_atomic(

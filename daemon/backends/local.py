@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import localsep
 from ..audio import codecs
+from ..audio.formats import FLOAT_WAV
 from ..catalog import Catalog
 from ..client.algorithms import Algorithm
 from ..files import replacing
@@ -153,7 +154,7 @@ class LocalBackend:
             for stem, data in stems.items():
                 name = f"{stem}.wav"
                 with replacing(folder / name) as partial:
-                    codecs.encode(data, rate, 4, partial)  # float32 wav: lossless
+                    codecs.encode(data, rate, FLOAT_WAV, partial)
                 names.append(name)
             (folder / DONE_MARK).write_text(json.dumps(names))
         except _Cancelled:

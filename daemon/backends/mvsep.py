@@ -13,8 +13,6 @@ import requests
 from ..catalog import Catalog
 from ..client import MvsepClient, SeparationInput
 from ..client.algorithms import Algorithm
-from ..client.models import hash_file_name
-from ..client.upload import same_upload_name
 from ..errors import BadRequest, NotFound
 from ..jobs.model import DEFAULT_SEP_TYPE, JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
@@ -105,7 +103,7 @@ class MvsepBackend:
 
     # --- one job ------------------------------------------------------------------------------
     def snapshot(self) -> str:
-        return json.dumps(sorted(e.hash for e in self.client.separation_history(limit=HISTORY_PAGE)))
+        return json.dumps(sorted(self.client.history_hashes()))
 
     def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
@@ -113,22 +111,18 @@ class MvsepBackend:
             sep_type=plan.sep_type, options=plan.options, output_format=request.output_format,
             audiofile=upload, is_demo=request.is_demo,
         )
+        known = set(json.loads(snapshot or "[]"))
         if attempted_at is not None:  # an earlier attempt may have created it: look before paying
-            while True:
-                found = self._created_since(snapshot, upload.name)
-                if found is not None:
-                    return found
-                # a request sent just before a crash may still be in the server's hands
-                settle = attempted_at + CREATE_SETTLE_SECONDS - time.time()
-                if settle <= 0:
-                    break
-                time.sleep(min(settle, 2.0))
+            found = self.client.find_created(order, known, _settle_pauses(attempted_at))
+            if found is not None:
+                return found.hash
+
         def on_bytes(sent: int, total: int) -> None:
             if progress and total:
                 progress(sent / total)
 
         try:
-            return self.client.create_once(order, progress=on_bytes).hash
+            return self.client.create_once(order, progress=on_bytes, known=known).hash
         except BadRequest:
             running = self.client.user().running_jobs
             if running is not None and running >= self.capacity():
@@ -137,15 +131,6 @@ class MvsepBackend:
                     f"the account already runs {running} job(s), its plan's limit; waiting for a free slot"
                 ) from None
             raise
-
-    def _created_since(self, snapshot: str, upload_name: str) -> str | None:
-        known = set(json.loads(snapshot or "[]"))
-        for entry in self.client.separation_history(limit=HISTORY_PAGE):
-            name = hash_file_name(entry.hash)
-            # the upload name carries the job id, so a new hash with it is this job's
-            if entry.hash not in known and name and same_upload_name(upload_name, name):
-                return entry.hash
-        return None
 
     def status(self, handle: str) -> Progress:
         try:
@@ -184,3 +169,14 @@ class MvsepBackend:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _settle_pauses(attempted_at: float) -> list[float]:
+    """Look now, then every 2 s until CREATE_SETTLE_SECONDS after the attempt: a request sent
+    just before a crash may still be in the server's hands and listed a little later."""
+    pauses, at = [0.0], time.time()
+    while at < attempted_at + CREATE_SETTLE_SECONDS:
+        step = min(2.0, attempted_at + CREATE_SETTLE_SECONDS - at)
+        pauses.append(step)
+        at += step
+    return pauses

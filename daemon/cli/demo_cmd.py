@@ -19,6 +19,9 @@ import numpy as np
 from rich.console import Console
 
 from ..audio import codecs
+from ..audio.formats import (
+    FLOAT_WAV,  # lossless, unquantised: the stems must add back up exactly
+)
 from ..control.client import ControlClient
 from ..errors import JobFailed, Unreachable
 from ..jobs.model import JobRequest, JobState, ReplyChannel
@@ -26,7 +29,6 @@ from ..localsep import DEFAULT_SEP_TYPE, synth
 from .separate_cmd import DaemonRunner, run_jobs
 
 DEMO_RATE = 44_100
-FLOAT_WAV = 4  # lossless and unquantised: the stems must add back up to the clip exactly
 START_TIMEOUT = 60.0
 
 

@@ -190,6 +190,7 @@ class MvsepClient:
         progress: UploadProgress | None = None,
         attempts: int = 3,
         rechecks: Sequence[float] = HISTORY_RECHECKS,
+        known: set[str] | None = None,
     ) -> CreatedJob:
         """Create a job so that it exists exactly once on the server (and is paid once).
 
@@ -201,8 +202,12 @@ class MvsepClient:
         returned. Only when none shows up is the create sent again. Comparing against the noted
         hashes needs no clock agreement with the server. If the history itself cannot be read,
         nothing is re-sent: the error says to check `mvsep-bridge account history`.
+
+        known: the hashes the caller noted before (the daemon persists them before it sends, for
+        after a crash); then the history is not read again first.
         """
-        known = {entry.hash for entry in self.separation_history(limit=HISTORY_PAGE)}
+        if known is None:
+            known = self.history_hashes()
         error: Exception | None = None
         for attempt in range(1, attempts + 1):
             try:
@@ -216,7 +221,7 @@ class MvsepClient:
                 error = exc
                 log.warning("create attempt %d ended without an answer (%s); checking history",
                             attempt, exc.message)
-                found = self._find_created(request, known, rechecks)
+                found = self.find_created(request, known, rechecks)
                 if found is not None:
                     log.info("the job was created after all: %s", found.hash)
                     return found
@@ -225,9 +230,14 @@ class MvsepClient:
             error.message += f" (tried {attempts} times; the history shows none of them created a job)"
         raise error
 
-    def _find_created(
+    def history_hashes(self) -> set[str]:
+        """The jobs on the first history page now: what a later `find_created` compares with."""
+        return {entry.hash for entry in self.separation_history(limit=HISTORY_PAGE)}
+
+    def find_created(
         self, request: SeparationInput, known: set[str], rechecks: Sequence[float]
     ) -> CreatedJob | None:
+        """A job of `request` created since `known` was noted, looked for after each pause."""
         for pause in rechecks:
             time.sleep(pause)
             try:

@@ -29,6 +29,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,7 +56,9 @@ class EventLog:
 
     def __init__(self, size: int = EVENT_BUFFER):
         self._events: collections.deque[tuple[int, JobEvent]] = collections.deque(maxlen=size)
-        self._seq = 0
+        # numbers go on from one daemon to the next (milliseconds at start): a watcher still
+        # holding an older daemon's `since` gets every event of this one
+        self._seq = int(time.time() * 1000)
         self._cond = threading.Condition()
 
     def append(self, event: JobEvent) -> None:

@@ -31,6 +31,7 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
     POST /_emulator/clock     {advance: seconds} → {now, date}; expiry is applied at once
     GET  /_emulator/stats     → {creates: {total, per_account: {email: n}},
                                  max_concurrent: {email: n}, credits: {email: n}, clock,
+                                 faults_fired: {knob: times it fired},
                                  jobs: [{hash, status, email, credits, sep_type, options,
                                          output_format, is_demo, input_seconds, all_chunks,
                                          remote_hash, files}],

@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
-from ..jobs.model import OUTPUT_FORMATS
+from ..audio.formats import OUTPUT_FORMATS
 from . import params
 from .jobs import Job, clean_name
 from .remote import check_url

@@ -4,6 +4,7 @@ downloads and slow answers. Counters ("next N") are deterministic; the rate is s
 
 from __future__ import annotations
 
+import collections
 import random
 import socket
 import struct
@@ -23,6 +24,7 @@ class Faults:
         self._lock = threading.Lock()
         self._random = random.Random(config().fault_seed)
         self._reset_sockets: set[socket.socket] = set()
+        self.fired: collections.Counter[str] = collections.Counter()  # knob -> times it fired
 
     def reseed(self) -> None:
         with self._lock:
@@ -39,12 +41,16 @@ class Faults:
             if left <= 0:
                 return False
             setattr(config, knob, left - 1)
+            self.fired[knob] += 1
             return True
 
     def roll_failure(self) -> bool:
         with self._lock:
             rate = self._config().fail_rate
-            return rate > 0 and self._random.random() < rate
+            fired = rate > 0 and self._random.random() < rate
+            if fired:
+                self.fired["fail_rate"] += 1
+            return fired
 
     def reset(self, environ: dict) -> None:
         """Arm this request's socket for an abortive close (SO_LINGER 0 → RST) and unwind."""

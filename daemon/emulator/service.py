@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audio import codecs
+from ..audio.formats import OUTPUT_FORMATS, PREMIUM_FORMATS
 from ..errors import BridgeError
-from ..jobs.model import OUTPUT_FORMATS, PREMIUM_FORMATS
 from .accounts import Account, Accounts, NotEnoughCredits
 from .catalog import Algorithm, Catalog
 from .clock import Clock
@@ -203,6 +203,7 @@ class Emulator:
             "max_concurrent": {a.email: a.max_concurrent for a in accounts},
             "credits": {a.email: a.credits for a in accounts},
             "clock": self.clock.now(),
+            "faults_fired": dict(self.faults.fired),
             "jobs": [
                 {"hash": j.hash, "status": j.status, "email": j.email, "credits": j.credits,
                  "sep_type": j.sep_type, "options": j.options, "output_format": j.output_format,

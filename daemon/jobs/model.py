@@ -15,28 +15,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS  # noqa: F401 (re-exported)
 from ..errors import UsageError, shown
 from ..numbers import SectionLength, SectionStart, SepType
 
 OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
 
-#: MVSEP output_format codes → (label, file extension). 4 and 5 are premium-only on MVSEP.
-OUTPUT_FORMATS: dict[int, tuple[str, str]] = {
-    0: ("mp3 (320 kbps)", "mp3"),
-    1: ("wav (16 bit)", "wav"),
-    2: ("flac (16 bit)", "flac"),
-    3: ("m4a (lossy)", "m4a"),
-    4: ("wav (32 bit float)", "wav"),
-    5: ("flac (24 bit)", "flac"),
-}
-PREMIUM_FORMATS = frozenset({4, 5})
-DEFAULT_OUTPUT_FORMAT = 2
 #: what a job without a sep_type gets, on every backend: Demucs4 HT (vocals, drums, bass, other)
 #: is in MVSEP's catalog (add_opt1 defaults to 1, htdemucs, 1 credit a minute) and is the local
 #: engine's 4-stem model, so the same request gives the same stem files on both
 DEFAULT_SEP_TYPE = 20
 DEFAULT_SEP_TYPE_NAME = "Demucs4 HT: vocals, drums, bass, other"
-
 
 #: a job id: 12 hex digits (a random UUID's first ones)
 JOB_ID = re.compile(r"[0-9a-f]{12}")

@@ -24,6 +24,7 @@ import numpy as np
 from ..audio import codecs
 from ..audio.align import fit, stems_lag
 from ..audio.fingerprint import audio_hash, file_sha256
+from ..audio.formats import FLAC_24
 from ..audio.read import read_with_margin
 from ..audio.resample import resample
 from ..audio.section import to_frames
@@ -44,7 +45,7 @@ AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".o
 #: periodic mix cannot pull the peak far off
 MAX_LAG_SECONDS = 0.5
 EXPIRED = "expired"  # remote_status of a done job whose result the server no longer has
-UPLOAD_FORMAT = 5  # FLAC 24-bit: lossless for 16/24-bit sources, and smaller than wav
+UPLOAD_FORMAT = FLAC_24
 
 
 class Pipeline:

@@ -69,14 +69,16 @@ class DaemonProcess:
         self.start()
 
 
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.02, what: str = "condition"):
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.02, what="condition"):
+    """`predicate()` once it is truthy; `what` may be a callable, to describe the state at the
+    time of failure rather than at the call."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
 
 
 def store_states(data_dir: Path) -> dict[str, str]:

@@ -43,7 +43,7 @@ def test_kill_9_then_restart_finishes_every_job_with_one_create_each(emulator, d
     daemon.start()
 
     wait_for(lambda: all(store_states(data).get(i) == "done" for i in ids), timeout=120,
-             what=f"every job done; states {store_states(data)}")
+             what=lambda: f"every job done; states {store_states(data)}")
     stats = emulator.stats()
     assert stats["creates"]["per_account"][account.email] == len(sources)
     for source in sources:

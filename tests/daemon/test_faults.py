@@ -31,7 +31,10 @@ def test_faults_do_not_lose_or_double_a_job(emulator, daemons, tmp_path, fault):
 
     assert result.returncode == 0, result.stderr
     assert [v["state"] for v in json.loads(result.stdout)] == ["done", "done"]
-    assert emulator.stats()["creates"]["per_account"][account.email] == 2
+    stats = emulator.stats()
+    knob = next(k for k in FAULTS[fault] if k.endswith("_next"))
+    assert stats["faults_fired"].get(knob) == FAULTS[fault][knob], "the fault never happened"
+    assert stats["creates"]["per_account"][account.email] == 2
     for source in sources:
         assert len(read_manifest(tmp_path / source.stem)["stems"]) == 2
 
