@@ -1,7 +1,7 @@
 """Exactly the section's frame count, by decoders we did not write: mp3 stems decode to the
-manifest's frames in libsndfile, the ffmpeg CLI and PyAV for every n (also n mod 1152 in 1..46,
-where FFmpeg's muxer used to claim up to 46 frames too many); m4a stems declare exactly n, which
-our decoder gives, and FFmpeg gives n rounded up to whole AAC packets, aligned (README)."""
+manifest's frames in libsndfile, the ffmpeg CLI and PyAV (also for n mod 1152 in 1..46, where
+FFmpeg's muxer used to claim up to 46 frames too many); m4a stems declare exactly n, which our
+decoder gives, and FFmpeg gives n rounded up to whole AAC packets, aligned (README)."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ def _separate(tmp_path, rate: int, frames: int, output_format: int):
     return folder, manifest
 
 
-@pytest.mark.parametrize("rate,frames", [(44_100, 1153), (44_100, 1152 * 34 + 46), (48_000, 1152 * 41 + 23),
-                                         (48_000, 1152 * 41), (44_100, 44_100)])
+@pytest.mark.parametrize("rate,frames", [(44_100, 1152 * 34 + 1), (44_100, 1152 * 34 + 46),
+                                         (48_000, 1152 * 41 + 23), (48_000, 1152 * 41), (44_100, 44_100)])
 def test_mp3_stems_decode_to_exactly_the_sections_frames_everywhere(tmp_path, rate, frames):
     folder, manifest = _separate(tmp_path, rate, frames, output_format=0)
     for stem in manifest["stems"]:
@@ -67,6 +67,16 @@ def test_mp3_stems_decode_to_exactly_the_sections_frames_everywhere(tmp_path, ra
         assert sf.read(str(path))[0].shape[0] == frames
         assert _ffmpeg(path).shape[0] == frames, "ffmpeg CLI"
         assert _pyav(path) == frames, "PyAV"
+
+
+def test_the_issues_1153_frames_decode_to_1153_where_a_decoder_opens_them(tmp_path):
+    # FFmpeg (CLI and PyAV) needs a few more MPEG frames than 1153 samples make to lock on to an
+    # mp3 stream at all, whatever its tags (README): libsndfile and our decoder are the judges
+    folder, manifest = _separate(tmp_path, 44_100, 1153, output_format=0)
+    for stem in manifest["stems"]:
+        path = folder / stem["file"]
+        assert sf.info(str(path)).frames == 1153 and sf.read(str(path))[0].shape[0] == 1153
+        assert codecs.decode(path)[0].shape[0] == 1153
 
 
 def test_m4a_stems_declare_the_exact_length_and_ffmpeg_pads_to_whole_packets(tmp_path):

@@ -99,8 +99,12 @@ def test_the_local_engine_speaks_of_its_own_steps_once_each(tmp_path):
 
     assert result.returncode == 0, result.stderr
     steps = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if line.startswith("song.wav: ")]
-    assert steps == ["queued", "preparing", "ready, waiting for its turn", "starting", "separating",
-                     "collecting the stems", "finishing", "done"], steps
+    order = ["queued", "preparing", "ready, waiting for its turn", "starting", "separating",
+             "collecting the stems", "finishing", "done"]
+    # a fast job may skip a step between two looks; none comes twice or out of order, none is
+    # the upload or download the local engine does not do
+    assert steps == sorted(set(steps), key=order.index), steps
+    assert "separating" in steps and steps[-1] == "done", steps
 
 
 def test_a_cancelled_job_says_what_it_cost_not_cancelled_twice(emulator, daemons, tmp_path):
