@@ -42,7 +42,7 @@ allowed_roots = []              # where OSC, REAPER and other bridges may read a
 # max_credits_per_job = 50
 # max_credits_per_day = 500
 
-[osc]
+[osc]                           # coming: no OSC bridge yet, so these do nothing today
 host = "127.0.0.1"
 port = 9045
 reply_host = ""                 # empty: reply to the sender

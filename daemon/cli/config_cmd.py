@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from typing import Any
@@ -13,6 +14,14 @@ from ..settings import Settings, config_path
 from .output import api_options, json_option, jsonable, print_json, print_table, say
 
 TOKEN_ENV = ("MVSEP_API_TOKEN", "MVSEP_BRIDGE_API_TOKEN")
+#: settings read only by a bridge, and that bridge's package: until it is installed the setting
+#: does nothing, and `config show` says so rather than advertise it
+BRIDGE_SETTINGS = {"osc": "mvsep_bridge.bridges.osc"}
+
+
+def coming(field: str) -> bool:
+    package = BRIDGE_SETTINGS.get(field)
+    return package is not None and importlib.util.find_spec(package) is None
 
 
 @click.group("config")
@@ -47,7 +56,10 @@ def effective(settings: Settings) -> list[dict[str, Any]]:
             value = "********" if settings.token else None
         if field == "allowed_roots" and not settings.allowed_roots:  # unset: the defaults hold
             value = [str(p) for p in settings.roots]
-        rows.append({"key": field, "value": value, "source": _source(field, flags, in_file)})
+        source = _source(field, flags, in_file)
+        if coming(field):
+            source += f"; does nothing yet: the {field.upper()} bridge is coming"
+        rows.append({"key": field, "value": value, "source": source})
     return rows
 
 
