@@ -40,4 +40,4 @@ def test_the_default_is_in_the_real_catalog_and_named_where_users_look(tmp_path)
     assert "Demucs4 HT" in entries[DEFAULT_SEP_TYPE]["name"]
     help_text = run_cli(["separate", "--help"], daemon_env(tmp_path / "data")).stdout
     assert "default 20" in " ".join(help_text.split()) and "Demucs4 HT" in help_text
-    assert "20 (default)" in README.read_text()
+    assert "# sep_type 20 (Demucs4 HT): vocals, drums, bass, other" in README.read_text()
