@@ -56,10 +56,10 @@ def effective(settings: Settings) -> list[dict[str, Any]]:
             value = "********" if settings.token else None
         if field == "allowed_roots" and not settings.allowed_roots:  # unset: the defaults hold
             value = [str(p) for p in settings.roots]
-        source = _source(field, flags, in_file)
+        row = {"key": field, "value": value, "source": _source(field, flags, in_file)}
         if coming(field):
-            source += f"; does nothing yet: the {field.upper()} bridge is coming"
-        rows.append({"key": field, "value": value, "source": source})
+            row["note"] = f"does nothing yet: the {field.upper()} bridge is coming"
+        rows.append(row)
     return rows
 
 
@@ -74,7 +74,8 @@ def show(as_json: bool, settings: Settings) -> None:
         return
     say(f"config file: {config_path()}" + ("" if config_path().exists() else " (does not exist)"))
     print_table(None, ("key", "value", "source"), (
-        (r["key"], "(not set)" if r["value"] is None else _text(r["value"]), r["source"]) for r in rows
+        (r["key"], "(not set)" if r["value"] is None else _text(r["value"]),
+         r["source"] + (f" ({r['note']})" if "note" in r else "")) for r in rows
     ))
 
 

@@ -26,7 +26,9 @@ def test_config_show_marks_the_osc_settings_as_doing_nothing_yet(tmp_path):
     result = run("config", "show", "--json", config=tmp_path / "config.toml")
     assert result.code == 0, result.err
     rows = {row["key"]: row for row in json.loads(result.out)["settings"]}
-    assert "does nothing yet: the OSC bridge is coming" in rows["osc"]["source"]
-    assert "coming" not in rows["hot_folders"]["source"] and "coming" not in rows["budget"]["source"]
+    assert rows["osc"]["note"] == "does nothing yet: the OSC bridge is coming"
+    assert "note" not in rows["hot_folders"] and "note" not in rows["budget"]
+    table = run("config", "show", config=tmp_path / "config.toml").out
+    assert "the OSC bridge is coming" in " ".join(table.split())
     assert run("config", "init", config=tmp_path / "config.toml").code == 0
     assert "[osc]                           # coming" in (tmp_path / "config.toml").read_text()
