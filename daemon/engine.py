@@ -33,6 +33,7 @@ from .jobs.model import (
     ReplyChannel,
     ResultFile,
     StemInfo,
+    Usage,
 )
 from .settings import HotFolder, Preset, Settings
 from .tracker import JobTracker
@@ -41,7 +42,7 @@ __all__ = [
     "OPTION_KEYS", "OUTPUT_FORMATS", "Algorithm", "Bridge", "BridgeError", "BudgetError", "ConfigError",
     "Engine", "Estimate", "EventKind", "HotFolder", "JobEvent", "JobRequest", "JobState", "JobTracker", "JobView",
     "PathNotAllowed", "Preset", "ReplyChannel", "ResultFile", "Settings", "StemInfo", "Unreachable", "Unsubscribe",
-    "UsageError", "ValidationError",
+    "Usage", "UsageError", "ValidationError",
 ]
 
 Unsubscribe = Callable[[], None]
@@ -95,6 +96,12 @@ class Engine(Protocol):
 
     def call(self, bridge: str, action: str, arguments: dict) -> dict:
         """Call an action another bridge offered; UsageError when no bridge offers it."""
+
+    def usage(self) -> Usage:
+        """The backend and the credits spent today against the budgets (from the job store)."""
+
+    def listening(self) -> dict[str, str]:
+        """Bridge → where it listens, as announced."""
 
     def announce(self, bridge: str, where: str) -> None:
         """Tell the daemon where a bridge listens ("udp://127.0.0.1:9045", a spool folder), for

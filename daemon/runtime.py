@@ -33,6 +33,7 @@ CONFIG_POLL_SECONDS = 2.0
 BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
     # always on: `mvsep-bridge hotfolder add` applies to a running daemon, even its first folder
     "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: True),
+    "reaper": ("mvsep_bridge.bridges.reaper:ReaperBridge", lambda s: True),  # spool under data_dir
 }
 
 
@@ -78,7 +79,7 @@ class Daemon:
         """What the control channel's ping and `daemon status` tell."""
         settings = self.settings
         return {"pid": os.getpid(), "backend": self.engine.backend.name, "data_dir": str(settings.data_dir),
-                "on_demand": self.on_demand, "bridges": dict(self.engine.bridges),
+                "on_demand": self.on_demand, "bridges": self.engine.listening(),
                 "identity": settings.identity()}
 
     def touch(self) -> None:

@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hotfolder": ("hotfolder_cmd:hotfolder", "Folders the daemon watches: drop a file in, get a folder of stems."),
     "preset": ("preset_cmd:preset", "Named settings (sep_type, options, output format) that hot folders use."),
     "emulator": ("emulator_cmd:emulator", "A local MVSEP-compatible server: accounts, credits, jobs, real audio files, faults."),
+    "install-reaper": ("reaper_cmd:install_reaper", "Install the ReaScripts into REAPER and register their actions."),
+    "uninstall-reaper": ("reaper_cmd:uninstall_reaper", "Remove the ReaScripts and their actions from REAPER."),
     "demo": ("demo_cmd:demo_command", "Separate a generated demo clip on the local engine through a real daemon; print the stems."),
 }
 

@@ -25,7 +25,7 @@ from ..errors import BridgeError, EngineBusy, PathNotAllowed, UsageError
 from ..settings import Settings
 from . import manifest
 from .events import Journal
-from .model import Estimate, JobEvent, JobRequest, JobView, result_folder
+from .model import Estimate, JobEvent, JobRequest, JobView, Usage, result_folder
 from .pipeline import Pipeline, check_result_folder
 from .scheduler import Scheduler
 from .store import JobStore
@@ -69,7 +69,7 @@ class JobEngine:
         self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget,
                                  settings.section_margin_seconds)
         self.scheduler = Scheduler(self.pipeline)
-        self.bridges: dict[str, str] = {}  # bridge -> where it listens
+        self._listening: dict[str, str] = {}  # bridge -> where it listens
         self._offers: dict[str, Callable[[str, dict], dict]] = {}  # bridge -> its action handler
         self._routing = threading.Lock()  # submit vs. a backend swap
         self._started = False
@@ -179,8 +179,18 @@ class JobEngine:
                              hint="check that the bridge is configured and started (`mvsep-bridge daemon status`)")
         return handler(action, arguments)
 
+    def usage(self) -> Usage:
+        budget = self.settings.budget
+        return Usage(backend=self.backend.name,
+                     base_url=self.settings.base_url if self.backend.name == "mvsep" else None,
+                     credits_today=self.pipeline.spent_today(), max_credits_per_day=budget.max_credits_per_day,
+                     max_credits_per_job=budget.max_credits_per_job)
+
+    def listening(self) -> dict[str, str]:
+        return dict(self._listening)
+
     def announce(self, bridge: str, where: str) -> None:
-        self.bridges[bridge] = where
+        self._listening[bridge] = where
         log.info("bridge %s listens on %s", bridge, where)
 
     # --- settings that change under a running daemon ------------------------------------------

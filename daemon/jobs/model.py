@@ -187,6 +187,16 @@ class JobEvent(BaseModel):
     kind: EventKind
 
 
+class Usage(BaseModel):
+    """Where jobs run and what they have spent, for a status display."""
+
+    backend: str  # mvsep | local
+    base_url: str | None = None  # the server, for mvsep
+    credits_today: float = 0.0  # charged since local midnight (cancelled jobs refunded)
+    max_credits_per_day: int | None = None
+    max_credits_per_job: int | None = None
+
+
 class Estimate(BaseModel):
     """What a request would cost before it is sent (None: not known without reading the file)."""
 

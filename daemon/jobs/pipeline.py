@@ -121,14 +121,18 @@ class Pipeline:
                 hint="send a shorter section, or raise budget.max_credits_per_job in the config file",
             )
         if per_day is not None:
-            midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-            spent = self.store.credits_since(midnight)
+            spent = self.spent_today()
             if spent + credits > per_day:
                 raise BudgetError(
                     f"this job would cost {credits:g} credits; {spent:g} of today's budget of "
                     f"{per_day} are spent already",
                     hint="wait until tomorrow, or raise budget.max_credits_per_day in the config file",
                 )
+
+    def spent_today(self) -> float:
+        """Credits of the jobs submitted since local midnight."""
+        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        return self.store.credits_since(midnight)
 
     def upload(self, job: Job) -> Job:
         """Create the remote job. The backend's snapshot and "attempted" are committed first: after

@@ -108,7 +108,9 @@ def test_the_engine_lists_the_catalog_and_prices_a_request(engine, tmp_path):
     estimate = engine.estimate(JobRequest(source=write_wav(music / "a.wav", seconds=3.0), sep_type=40))
     assert (estimate.sep_type, estimate.seconds, estimate.credits) == (40, 3.0, 0)
     engine.announce("echo", "udp://127.0.0.1:1")
-    assert engine.bridges == {"echo": "udp://127.0.0.1:1"}
+    assert engine.listening() == {"echo": "udp://127.0.0.1:1"}
+    usage = engine.usage()
+    assert (usage.backend, usage.credits_today, usage.max_credits_per_day) == ("local", 0, None)
 
 
 @pytest.mark.parametrize("case", ["outside", "symlink out", "dot-dot", "destination outside",

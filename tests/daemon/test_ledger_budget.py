@@ -58,6 +58,8 @@ def test_budgets_refuse_before_anything_is_spent(emulator, tmp_path):
     assert refused.returncode == 2
     assert "1 credits, over the per-job budget of 0" in refused.stderr
     assert "max_credits_per_job" in refused.stderr
+    # another budget in the environment needs a daemon started with it
+    assert run_cli(["daemon", "stop"], env).returncode == 0
     day_env = daemon_env(tmp_path / "data", emulator.base_url, account.token,
                          MVSEP_BRIDGE_BUDGET__MAX_CREDITS_PER_DAY="1")
     assert _separate(day_env, source, tmp_path / "out").returncode == 0  # 1 of 1 spent

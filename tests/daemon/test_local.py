@@ -121,10 +121,11 @@ def test_a_folder_of_the_users_where_the_stems_would_go_is_never_replaced(tmp_pa
     assert result.returncode == 2, result.stderr
     assert f"{own} exists and is not a result of mvsep-bridge" in result.stderr and "--out" in result.stderr
     assert sorted(p.name for p in own.iterdir()) == ["lyrics.txt"]
-    # an earlier result is ours to replace
+    # an earlier result is ours to replace, when asked
     again = run_cli(["separate", str(source), "--sep-type", "40", "--out", str(tmp_path / "stems")], env)
     assert again.returncode == 0, again.stderr
-    assert run_cli(["separate", str(source), "--sep-type", "20", "--out", str(tmp_path / "stems")], env).returncode == 0
+    assert run_cli(["separate", str(source), "--sep-type", "20", "--out", str(tmp_path / "stems"), "--replace"],
+                   env).returncode == 0
     assert read_manifest(tmp_path / "stems" / "take")["algorithm"]["sep_type"] == 20
 
 

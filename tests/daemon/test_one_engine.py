@@ -169,3 +169,13 @@ def test_a_command_whose_environment_differs_from_the_daemon_is_refused_naming_i
     assert "another-token" not in other.stderr
     assert store_states(tmp_path / "data") == {}
     assert emulator.stats()["creates"]["per_account"].get(account.email, 0) == 0
+
+
+def test_a_missing_file_is_refused_before_any_daemon_is_asked_or_started(tmp_path):
+    data = tmp_path / "data"
+    env = daemon_env(data)
+
+    result = run_cli(["separate", str(tmp_path / "nope.wav")], env)
+
+    assert result.returncode == 2 and "nope.wav: no such file or directory" in result.stderr
+    assert "started a daemon" not in result.stderr and not data.exists()

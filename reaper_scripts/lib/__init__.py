@@ -1,0 +1,1 @@
+"""Lua modules of the ReaScripts (a package only so that installs carry its .lua files)."""

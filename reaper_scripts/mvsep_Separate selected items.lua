@@ -1,0 +1,23 @@
+-- @description Separate selected items… (MVSEP Bridge)
+-- @version 0.1.0
+-- @author mvsep-bridge
+-- @about
+--   Separates the selected audio items with MVSEP through the mvsep-bridge daemon. Pick the algorithm
+--   (grouped as MVSEP groups them), its options and the output format; the credit estimate is shown
+--   before anything is sent. The stems arrive on tracks "<track> – <stem>" under each source track,
+--   each stem item exactly where its original sits, in one undo block. REAPER is never blocked.
+-- @provides
+--   [main] .
+--   [main] mvsep_Separate selected items (last settings).lua
+--   [main] mvsep_Separate time selection of selected items.lua
+--   [main] mvsep_Show separation jobs.lua
+--   [main] mvsep_Cancel all separation jobs.lua
+--   [main] mvsep_Settings.lua
+--   [main] mvsep_Follow separation jobs (background).lua
+--   [main] mvsep_Start daemon.lua
+--   [nomain] lib/*.lua
+-- @changelog
+--   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.
+local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
+package.path = dir .. '/lib/?.lua;' .. package.path
+require('actions').separate(reaper, gfx, dir, 'menu')

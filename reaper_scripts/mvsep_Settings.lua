@@ -1,0 +1,13 @@
+-- @description Settings (MVSEP Bridge)
+-- @version 0.1.0
+-- @author mvsep-bridge
+-- @about
+--   Where stems go: a folder under the source track, muting the originals, stems as takes of the
+--   original items, and whether takes with FX or stretch markers may be sent as their raw source.
+-- @provides
+--   [main] .
+-- @changelog
+--   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.
+local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
+package.path = dir .. '/lib/?.lua;' .. package.path
+require('actions').settings(reaper)

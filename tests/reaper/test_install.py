@@ -1,0 +1,139 @@
+"""install-reaper / uninstall-reaper as a user runs them, and the ReaPack index against the headers."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote
+
+from daemon.helpers import run_cli
+from processes import daemon_env
+
+from .lua import SCRIPTS
+
+HEADERS = ("description", "version", "author", "about", "provides", "changelog")
+
+
+def headers(path: Path) -> dict[str, list[str]]:
+    """ReaPack's header tags of a script: `-- @tag value` and the indented lines that follow."""
+    tags: dict[str, list[str]] = {}
+    current = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        match = re.match(r"--\s*@(\w+)\s*(.*)", line)
+        if match:
+            current = match.group(1)
+            tags[current] = [match.group(2)] if match.group(2) else []
+        elif current:
+            tags[current].append(line[2:].strip())
+    return tags
+
+
+def env_for(tmp_path):
+    return daemon_env(tmp_path / "data")
+
+
+def keymap(resource: Path) -> list[str]:
+    return (resource / "reaper-kb.ini").read_text().splitlines()
+
+
+def test_install_copies_the_scripts_registers_every_action_and_says_where_the_spool_is(tmp_path, fake):
+    resource = tmp_path / "REAPER"
+    (resource / "Scripts").mkdir(parents=True)
+    (resource / "reaper-kb.ini").write_text('KEY 1 65 40001 0\nSCR 4 0 RSmine "Custom: mine.lua" "mine.lua"\n')
+    (resource / "Scripts" / "__startup.lua").write_text("-- mine\nreaper.ShowConsoleMsg('hi')\n")
+    env = env_for(tmp_path)
+    for _ in range(2):  # installing again replaces, never duplicates
+        done = run_cli(["install-reaper", "--resource-path", str(resource)], env)
+        assert done.returncode == 0, done.stderr
+    folder = resource / "Scripts" / "MVSEP Bridge"
+    actions = sorted(p.name for p in SCRIPTS.glob("*.lua"))
+    assert sorted(p.name for p in folder.glob("*.lua")) == actions and len(actions) == 8
+    assert sorted(p.name for p in (folder / "lib").iterdir()) == sorted(p.name for p in (SCRIPTS / "lib").glob("*.lua"))
+    spool = json.loads((folder / "mvsep-bridge.json").read_text())["spool"]
+    assert spool == str(tmp_path / "data" / "reaper-spool") and (Path(spool) / "requests").is_dir()
+    lines = keymap(resource)
+    assert lines[:2] == ['KEY 1 65 40001 0', 'SCR 4 0 RSmine "Custom: mine.lua" "mine.lua"']
+    registered = [re.match(r'SCR 4 0 (RS[0-9a-f]{40}) "Custom: (.+)" "(.+)"$', line) for line in lines[2:]]
+    assert all(registered) and len(registered) == len(actions)
+    assert sorted(m.group(2) for m in registered) == actions
+    assert all((resource / "Scripts" / m.group(3)).is_file() for m in registered)
+    assert len({m.group(1) for m in registered}) == len(actions)
+    startup = (resource / "Scripts" / "__startup.lua").read_text().splitlines()
+    assert startup[:2] == ["-- mine", "reaper.ShowConsoleMsg('hi')"]  # the user's own lines stay
+    assert startup[2:] == ["-- begin MVSEP Bridge (mvsep-bridge install-reaper)",
+                           "dofile(reaper.GetResourcePath() .. '/Scripts/MVSEP Bridge/"
+                           "mvsep_Follow separation jobs (background).lua')", "-- end MVSEP Bridge"]    # the installed action finds the spool (no daemon: nothing to cancel, said plainly)
+    fake.run(folder / "mvsep_Cancel all separation jobs.lua")
+    assert fake.messages == [("No separation job is running.", "MVSEP Bridge")]
+
+    removed = run_cli(["uninstall-reaper", "--resource-path", str(resource)], env)
+    assert removed.returncode == 0, removed.stderr
+    assert not folder.exists()
+    assert keymap(resource) == ['KEY 1 65 40001 0', 'SCR 4 0 RSmine "Custom: mine.lua" "mine.lua"']
+    assert (resource / "Scripts" / "__startup.lua").read_text() == "-- mine\nreaper.ShowConsoleMsg('hi')\n"
+
+
+def test_with_reaper_running_the_keymap_is_left_alone_and_the_user_told_how(tmp_path):
+    resource = tmp_path / "REAPER"
+    resource.mkdir()
+    fake_reaper = tmp_path / "reaper"  # a process named like REAPER
+    shutil.copy("/bin/sleep", fake_reaper)
+    running = subprocess.Popen([str(fake_reaper), "60"])
+    try:
+        time.sleep(0.2)
+        done = run_cli(["install-reaper", "--resource-path", str(resource)], env_for(tmp_path))
+        assert done.returncode == 0, done.stderr
+        assert "REAPER is running" in done.stdout and "Load ReaScript" in done.stdout
+        assert not (resource / "reaper-kb.ini").exists()
+        assert (resource / "Scripts" / "MVSEP Bridge" / "mvsep-bridge.json").is_file()
+        refused = run_cli(["uninstall-reaper", "--resource-path", str(resource)], env_for(tmp_path))
+        assert refused.returncode == 2 and "quit REAPER" in refused.stderr
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_a_missing_resource_folder_is_named_with_the_fix(tmp_path):
+    done = run_cli(["install-reaper", "--resource-path", str(tmp_path / "nope")], env_for(tmp_path))
+    assert done.returncode == 2 and "nope does not exist" in done.stderr and "--resource-path" in done.stderr
+
+
+def test_every_script_has_the_reapack_headers_and_the_index_matches_them():
+    scripts = sorted(SCRIPTS.glob("*.lua"))
+    for script in scripts:
+        tags = headers(script)
+        assert all(tags.get(tag) for tag in HEADERS), (script.name, tags)
+        assert tags["version"] == headers(scripts[0])["version"]
+    for module in (SCRIPTS / "lib").glob("*.lua"):
+        assert module.read_text().startswith("-- @noindex"), module  # provided by the package
+
+    index = ET.parse(SCRIPTS / "index.xml").getroot()
+    packages = index.findall("./category/reapack")
+    assert len(packages) == 1
+    package = packages[0]
+    main = SCRIPTS / package.get("name")
+    tags = headers(main)
+    assert package.get("type") == "script" and package.get("desc") == tags["description"][0]
+    assert package.find("./metadata/description").text == "\n".join(tags["about"])
+    version = package.find("version")
+    assert version.get("name") == tags["version"][0] and version.get("author") == tags["author"][0]
+    assert version.find("changelog").text == "\n".join(tags["changelog"])
+    listed = {}
+    for source in version.findall("source"):
+        name = source.get("file") or main.name
+        listed[name] = source.get("main")
+        assert unquote(source.text).endswith("/reaper_scripts/" + name)
+    provided = {}
+    for line in tags["provides"]:
+        kind, pattern = re.match(r"\[(\w+)\]\s+(.+)", line).groups()
+        for path in ([main] if pattern == "." else sorted(SCRIPTS.glob(pattern))):
+            provided[str(path.relative_to(SCRIPTS))] = "main" if kind == "main" else None
+    assert listed == provided
+    assert set(listed) == {s.name for s in scripts} | {f"lib/{m.name}" for m in (SCRIPTS / "lib").glob("*.lua")}
