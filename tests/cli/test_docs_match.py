@@ -18,7 +18,7 @@ def test_commands_the_readme_calls_coming_do_not_exist_yet():
         assert f"`{command}`" in coming
         result = run(command, "--help")
         assert result.code == 2 and "No such command" in result.err, (command, result.text)
-    for name in ("OSC", "REAPER", "status page"):
+    for name in ("OSC", "status page"):
         assert name in coming
 
 
