@@ -34,6 +34,7 @@ BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
     # always on: `mvsep-bridge hotfolder add` applies to a running daemon, even its first folder
     "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: True),
     "reaper": ("mvsep_bridge.bridges.reaper:ReaperBridge", lambda s: True),  # spool under data_dir
+    "ui": ("mvsep_bridge.bridges.ui:UiBridge", lambda s: True),  # loopback only; `mvsep-bridge ui` signs in
 }
 
 
@@ -106,9 +107,10 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self._stop.set())
         engine = self.engine.start()
-        server = ControlServer(engine, self.settings.data_dir, daemon=self).start()
         unsubscribe = engine.subscribe(lambda _event: self.touch())
+        # bridges first: once the control channel is found (daemon.json), what they offer is there
         bridges = start_bridges(engine, self.settings)
+        server = ControlServer(engine, self.settings.data_dir, daemon=self).start()
         if ready:
             ready(server)
         try:

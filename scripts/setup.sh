@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for mvsep-bridge: the Debian libraries it talks to (PortAudio for audio
-# devices, liblo-tools as an independent OSC peer in tests), then .venv with the project installed.
+# devices, liblo-tools as an independent OSC peer in tests, chromium + its driver for the status
+# page's browser tests), then .venv with the project installed.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(libportaudio2 liblo-tools libasound2 alsa-utils curl ffmpeg)
+DEBS=(libportaudio2 liblo-tools libasound2 alsa-utils curl ffmpeg chromium chromium-driver)
 missing=()
 for deb in "${DEBS[@]}"; do
     dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

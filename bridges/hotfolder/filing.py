@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from pathlib import Path
+
+from mvsep_bridge.daemon.engine import write_text
 
 from .layout import FolderLayout, error_note_of, sidecar_of
 
@@ -34,7 +35,7 @@ def file_failed(layout: FolderLayout, claimed: Path, reason: str) -> Path:
     target = _free_name(layout.failed / relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     note = error_note_of(target)
-    _write_atomic(note, error_text(layout, relative, target, reason))
+    write_text(note, error_text(layout, relative, target, reason))
     try:
         target = _move_unique(claimed, target)
     except OSError:
@@ -105,16 +106,6 @@ def _move_sidecar(claimed: Path, filed: Path) -> None:
         os.replace(sidecar_of(claimed), sidecar_of(filed))
     except FileNotFoundError:
         pass
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".note.", suffix=".tmp")  # short: any name fits
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def _prune(folder: Path, stop: Path) -> None:

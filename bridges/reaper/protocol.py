@@ -4,12 +4,11 @@ where each file lives, and the atomic write both sides use."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Literal
 
+from mvsep_bridge.daemon.engine import write_text
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 PROTOCOL = 1
@@ -113,12 +112,4 @@ class Layout:
 
 def write_atomic(path: Path, data: object) -> None:
     """Readers see the old file or the new one, never a part: write a temp file, then rename."""
-    text = data.model_dump_json() if isinstance(data, BaseModel) else json.dumps(data, ensure_ascii=False)
-    fd, temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_text(path, data.model_dump_json() if isinstance(data, BaseModel) else json.dumps(data, ensure_ascii=False))

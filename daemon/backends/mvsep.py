@@ -24,6 +24,9 @@ log = logging.getLogger("mvsep_bridge.backends")
 PREMIUM_CAPACITY = 10
 FREE_CAPACITY = 1
 ACCOUNT_TTL = 60.0
+#: a history snapshot serves the creates of this long (one read per batch); short enough that
+#: the first page still reaches back to it when many jobs were created since
+SNAPSHOT_TTL = 30.0
 HISTORY_PAGE = 20
 #: after an interrupted create, the history is watched this long (from the attempt) before the
 #: job is sent again: a server still reading the upload may list it a few seconds late
@@ -41,6 +44,7 @@ class MvsepBackend:
         self._catalog: Catalog | None = None
         self._premium: tuple[bool, float] | None = None
         self._lock = threading.Lock()
+        self._snapshot: tuple[str, float] | None = None  # (history hashes, when read)
         self._advertised: float | None = None
         # learn the server's advertised poll limit (X-RateLimit-Limit on separation/get)
         client.session.hooks["response"].append(self._note_limit)
@@ -103,7 +107,16 @@ class MvsepBackend:
 
     # --- one job ------------------------------------------------------------------------------
     def snapshot(self) -> str:
-        return json.dumps(sorted(self.client.history_hashes()))
+        """The history as it is now, read once for a batch of creates: a later create compares
+        against it by its own upload name (which carries the job id), so jobs created since by
+        us or by anyone else never pass for it."""
+        with self._lock:
+            cached = self._snapshot
+        if cached is None or time.monotonic() - cached[1] > SNAPSHOT_TTL:
+            cached = (json.dumps(sorted(self.client.history_hashes())), time.monotonic())
+            with self._lock:
+                self._snapshot = cached
+        return cached[0]
 
     def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("emulator_cmd:emulator", "A local MVSEP-compatible server: accounts, credits, jobs, real audio files, faults."),
     "install-reaper": ("reaper_cmd:install_reaper", "Install the ReaScripts into REAPER and register their actions."),
     "uninstall-reaper": ("reaper_cmd:uninstall_reaper", "Remove the ReaScripts and their actions from REAPER."),
+    "ui": ("ui_cmd:ui_command", "Open the status page (jobs, stems, budget, hot folders) in the browser."),
     "demo": ("demo_cmd:demo_command", "Separate a generated demo clip on the local engine through a real daemon; print the stems."),
 }
 

@@ -224,7 +224,8 @@ def test_a_file_dropped_again_gets_its_own_result_and_the_first_stays(hot, tmp_p
     hot.configure({})
     daemon = hot.daemon()
     os.rename(tone(tmp_path / "song.wav", seed=60), hot.inbox / "song.wav")
-    wait_for("the first", lambda: (hot.done / "song.wav").exists(), 60, logs=daemon.log)
+    wait_for("the first, filed", lambda: (hot.done / "song.wav").exists() and
+             manifest(hot.out / "song")["source"]["path"] == str(hot.done / "song.wav"), 60, logs=daemon.log)
     first = manifest(hot.out / "song")
     os.rename(tone(tmp_path / "song.wav", seed=61), hot.inbox / "song.wav")  # another take, same name
     wait_for("the second", lambda: (hot.done / "song (2).wav").exists(), 60, logs=daemon.log)

@@ -1,0 +1,28 @@
+"""How often a job on the server is asked about: often when it may be done soon, in proportion
+to how long it has run, and rarely far back in the queue (the PollRate bounds the total)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mvsep_bridge.daemon.jobs.model import JobRequest, JobState
+from mvsep_bridge.daemon.jobs.scheduler import poll_interval
+from mvsep_bridge.daemon.jobs.store import Job
+
+
+def _job(status: str, position: int | None, submitted_ago: float, now: float = 10_000.0) -> Job:
+    return Job(id="j", request=JobRequest(source="/x.wav"), state=JobState.REMOTE, created_at=0, updated_at=0,
+               remote_status=status, queue_position=position, submitted_at=now - submitted_ago)
+
+
+@pytest.mark.parametrize("status, position, ago, expected", [
+    ("processing", None, 1.0, 0.25),  # a short job is seen done at once
+    ("processing", None, 8.0, 1.0),  # an eighth of its run so far
+    ("processing", None, 600.0, 2.0),  # a long one: ~1 s late on average, 30 polls a minute
+    ("merging", None, 600.0, 2.0),
+    ("waiting", 1, 600.0, 2.0),  # next in line: as if running
+    ("waiting", 10, 5.0, 16.0),  # far back: rarely
+    ("waiting", 100, 5.0, 30.0),
+])
+def test_poll_interval(status, position, ago, expected):
+    assert poll_interval(_job(status, position, ago), now=10_000.0) == pytest.approx(expected)
