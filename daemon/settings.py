@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from .errors import ConfigError, shown, validation_problems
+from .jobs.model import OutputFormat
 from .numbers import Credits, MarginSeconds, Port, SepType, SettleSeconds
 
 APP = "mvsep-bridge"
@@ -112,7 +113,7 @@ class Preset(BaseModel):
 
     sep_type: SepType | None = None
     options: dict[str, str] = Field(default_factory=dict)
-    output_format: int | None = Field(default=None, ge=0, le=5)
+    output_format: OutputFormat | None = None
 
     @field_validator("options", mode="before")
     @classmethod

@@ -11,9 +11,9 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from ..audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS  # noqa: F401 (re-exported)
 from ..errors import UsageError, shown
@@ -26,6 +26,16 @@ OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
 #: engine's 4-stem model, so the same request gives the same stem files on both
 DEFAULT_SEP_TYPE = 20
 DEFAULT_SEP_TYPE_NAME = "Demucs4 HT: vocals, drums, bass, other"
+
+def _known_format(value: int) -> int:
+    if value not in OUTPUT_FORMATS:
+        choices = ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items())
+        raise ValueError(f"unknown output_format {value}; valid: {choices}")
+    return value
+
+
+#: an MVSEP output_format code, for requests and presets alike
+OutputFormat = Annotated[int, AfterValidator(_known_format)]
 
 #: a job id: 12 hex digits (a random UUID's first ones)
 JOB_ID = re.compile(r"[0-9a-f]{12}")
@@ -81,7 +91,7 @@ class JobRequest(BaseModel):
     length: SectionLength | None = Field(default=None, description="section length in seconds")
     sep_type: SepType | None = None  # None: DEFAULT_SEP_TYPE
     options: dict[str, str] = Field(default_factory=dict)  # add_opt1..4 → option key
-    output_format: int = DEFAULT_OUTPUT_FORMAT
+    output_format: OutputFormat = DEFAULT_OUTPUT_FORMAT
     destination: Path | None = None  # stems go to <destination>/<source name>/
     # an earlier result in that folder (with its manifest) is replaced only when asked
     replace: bool = False
@@ -97,14 +107,6 @@ class JobRequest(BaseModel):
         if bad:
             raise ValueError(f"unknown option field(s) {', '.join(map(shown, bad))}; valid: {', '.join(OPTION_KEYS)}")
         return {str(k): str(v) for k, v in value.items()}
-
-    @field_validator("output_format")
-    @classmethod
-    def _known_format(cls, value: int) -> int:
-        if value not in OUTPUT_FORMATS:
-            choices = ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items())
-            raise ValueError(f"unknown output_format {value}; valid: {choices}")
-        return value
 
     @model_validator(mode="after")
     def _absolute_source(self) -> JobRequest:
