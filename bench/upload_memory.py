@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import struct
 import subprocess
 import sys
 import tempfile
@@ -24,18 +23,10 @@ import requests
 
 from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from harness import sparse_wav  # noqa: E402 (the tests' sparse WAV maker, not a copy of it)
+
 CLI = str(Path(sys.executable).with_name("mvsep-bridge"))
-
-
-def sparse_wav(path: Path, data_bytes: int, rate: int = 44100, channels: int = 2) -> Path:
-    """A valid 16-bit WAV header followed by `data_bytes` of silence that takes no disk space."""
-    header = b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
-    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
-    header += b"data" + struct.pack("<I", data_bytes)
-    with open(path, "wb") as out:
-        out.write(header)
-        out.truncate(len(header) + data_bytes)
-    return path
 
 
 def peak_rss_mib() -> float:

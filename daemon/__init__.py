@@ -6,6 +6,7 @@
     backends/       where separation happens: MVSEP (mvsep.py) or this machine (local.py)
     client/         MvsepClient: every MVSEP endpoint on one requests.Session
     catalog.py      /api/app/algorithms cached, validation, credit estimates
+    kinds.py        jobs beyond "a file in, stems out": which inputs an algorithm takes, what it makes
     audio/          decode/encode at the edges, pure numpy in between (section, resample, align)
     localsep/       the offline DSP engine (and Demucs when installed)
     control/        loopback HTTP control channel (server in the daemon, client for the CLI)

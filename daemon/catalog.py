@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from .audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
 from .client import MvsepClient
-from .client.algorithms import Algorithm, AlgorithmField
+from .client.algorithms import Algorithm, AlgorithmField, free_text_problem, is_prompt
 from .errors import ApiError, Unreachable, ValidationError, shown
 from .files import write_text
 from .settings import Settings
@@ -191,11 +191,19 @@ def resolve_options(algorithm: Algorithm, options: Mapping[str, Any]) -> dict[st
                 )
             continue
         value = given.get(name, field.default_key)
+        if not value and is_prompt(field.text):
+            raise ValidationError(f"sep_type {algorithm.render_id} ({algorithm.name}) needs {name} ({field.text})",
+                                  hint="give the text to speak or to generate from", field="options")
         if value is None:
             if field.required and field.is_choice:
                 raise ValidationError(f"sep_type {algorithm.render_id} needs {name} ({field.text}); "
                                       f"valid: {_choices(field)}")
             continue
+        if not field.is_choice and name in given:
+            problem = free_text_problem(value, field.input_type, f"{name} ({field.text})")
+            if problem:
+                raise ValidationError(f"sep_type {algorithm.render_id}: {problem}",
+                                      hint="shorten or clean the text", field="options")
         if field.is_choice and value not in field.options:
             raise ValidationError(
                 f"{name} ({field.text}) of sep_type {algorithm.render_id} has no option {shown(value)}; "

@@ -42,11 +42,12 @@ allowed_roots = []              # where OSC, REAPER and other bridges may read a
 # max_credits_per_job = 50
 # max_credits_per_day = 500
 
-[osc]                           # coming: no OSC bridge yet, so these do nothing today
+[osc]
 host = "127.0.0.1"
 port = 9045
 reply_host = ""                 # empty: reply to the sender
 reply_port = 0
+allow_from = []                 # with host beyond loopback: who may send (e.g. "192.168.1.0/24")
 
 # [presets.vocals]
 # sep_type = 40

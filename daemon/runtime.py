@@ -33,6 +33,7 @@ CONFIG_POLL_SECONDS = 2.0
 BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
     # always on: `mvsep-bridge hotfolder add` applies to a running daemon, even its first folder
     "hotfolder": ("mvsep_bridge.bridges.hotfolder:HotFolderBridge", lambda s: True),
+    "osc": ("mvsep_bridge.bridges.osc:OscBridge", lambda s: True),
     "reaper": ("mvsep_bridge.bridges.reaper:ReaperBridge", lambda s: True),  # spool under data_dir
     "ui": ("mvsep_bridge.bridges.ui:UiBridge", lambda s: True),  # loopback only; `mvsep-bridge ui` signs in
 }

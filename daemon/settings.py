@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -88,9 +88,11 @@ def _expand(path: Path) -> Path:
 
 class OscSettings(BaseModel):
     host: str = "127.0.0.1"
-    port: Port = 9045
-    reply_host: str = ""
-    reply_port: Port = 0
+    port: Port = 9045  # 0: any free port (announced by `daemon status`)
+    reply_host: str = ""  # empty: the sender's host
+    reply_port: Port = 0  # 0: the sender's port
+    # who may send; empty: loopback only. Required when `host` is beyond loopback.
+    allow_from: list[IPvAnyNetwork] = Field(default_factory=list)
 
 
 class DaemonSettings(BaseModel):

@@ -50,8 +50,9 @@ def no_daemon_left_behind(tmp_path, isolated_home):
 @pytest.fixture
 def emulator(tmp_path):
     """A real MVSEP emulator subprocess with fast timings (~0.2 s per phase); stopped at teardown."""
-    from emulator_handle import start_emulator
     from mvsep_bridge.daemon.emulator.config import FAST_TIMINGS
+
+    from emulator_handle import start_emulator
 
     handle = start_emulator(tmp_path / "emulator", **FAST_TIMINGS)
     yield handle

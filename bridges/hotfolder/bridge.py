@@ -112,6 +112,8 @@ class HotFolderBridge:
                           "--destination", layout.root, layout.destination)
                 continue
             self._inboxes.append(inbox)
+        watched = ", ".join(str(inbox.layout.root) for inbox in self._inboxes)
+        self._engine.announce(BRIDGE, watched or "no folders (mvsep-bridge hotfolder add)")
 
     def _reload(self) -> None:
         """Follow the daemon's settings, which follow the config file (checked at each rescan)."""

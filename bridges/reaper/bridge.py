@@ -17,12 +17,32 @@ from pathlib import Path
 
 from pydantic import ValidationError as PydanticValidationError
 
-from mvsep_bridge.daemon.engine import (BridgeError, Engine, JobEvent, JobRequest, JobState, JobView,
-                                       ReplyChannel, Unreachable, Unsubscribe)
+from mvsep_bridge.daemon.engine import (
+    BridgeError,
+    Engine,
+    JobEvent,
+    JobRequest,
+    JobState,
+    JobView,
+    ReplyChannel,
+    Unreachable,
+    Unsubscribe,
+)
 
 from .catalog import catalog_entries
-from .protocol import (PROTOCOL, REQUEST, REQUEST_ID, CancelRequest, Layout, OtherFile, SeparateRequest,
-                       Status, StemFile, spool_dir, write_atomic)
+from .protocol import (
+    PROTOCOL,
+    REQUEST,
+    REQUEST_ID,
+    CancelRequest,
+    Layout,
+    OtherFile,
+    SeparateRequest,
+    Status,
+    StemFile,
+    spool_dir,
+    write_atomic,
+)
 
 log = logging.getLogger("mvsep_bridge.reaper")
 

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from mvsep_bridge.daemon.engine import write_text
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from mvsep_bridge.daemon.engine import write_text
 
 PROTOCOL = 1
 REQUEST_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$"  # a file name on every OS, no path

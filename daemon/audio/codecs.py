@@ -71,7 +71,7 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(samples), int(rate)
 
 
-def check_decodable(path: Path | str) -> None:
+def check_decodable(path: Path | str, field: str = "source") -> None:
     """AudioError unless FFmpeg finds an audio stream in `path` (its header only, no decoding)."""
     path = Path(path)
     try:
@@ -79,8 +79,8 @@ def check_decodable(path: Path | str) -> None:
             if container.streams.audio:
                 return
     except av.error.FFmpegError as exc:
-        raise AudioError(f"{path} is not audio: {exc.strerror or exc}", hint=AUDIO_HINT, field="source") from exc
-    raise AudioError(f"{path} has no audio stream", hint=AUDIO_HINT, field="source")
+        raise AudioError(f"{path} is not audio: {exc.strerror or exc}", hint=AUDIO_HINT, field=field) from exc
+    raise AudioError(f"{path} has no audio stream", hint=AUDIO_HINT, field=field)
 
 
 def _declared_frames(container, stream, rate: int) -> int | None:

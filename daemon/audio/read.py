@@ -17,27 +17,27 @@ from .section import cut, frame_span, to_frames
 _SEEKABLE = {"WAV", "WAVEX", "FLAC", "AIFF", "OGG", "W64", "RF64", "CAF"}
 
 
-def check_source(path: Path) -> None:
+def check_source(path: Path, field: str = "source") -> None:
     """Refuse, before any job exists, a source that is no audio file: missing, a folder, not a
     regular file (a FIFO or a device such as /dev/null, which reading would block on or find
     empty), empty, or in no format the decoders know. Reads the header only."""
     if path.is_dir():
         raise AudioError(f"{path} is a folder, not an audio file",
-                         hint="give the audio files inside it, or drop the folder into a hot folder", field="source")
+                         hint="give the audio files inside it, or drop the folder into a hot folder", field=field)
     if not path.exists():
-        raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file", field="source")
+        raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file", field=field)
     if not path.is_file():
         raise AudioError(f"{path} is not a regular file (a pipe, socket or device)",
-                         hint="give an audio file; save a stream to a file first", field="source")
+                         hint="give an audio file; save a stream to a file first", field=field)
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes)",
-                         hint="give a complete audio file; an interrupted copy leaves an empty file", field="source")
+                         hint="give a complete audio file; an interrupted copy leaves an empty file", field=field)
     try:
         sf.info(str(path))
         return
     except (sf.LibsndfileError, RuntimeError, TypeError):
         pass
-    codecs.check_decodable(path)
+    codecs.check_decodable(path, field)
 
 
 @dataclass(frozen=True)

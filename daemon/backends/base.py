@@ -13,13 +13,15 @@ The life of one job on a backend, as the pipeline drives it:
                                                  (offline=True: none at all, from what is cached)
     snapshot()                    -> str        what the server holds before a create; the
                                                  pipeline persists it BEFORE sending
-    create(upload, plan, request, snapshot, attempted_at)
+    create(inputs, plan, request, snapshot, attempted_at)
                                   -> handle     start the work; attempted_at (epoch s) set means
                                                  an earlier create may have gone through (the
                                                  daemon died, or its answer was lost): find that
                                                  job against the snapshot instead of paying twice
     status(handle)                -> Progress   poll; only MVSEP's polls count against
                                                  `polls_per_minute`
+                                                 (a status may name a new handle: a link's
+                                                 job becomes a normal job once fetched)
     fetch(file, dest, progress)   -> Path       bring one result file home (resumable)
     cancel(handle)                -> bool       stop it; True when the backend refunded/stopped it
 
@@ -35,10 +37,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import RateLimited
-from ..jobs.model import JobRequest
+from ..jobs.model import JobRequest, url_file_name
 
 if TYPE_CHECKING:
     from ..client.algorithms import Algorithm
+    from ..client.models import UserInfo
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,26 @@ class Plan:
     credits: float
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a create sends besides the options: a prepared upload (the section, or a voice), plus
+    matchering's reference; or a link the server fetches; or nothing (text-only models)."""
+
+    audiofile: Path | None = None
+    reference: Path | None = None  # with audiofile: matchering's target + reference
+    url: str | None = None
+    remote_type: str | None = None
+
+    @property
+    def sent_name(self) -> str | None:
+        """The file name the server names the job after (it ends its hash)."""
+        if self.audiofile is not None:
+            return self.audiofile.name
+        if self.url is not None:
+            return url_file_name(self.url) or None
+        return None
+
+
 @dataclass
 class RemoteFile:
     """One result file as the backend listed it."""
@@ -59,6 +82,7 @@ class RemoteFile:
     name: str  # file name to store it under
     label: str  # stem label (MVSEP `type`), or the file stem
     size: int | None = None
+    role: str = "result"  # "input": the server's copy of a link's audio, to align the stems to
 
 
 #: statuses `status()` reports (MVSEP's vocabulary; the local backend uses the same words)
@@ -76,6 +100,7 @@ class Progress:
     chunks_total: int | None = None
     fraction: float | None = None  # 0..1 when the backend knows
     files: list[RemoteFile] = field(default_factory=list)  # when done
+    handle: str | None = None  # the job's handle from now on, when it changed
 
 
 ProgressCallback = Callable[[float], None]
@@ -115,6 +140,9 @@ class Backend(Protocol):
     def algorithms(self) -> list[Algorithm]:
         """The catalog entries this backend can run, from what is at hand (no network)."""
 
+    def account(self) -> UserInfo | None:
+        """The account as last read (no network); None when there is none or not read yet."""
+
     def warm_up(self) -> None:
         """Fetch what `offline` planning relies on (catalog, account plan); may be slow."""
 
@@ -125,9 +153,9 @@ class Backend(Protocol):
     def snapshot(self) -> str:
         """An opaque note of the server's jobs now, for a later `create(..., attempted_at=T)`."""
 
-    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
+    def create(self, inputs: Inputs, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
-        """Start the work on `upload` (progress: fraction sent); returns the handle."""
+        """Start the work on `inputs` (progress: fraction sent); returns the handle."""
 
     def status(self, handle: str) -> Progress: ...
 

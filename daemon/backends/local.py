@@ -22,7 +22,8 @@ from ..catalog import Catalog
 from ..client.algorithms import Algorithm
 from ..files import replacing
 from ..jobs.model import JobRequest
-from .base import LOCAL_WORDS, Plan, Progress, ProgressCallback, RemoteFile
+from ..kinds import local_refusal
+from .base import LOCAL_WORDS, Inputs, Plan, Progress, ProgressCallback, RemoteFile
 
 DONE_MARK = "done.json"
 
@@ -62,8 +63,14 @@ class LocalBackend:
     def warm_up(self) -> None:
         pass
 
+    def account(self) -> None:
+        return None  # no account: nothing to pay
+
     def plan(self, request: JobRequest, seconds: float, *, offline: bool = False) -> Plan:
         sep_type = request.sep_type if request.sep_type is not None else localsep.DEFAULT_SEP_TYPE
+        refusal = local_refusal(sep_type, request)
+        if refusal is not None:
+            raise refusal
         model = localsep.available_models().get(sep_type)  # 20 is Demucs when it is installed
         if model is None:
             raise localsep.refuse(sep_type)
@@ -76,12 +83,12 @@ class LocalBackend:
     def snapshot(self) -> str:
         return ""  # nothing to reconcile: a lost local run is simply run again
 
-    def create(self, upload: Path, plan: Plan, request: JobRequest, snapshot: str,
+    def create(self, inputs: Inputs, plan: Plan, request: JobRequest, snapshot: str,
                attempted_at: float | None, progress: ProgressCallback | None = None) -> str:
         handle = f"local-{uuid.uuid4().hex[:12]}"
         folder = self.root / handle
         folder.mkdir(parents=True)
-        order = {"upload": str(upload), "sep_type": plan.sep_type, "options": plan.options}
+        order = {"upload": str(inputs.audiofile), "sep_type": plan.sep_type, "options": plan.options}
         (folder / "order.json").write_text(json.dumps(order))
         self._start(handle)
         return handle

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from typing import Any
@@ -14,14 +13,6 @@ from ..settings import Settings, config_path
 from .output import api_options, json_option, jsonable, print_json, print_table, say
 
 TOKEN_ENV = ("MVSEP_API_TOKEN", "MVSEP_BRIDGE_API_TOKEN")
-#: settings read only by a bridge, and that bridge's package: until it is installed the setting
-#: does nothing, and `config show` says so rather than advertise it
-BRIDGE_SETTINGS = {"osc": "mvsep_bridge.bridges.osc"}
-
-
-def coming(field: str) -> bool:
-    package = BRIDGE_SETTINGS.get(field)
-    return package is not None and importlib.util.find_spec(package) is None
 
 
 @click.group("config")
@@ -56,10 +47,7 @@ def effective(settings: Settings) -> list[dict[str, Any]]:
             value = "********" if settings.token else None
         if field == "allowed_roots" and not settings.allowed_roots:  # unset: the defaults hold
             value = [str(p) for p in settings.roots]
-        row = {"key": field, "value": value, "source": _source(field, flags, in_file)}
-        if coming(field):
-            row["note"] = f"does nothing yet: the {field.upper()} bridge is coming"
-        rows.append(row)
+        rows.append({"key": field, "value": value, "source": _source(field, flags, in_file)})
     return rows
 
 
@@ -74,8 +62,7 @@ def show(as_json: bool, settings: Settings) -> None:
         return
     say(f"config file: {config_path()}" + ("" if config_path().exists() else " (does not exist)"))
     print_table(None, ("key", "value", "source"), (
-        (r["key"], "(not set)" if r["value"] is None else _text(r["value"]),
-         r["source"] + (f" ({r['note']})" if "note" in r else "")) for r in rows
+        (r["key"], "(not set)" if r["value"] is None else _text(r["value"]), r["source"]) for r in rows
     ))
 
 

@@ -22,8 +22,7 @@ def _daemon(settings: Settings) -> ControlClient | None:
 
 def _stored_views(settings: Settings, job: str | None = None) -> list[JobView]:
     """The store read directly, read-only (SQLite WAL allows it beside a running engine)."""
-    from ..jobs.job_engine import STORE_FILE
-    from ..jobs.store import JobStore
+    from ..jobs.store import STORE_FILE, JobStore
 
     store = JobStore.read_only(settings.data_dir / STORE_FILE)
     if store is None:
@@ -47,7 +46,7 @@ def jobs_command(as_json: bool) -> None:
         print_json(views)
         return
     for view in views:
-        click.echo(f"{view.id}  {view.created_at:%Y-%m-%d %H:%M}  {describe(view):40}  {view.request.source.name}")
+        click.echo(f"{view.id}  {view.created_at:%Y-%m-%d %H:%M}  {describe(view):40}  {view.request.title}")
 
 
 @click.command("status")
@@ -62,13 +61,19 @@ def status_command(job: str, as_json: bool) -> None:
     if as_json:
         print_json(view)
         return
-    click.echo(f"job      {view.id}\nsource   {view.request.source}\nstate    {describe(view)}")
+    request = view.request
+    click.echo(f"job      {view.id}\nsource   {request.source or request.url or '(none: made from text)'}")
+    if request.reference is not None:
+        click.echo(f"reference {request.reference}")
+    click.echo(f"state    {describe(view)}")
     for label, value in (("backend", view.backend), ("remote", view.remote_hash), ("credits", view.credits),
                          ("message", view.message), ("result", view.result_dir)):
         if value is not None:
             click.echo(f"{label:8} {value}")
     for stem in view.stems:
         click.echo(f"  {stem.name}: {stem.file}")
+    for other in view.other_files:
+        click.echo(f"  {other.name} ({other.kind}): {other.file}")
 
 
 @click.command("cancel")

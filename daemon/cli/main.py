@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "site": ("site_cmd:site", "MVSEP site information: queue, news, demo separations."),
     "daemon": ("daemon_cmd:daemon_command", "Run the daemon until Ctrl-C / SIGTERM (unfinished jobs resume at the next start)."),
     "separate": ("separate_cmd:separate_command", "Separate FILE… into stems, written to <out>/<source name>/ with a manifest.json."),
+    "match": ("match_cmd:match_command", "Master TARGET to sound like --reference REF (Matchering), written to <out>/<target name>/."),
+    "generate": ("generate_cmd:generate_command", "Make audio from text (generation, speech), written to <out>/<name>/ with a manifest.json."),
     "jobs": ("jobs_cmd:jobs_command", "List the jobs, newest first."),
     "status": ("jobs_cmd:status_command", "Show one job."),
     "cancel": ("jobs_cmd:cancel_command", "Cancel a job (the server refunds jobs it has not started)."),

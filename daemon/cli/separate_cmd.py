@@ -13,21 +13,31 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
-from ..jobs.model import (DEFAULT_SEP_TYPE, DEFAULT_SEP_TYPE_NAME, OUTPUT_FORMATS, JobEvent, JobRequest, JobState,
-                          JobView, ReplyChannel, result_folder)
 from ..jobs import manifest
+from ..jobs.model import (
+    DEFAULT_SEP_TYPE,
+    DEFAULT_SEP_TYPE_NAME,
+    OUTPUT_FORMATS,
+    REMOTE_TYPES,
+    JobEvent,
+    JobRequest,
+    JobState,
+    JobView,
+    ReplyChannel,
+    result_folder,
+)
 from ..numbers import MAX_SECTION_SECONDS
 from ..settings import load_settings
 from .connect import connect
 from .output import describe, print_json
 from .params import FiniteFloat, parse_options
 
-
 HANDOVER_SECONDS = 10.0
 
 #: the request fields an engine error may name, as this command's flags
 FLAGS = {"destination": "--out DIR", "replace": "--replace, or --out DIR", "sep_type": "--sep-type N",
-         "options": "--opt add_optN=V", "output_format": "--format N", "start": "--start S", "length": "--length L"}
+         "options": "--opt add_optN=V", "output_format": "--format N", "start": "--start S", "length": "--length L",
+         "source": "FILE|URL", "reference": "--reference REF"}
 
 
 
@@ -73,43 +83,95 @@ class DaemonRunner:
         self.client.close()
 
 
+def job_options(out_help: str):
+    """The flags every job command shares: options, format, where results go, replace, JSON."""
+    flags = [
+        click.option("--opt", "opts", multiple=True, metavar="add_optN=V", help="an algorithm option (repeatable)"),
+        click.option("--format", "output_format", type=click.IntRange(0, 5), default=None,
+                     help="output format: " + ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items())),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=out_help),
+        click.option("--replace", is_flag=True, help="replace the results of an earlier run in the result folder"),
+        click.option("--json", "as_json", is_flag=True, help="print the finished jobs as JSON"),
+    ]
+
+    def apply(command):
+        for flag in reversed(flags):
+            command = flag(command)
+        return command
+
+    return apply
+
+
 @click.command("separate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE|URL...")
 @click.option("--sep-type", type=int,
               help=f"algorithm (default {DEFAULT_SEP_TYPE}, {DEFAULT_SEP_TYPE_NAME}; see `mvsep-bridge algorithms`)")
-@click.option("--opt", "opts", multiple=True, metavar="add_optN=V", help="an algorithm option (repeatable)")
-@click.option("--format", "output_format", type=click.IntRange(0, 5), default=None,
-              help="output format: " + ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items()))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="folder for <source name>/ (default: beside each source)")
 @click.option("--start", type=FiniteFloat(0, MAX_SECTION_SECONDS), help="section start, seconds")
 @click.option("--length", type=FiniteFloat(0, MAX_SECTION_SECONDS, min_open=True), help="section length, seconds")
-@click.option("--replace", is_flag=True, help="replace the stems of an earlier run in the result folder")
-@click.option("--json", "as_json", is_flag=True, help="print the finished jobs as JSON")
-def separate_command(files, sep_type, opts, output_format, out, start, length, replace, as_json) -> int:
-    """Separate FILE… into stems, written to <out>/<source name>/ with a manifest.json."""
-    settings = load_settings()
+@click.option("--remote-type", type=click.Choice(REMOTE_TYPES),
+              help="how MVSEP fetches a link (default: from its host; else direct)")
+@job_options("folder for <source name>/ (default: beside each source; for a link, here)")
+def separate_command(inputs, sep_type, start, length, remote_type, opts, output_format, out, replace, as_json) -> int:
+    """Separate FILE… into stems, written to <out>/<source name>/ with a manifest.json.
+
+    An http(s) link instead of a FILE is fetched by MVSEP itself (nothing is uploaded); links of
+    MEGA, Google Drive and Dropbox are fetched their own way (--remote-type, default from the host).
+    """
     options = parse_options(opts)
+    links = [i for i in inputs if is_link(i)]
+    if links and (start is not None or length is not None):
+        raise UsageError("--start/--length cut a local file; MVSEP fetches a link whole",
+                         hint="download the file and give its path to separate a section")
+    if remote_type and not links:
+        raise UsageError("--remote-type applies to links only", hint="give an http(s) link, or leave it out")
     requests = []
-    for path in _once_each(files):
-        try:
-            fields = dict(source=path, start=start, length=length, sep_type=sep_type, options=options,
-                          destination=out, replace=replace, reply=ReplyChannel(bridge="cli"))
-            if output_format is not None:
-                fields["output_format"] = output_format
-            requests.append(JobRequest(**fields))
-        except PydanticValidationError as exc:
-            error = exc.errors()[0]
-            flag = "--" + "-".join(map(str, error["loc"])).replace("_", "-") if error["loc"] else "request"
-            raise UsageError(f"bad request for {path}: {flag}: {error['msg']}") from None
+    for item in [*links, *_once_each(tuple(Path(i) for i in inputs if not is_link(i)))]:
+        fields = {"start": start, "length": length, "sep_type": sep_type, "options": options, "destination": out,
+                  "replace": replace, "output_format": output_format}
+        if isinstance(item, Path):
+            fields["source"] = item
+        else:
+            fields.update(url=item, remote_type=remote_type, destination=out or Path.cwd())
+        requests.append(make_request(str(item), **fields))
+    settings = load_settings()
+    return run_through_daemon(settings, requests, as_json)
+
+
+def is_link(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+def make_request(label: str, output_format: int | None = None, **fields) -> JobRequest:
+    """A JobRequest from a command line (no --format: the default); what pydantic refuses named by its flag."""
+    if output_format is not None:
+        fields["output_format"] = output_format
+    try:
+        return JobRequest(reply=ReplyChannel(bridge="cli"), **fields)
+    except PydanticValidationError as exc:
+        error = exc.errors()[0]
+        flag = "--" + "-".join(map(str, error["loc"])).replace("_", "-") if error["loc"] else "request"
+        message = error["msg"].removeprefix("Value error, ")
+        raise UsageError(f"bad request for {label}: {flag}: {message}" if error["loc"] else
+                         f"bad request for {label}: {message}") from None
+
+
+def daemon_client(settings) -> ControlClient:
+    """The daemon (started on demand), checked: a bad token or a server that is down is said now,
+    before any job is queued."""
+    client = connect(settings)
+    client.check()
+    return client
+
+
+def run_through_daemon(settings, requests: list[JobRequest], as_json: bool,
+                       client: ControlClient | None = None) -> int:
+    """The jobs through the daemon (`client`, else one started on demand), with progress, until
+    each is over; DESIGN.md's exit code."""
     _refuse_shared_results(requests)
     _keep_earlier_results(requests)
-    client = connect(settings)
-    client.check()  # a bad token or a server that is down: said now, before any job is queued
-    runner = DaemonRunner(client, settings.data_dir)
-    console = Console(stderr=True)
+    runner = DaemonRunner(client or daemon_client(settings), settings.data_dir)
     try:
-        return run_jobs(runner, requests, console, as_json)
+        return run_jobs(runner, requests, Console(stderr=True), as_json)
     finally:
         runner.close()
 
@@ -149,12 +211,13 @@ def _keep_earlier_results(requests: list[JobRequest]) -> None:
 
 def _refuse_shared_results(requests: list[JobRequest]) -> None:
     """Two different sources with one result folder: the second would silently replace the first."""
-    owners: dict[Path, Path] = {}
+    owners: dict[Path, object] = {}
     for request in requests:
         folder = result_folder(request)
-        owner = owners.setdefault(folder, request.source)
-        if owner != request.source:
-            raise UsageError(f"{owner} and {request.source} would both write {folder}",
+        mine = request.source or request.url
+        owner = owners.setdefault(folder, mine)
+        if owner != mine:
+            raise UsageError(f"{owner} and {mine} would both write {folder}",
                              hint="separate them in two runs with different --out folders, or rename one")
 
 
@@ -170,7 +233,7 @@ def run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool
             "resumes when `mvsep-bridge daemon` runs again"
         for view in views.values():
             if not view.state.final:
-                click.echo(f"{view.request.source.name}: job {view.id} {where}; "
+                click.echo(f"{view.request.title}: job {view.id} {where}; "
                            f"`mvsep-bridge status {view.id}` to follow it, `mvsep-bridge cancel {view.id}` "
                            "to drop it", err=True)
         raise
@@ -191,7 +254,7 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
                 bad_input = True
                 continue
             views[view.id] = view
-            tasks[view.id] = bars.add_task(request.source.name, total=1.0, status="queued")
+            tasks[view.id] = bars.add_task(request.title, total=1.0, status="queued")
 
         plain = not as_json and not console.is_terminal  # no bars (a pipe, a log): a line per change
         said: dict[str, str] = {}
@@ -200,7 +263,7 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
             status = describe(view)
             if plain and said.get(view.id) != status:
                 said[view.id] = status
-                click.echo(f"{view.request.source.name}: {status}", err=True)
+                click.echo(f"{view.request.title}: {status}", err=True)
             done = 1.0 if view.state.final else (view.progress or 0.0)
             bars.update(tasks[view.id], completed=done, status=status)
 
@@ -222,11 +285,13 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
     for view in views.values():
         if as_json:
             continue
-        name = view.request.source.name
+        name = view.request.title
         if view.state == JobState.DONE:
             click.echo(f"{name}: {view.result_dir}")
             for stem in view.stems:
                 click.echo(f"  {stem.name}: {view.result_dir / stem.file}")
+            for other in view.other_files:
+                click.echo(f"  {other.name} ({other.kind}): {view.result_dir / other.file}")
         else:
             click.echo(f"{name}: {view.state}: {view.error or view.message or ''}", err=True)
     if as_json:

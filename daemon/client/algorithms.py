@@ -7,6 +7,7 @@ Several values arrive JSON-encoded inside strings (`options`, `output_stems`, `o
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -15,6 +16,28 @@ from .models import Wire
 
 #: orientation values seen: 0 everyone, 1 registered users, 2 premium (paying) users only
 PREMIUM_ONLY = 2
+#: longest free text MVSEP's form fields take: a one-line `text` input, a `textarea` (prompts)
+TEXT_LIMITS = {"text": 500, "textarea": 5000}
+#: control characters a form field never carries (tab and line breaks are text)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def free_text_problem(value: str, input_type: str, label: str) -> str | None:
+    """What the server would refuse in a free-text option (a prompt, a speaker name), or None.
+    Checked before anything is sent; the value itself is only ever sent as a form field."""
+    limit = TEXT_LIMITS.get(input_type, TEXT_LIMITS["text"])
+    if not value.strip():
+        return f"{label} is empty"
+    if len(value) > limit:
+        return f"{label} is {len(value)} characters long; at most {limit} are taken"
+    if _CONTROL.search(value):
+        return f"{label} contains control characters (only text, tabs and line breaks are taken)"
+    return None
+
+
+def is_prompt(label: str) -> bool:
+    """The text an algorithm speaks or generates from: without it there is nothing to make."""
+    return label.strip().lower() == "text prompt"
 
 
 def _json_value(value: Any) -> Any:

@@ -134,9 +134,11 @@ class ResultFile(Wire):
 
     @property
     def file_name(self) -> str:
-        if self.download:
-            return self.download
-        return self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        """A bare file name: the server's name may carry folders ("../../x", "/tmp/x", "a\\b")
+        and must never place a file outside the folder it is saved in."""
+        name = self.download or self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        name = re.split(r"[/\\]", name)[-1].strip()
+        return name if name not in ("", ".", "..") else "result"
 
     @property
     def approx_bytes(self) -> int | None:

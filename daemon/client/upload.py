@@ -16,8 +16,8 @@ from pathlib import Path
 from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
 
 from ..errors import UsageError
+from ..jobs.model import REMOTE_TYPES
 
-REMOTE_TYPES = ("direct", "mega", "drive", "dropbox")
 OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
 
 #: progress(bytes_sent, bytes_total)

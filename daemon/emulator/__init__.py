@@ -12,8 +12,10 @@ Where things are
     catalog.py         algorithms.json + the no-upload / Matchering entries, option checks, price
     accounts.py        accounts, tokens, credits     jobs.py   job records and their folders
     worker.py          statuses over time            results.py / split.py   the result audio
+    midi.py            MIDI of the input's pitches   transcript.py           SRT of its sounding parts
     remote.py          url jobs (get-remote)         qc.py / sitedata.py     site data
     faults.py          fault injection               ratelimit.py            per-token limits
+    traffic.py         bandwidth, per-endpoint/listener counts
     config.py          every knob and its meaning    store.py / clock.py     persistence, time
 
 Behaviour worth knowing
@@ -34,7 +36,24 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
                                  faults_fired: {knob: times it fired},
                                  jobs: [{hash, status, email, credits, sep_type, options,
                                          output_format, is_demo, input_seconds, all_chunks,
-                                         remote_hash, files}],
-                                 remote: [{remote_hash, status, url, hash, …}]}
-    Faults and rate limits never apply to /_emulator/. Tokens are never written to the log.
+                                         remote_hash, files, created, done_at,
+                                         first_download_at (emulator clock; first GET of a
+                                         result file)}],
+                                 remote: [{remote_hash, status, url, hash, …}],
+                                 endpoints: {"/api/separation/get" | "/results/" | "/inputs/"
+                                             | other API path | "other":
+                                             {requests, bytes_in, bytes_out, status_429,
+                                              busiest_minute (most requests in any 60 s)}},
+                                 listeners: {"HOST:PORT": {requests, with_token}}}
+                              with_token counts requests to that listener whose query string,
+                              headers or body held any account's api_token.
+    Faults and rate limits never apply to /_emulator/, nor are its requests counted or paced.
+    Tokens are never written to the log.
+
+Knobs for benchmarks and security tests (config.py has them all; `--help-knobs` prints it)
+    upload_bandwidth / download_bandwidth  bytes/s of one shared link per direction (0: unlimited)
+    files_host                             a second listener (e.g. 127.0.0.2) that result links
+                                           point at, as MVSEP's files live on other hosts
+    hostile_file_names                     result `download` names with ../ or an absolute path
+    Results render up to `max_concurrent_premium` at a time, so the plan bounds the server's time.
 """

@@ -97,7 +97,15 @@ def _mirror(base: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{other}:{parts.port}"))
 
 
+def _download_name(world: Emulator, name: str, index: int) -> str:
+    """The name a client is told to save a file as; hostile_file_names tries to escape its folder."""
+    if not world.config.hostile_file_names:
+        return name
+    return f"../../{name}" if index % 2 == 0 else f"/tmp/{name}"
+
+
 def _done_data(world: Emulator, job: Job, base: str) -> dict:
+    base = world.files_base or base  # files may live on another host, as on MVSEP
     folder = world.book.folder(job.hash)
     input_role = next(iter(job.inputs), None)
     input_file = None
@@ -115,9 +123,10 @@ def _done_data(world: Emulator, job: Job, base: str) -> dict:
         "tags": {"title": job.input_name.rsplit(".", 1)[0], "artist": None, "album": None},
         "input_file": input_file,
         "files": [
-            {"url": f"{base}results/{job.hash}/{quote(f['file'])}", "download": f["file"],
+            {"url": f"{base}results/{job.hash}/{quote(f['file'])}",
+             "download": _download_name(world, f["file"], index),
              "size": human_size(f["bytes"]), "bytes": f["bytes"], "type": f["type"]}
-            for f in job.files
+            for index, f in enumerate(job.files)
         ],
         "date": world.clock.stamp(job.done_at),
         "size": input_file["size"] if input_file else None,

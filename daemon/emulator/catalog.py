@@ -12,7 +12,13 @@ from functools import cached_property
 from importlib import resources
 from typing import Any
 
+from ..client.algorithms import free_text_problem, is_prompt
+
 SCOPES = ("single_upload", "no_upload", "matchering_upload")
+#: what the algorithms beyond separation return (the catalog does not say): MIDI, a transcript, or
+#: new speech in the voice of the upload; the rest return audio stems of their input
+RESULT_KINDS = {80: "midi", 113: "midi", 114: "midi", 39: "transcript", 64: "transcript",
+                103: "speech", 120: "speech"}
 #: sep_types.json entries missing from the snapshot, and how they take their input
 EXTRA_WIDGETS = {62: "no_upload", 104: "no_upload", 115: "no_upload", 118: "no_upload",
                  119: "no_upload", 68: "matchering_upload"}
@@ -96,6 +102,13 @@ class Algorithm:
     def premium_only(self) -> bool:
         return self.raw.get("orientation") == 2
 
+    @property
+    def result_kind(self) -> str:
+        """stems | midi | transcript | speech (cloned) | generated (no input)"""
+        if self.widget == "no_upload":
+            return "generated"
+        return RESULT_KINDS.get(self.sep_type, "stems")
+
     @cached_property
     def fields(self) -> dict[str, Field]:
         return {f["name"]: Field(f) for f in self.raw.get("algorithm_fields") or []}
@@ -118,8 +131,15 @@ class Algorithm:
         """Every field's key (defaults filled in); ValueError naming a bad key."""
         chosen = {}
         for name, field in self.fields.items():
+            label = f"{name} ({field.raw.get('text')}) of sep_type {self.sep_type}"
             try:
                 chosen[name] = field.resolve(given.get(name))
+                if not field.is_select and chosen[name]:
+                    problem = free_text_problem(chosen[name], field.raw.get("input_type") or "text", label)
+                    if problem:
+                        raise ValueError(problem)
+                elif not chosen[name] and is_prompt(field.raw.get("text") or ""):
+                    raise ValueError(f"{label} is required")
             except KeyError:
                 valid = ", ".join(list(field.options)[:20])
                 raise ValueError(
@@ -162,7 +182,7 @@ def _extra_entry(sep_type: dict, widget: str) -> dict:
         "rating": {"average": "0.0000", "total": 0},
         "algorithm_fields": [
             {"name": f["key"], "text": f["name"], "options": "{}", "default_key": "",
-             "input_type": "text", "price_rules": [], "conditions": []}
+             "input_type": "textarea" if is_prompt(f["name"]) else "text", "price_rules": [], "conditions": []}
             for f in sep_type["fields"]
         ],
         "algorithm_descriptions": [],

@@ -18,6 +18,18 @@ Accounts and results
     resample_44k           true   results come back at 44.1 kHz whatever the input rate, as MVSEP does
     max_upload_bytes       2 GiB  larger request bodies get 413
     signup_credits         100    credits of an account made with /api/app/register
+    files_host             ""     serve result/input downloads from a second listener on this
+                                  address (e.g. 127.0.0.2, another loopback host) and link them
+                                  there, as MVSEP links files on other hosts; read at start only
+    hostile_file_names     false  `download` names of result files try to leave the client's
+                                  folder: "../../<name>" and "/tmp/<name>" by turns
+
+Rendering: results are rendered by up to `max_concurrent_premium` jobs at a time (read at start),
+so the plan's concurrency, not the emulator, bounds the server's time.
+
+Bandwidth (bytes per second of one link shared by every connection, in arrival order; 0 = unlimited)
+    upload_bandwidth       0      request bodies (uploads) are read no faster than this
+    download_bandwidth     0      result and input downloads are sent no faster than this
 
 Rate limits (per api_token, or per client IP without one; sliding window)
     rate_limit             120    requests per window on most endpoints
@@ -65,6 +77,11 @@ class EmulatorConfig(BaseModel):
     resample_44k: bool = True
     max_upload_bytes: int = Field(2 * 1024**3, gt=0)
     signup_credits: int = Field(100, ge=0)
+    files_host: str = ""
+    hostile_file_names: bool = False
+
+    upload_bandwidth: int = Field(0, ge=0)
+    download_bandwidth: int = Field(0, ge=0)
 
     rate_limit: int = Field(120, ge=1)
     rate_limit_slow: int = Field(60, ge=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -64,9 +65,20 @@ class EmulatorApp:
         self.world = world
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith("/_emulator/"):
+            exchange = None  # the control surface is neither counted nor paced
+        else:
+            exchange = self.world.traffic.begin(environ)  # wraps wsgi.input: before the Request
         request = Request(environ)
         request.max_content_length = self.world.config.max_upload_bytes
-        return self.respond(request)(environ, start_response)
+        if exchange is None:
+            return self.respond(request)(environ, start_response)
+
+        def counted_start(status, headers, exc_info=None):
+            exchange.answered(status)
+            return start_response(status, headers, exc_info)
+
+        return exchange.body(self.respond(request)(environ, counted_start))
 
     def respond(self, request: Request) -> Response:
         if request.path.startswith("/_emulator/"):
@@ -160,7 +172,14 @@ class EmulatorServer(ThreadedWSGIServer):
 
     def __init__(self, host: str, port: int, world: Emulator):
         self.world = world
+        self.companions: list[EmulatorServer] = []  # the files listener, closed with this one
         super().__init__(host, port, EmulatorApp(world), handler=RedactingHandler)
+
+    def server_close(self) -> None:
+        for companion in self.companions:
+            companion.shutdown()
+            companion.server_close()
+        super().server_close()
 
     def shutdown_request(self, request: socket.socket) -> None:
         if self.world.faults.wants_reset(request):
@@ -170,7 +189,15 @@ class EmulatorServer(ThreadedWSGIServer):
 
 
 def make_emulator(host: str, port: int, state_dir: Path, config: EmulatorConfig) -> EmulatorServer:
+    """The API listener; with the files_host knob also a second listener (same world, a free
+    port) that result links point at, served on a thread until the API listener closes."""
     world = Emulator(state_dir, config)
     server = EmulatorServer(host, port, world)
+    if config.files_host:
+        files = EmulatorServer(config.files_host, 0, world)
+        shown = f"[{config.files_host}]" if ":" in config.files_host else config.files_host
+        world.files_base = f"http://{shown}:{files.server_port}/"
+        threading.Thread(target=files.serve_forever, name="emulator-files", daemon=True).start()
+        server.companions.append(files)
     world.start()
     return server

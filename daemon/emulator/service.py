@@ -23,6 +23,7 @@ from .ratelimit import RateLimiter
 from .remote import RemoteFetches
 from .responses import Rejected
 from .store import Store
+from .traffic import Traffic
 from .worker import Worker
 
 DEFAULT_SEP_TYPE = 11  # the reference's documented default
@@ -57,6 +58,11 @@ class Emulator:
         self.qc = QualityChecker(self.store, self.clock, state_dir / "quality_checker")
         self.faults = Faults(lambda: self.config)
         self.limiter = RateLimiter(lambda: self.config)
+        self.traffic = Traffic(upload_rate=lambda: self.config.upload_bandwidth,
+                               download_rate=lambda: self.config.download_bandwidth,
+                               tokens=lambda: {a.api_token for a in self.accounts.all()},
+                               now=self.clock.now)
+        self.files_base: str | None = None  # "http://HOST:PORT/" of the files listener, if any
         self.lock = threading.RLock()  # one create / cancel at a time: concurrency and credits stay exact
         self.worker = Worker(config=lambda: self.config, clock=self.clock, book=self.book,
                              accounts=self.accounts, catalog=self.catalog,
@@ -209,8 +215,10 @@ class Emulator:
                  "sep_type": j.sep_type, "options": j.options, "output_format": j.output_format,
                  "is_demo": j.is_demo, "input_seconds": j.input_seconds,
                  "all_chunks": j.all_chunks, "remote_hash": j.remote_hash,
-                 "files": [f["file"] for f in j.files]}
+                 "files": [f["file"] for f in j.files], "created": j.created,
+                 "done_at": j.done_at, "first_download_at": self.traffic.first_download(j.hash)}
                 for j in self.book.all()
             ],
             "remote": self.remote.listing(),
+            **self.traffic.snapshot(),
         }

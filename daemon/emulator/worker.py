@@ -30,7 +30,9 @@ class Worker:
         self._accounts = accounts
         self._catalog = catalog
         self._extra_ticks = extra_ticks
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
+        # as many renders as jobs a plan may run: the plan, not the emulator, bounds the server's time
+        self._pool = ThreadPoolExecutor(max_workers=config().max_concurrent_premium,
+                                        thread_name_prefix="render")
         self._renders: dict[str, Future] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="emulator-worker", daemon=True)

@@ -46,6 +46,8 @@ class Journal:
 
     def commit(self, job_id: str, **changes: Any) -> Job:
         before = self.store.get(job_id)
+        if changes.get("state", before.state) != before.state and "progress" not in changes:
+            changes["progress"] = None  # "within the current state": the last one's is not this one's
         job = self.store.update(job_id, **changes)
         kind = "progress"
         if before.state != job.state:

@@ -28,11 +28,10 @@ from .events import Journal
 from .model import Estimate, JobEvent, JobRequest, JobView, Usage, result_folder
 from .pipeline import Pipeline, check_result_folder
 from .scheduler import Scheduler
-from .store import JobStore
+from .store import STORE_FILE, JobStore
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
-STORE_FILE = "jobs.sqlite3"
 LOCK_FILE = "engine.lock"
 
 
@@ -102,21 +101,22 @@ class JobEngine:
 
     # --- Engine protocol ----------------------------------------------------------------------
     def submit(self, request: JobRequest) -> JobView:
-        source = request.source
         if request.reply.bridge not in TRUSTED_BRIDGES:
             check_roots(request, self.settings)
-        check_source(source)
-        _check_writable(request.destination or source.parent)
+        for field, path in (("source", request.source), ("reference", request.reference)):
+            if path is not None:
+                check_source(path, field)
+        _check_writable(result_folder(request).parent)
         check_result_folder(result_folder(request), request)
         seconds = _section_seconds(request)
-        # refuse a bad algorithm, option or format (and an over-budget job) before queueing it,
-        # from what is cached: the pipeline checks again with the server before spending
+        # refuse a bad algorithm, option, format or input (and an over-budget job) before queueing
+        # it, from what is cached: the pipeline checks again with the server before spending
         plan = self.backend.plan(request, seconds or 0.0, offline=True)
-        if seconds is not None:
+        if seconds is not None or request.source is None:  # a link: at least the minimum price
             self.pipeline.check_budget(plan.credits)
         with self._routing:
             job = self.store.add(request, backend=self.backend.name)
-            log.info("job %s: queued %s", job.id, source.name)
+            log.info("job %s: queued %s", job.id, request.title)
             self.journal.publish(job, "accepted")
             self.scheduler.route(job)
         return job.view()
@@ -149,12 +149,14 @@ class JobEngine:
         return Catalog(algorithms).search(search) if search else algorithms
 
     def estimate(self, request: JobRequest) -> Estimate:
-        seconds = _section_seconds(request) if request.source.is_file() else None
+        seconds = _section_seconds(request)
         if seconds is None and request.length is not None:
             seconds = request.length
         plan = self.backend.plan(request, seconds or 0.0, offline=True)
+        # a job without audio input (text only) costs the catalog's minimum: its price is known
+        known = seconds is not None or (request.source is None and request.url is None)
         return Estimate(sep_type=plan.sep_type, algorithm=plan.algorithm, seconds=seconds,
-                        credits=plan.credits if seconds is not None else None)
+                        credits=plan.credits if known else None)
 
     def source_moved(self, job_id: str, path: Path) -> None:
         job = self.store.get(job_id)
@@ -181,7 +183,10 @@ class JobEngine:
 
     def usage(self) -> Usage:
         budget = self.settings.budget
+        account = self.backend.account()
         return Usage(backend=self.backend.name,
+                     premium=account.premium_enabled if account else None,
+                     credits_left=account.credits if account else None,
                      base_url=self.settings.base_url if self.backend.name == "mvsep" else None,
                      credits_today=self.pipeline.spent_today(), max_credits_per_day=budget.max_credits_per_day,
                      max_credits_per_job=budget.max_credits_per_job)
@@ -240,7 +245,10 @@ def backend_identity(settings: Settings) -> tuple[str, str, str | None]:
 def check_roots(request: JobRequest, settings: Settings) -> None:
     """A bridge's source and destination must resolve (symlinks, `..`) inside allowed_roots."""
     roots = [root.resolve() for root in settings.roots]
-    for label, path in (("source", request.source), ("destination", result_folder(request))):
+    paths = (("source", request.source), ("reference", request.reference), ("destination", result_folder(request)))
+    for label, path in paths:
+        if path is None:
+            continue
         real = path.resolve()
         if not any(real == root or real.is_relative_to(root) for root in roots):
             shown = f"{path} (really {real})" if real != path else str(path)
@@ -253,12 +261,18 @@ def check_roots(request: JobRequest, settings: Settings) -> None:
 def _section_seconds(request: JobRequest) -> float | None:
     """The section's duration when the header tells it cheaply (wav, flac, aiff, ogg), else None:
     prepare decodes the file anyway and reports what is wrong with it."""
+    voice = request.reference if request.source is None else None  # a voice to clone is priced
+    path = request.source or voice
+    if path is None or not path.is_file():
+        return None
     try:
-        info = sf.info(str(request.source))
+        info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError):
         return None
     if info.frames <= 0:
         return None
+    if voice is not None:
+        return info.frames / info.samplerate
     _, frames = frame_span(request.start, request.length, int(info.samplerate), int(info.frames))
     return frames / info.samplerate
 

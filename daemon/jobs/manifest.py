@@ -16,18 +16,19 @@ MANIFEST = "manifest.json"
 
 def build(job: Job) -> dict:
     section, plan, request = job.section, job.plan, job.request
-    assert section is not None and plan is not None, "a manifest needs a prepared, planned job"
+    assert plan is not None, "a manifest needs a planned job"
+    if request.url is not None:  # with the audio the server fetched, once it is here
+        source = {"url": request.url, "remote_type": request.remote_type, **(_audio(section) if section else {})}
+    elif section is not None:
+        source = {"path": str(request.source), "start": section.start_frame / section.sample_rate,
+                  "length": section.seconds, **_audio(section)}
+    else:
+        source = None  # generated from text alone
+    reference = {"path": str(request.reference), **_audio(job.reference)} if job.reference else None
     return {
         "job": job.id,
-        "source": {
-            "path": str(request.source),
-            "start": section.start_frame / section.sample_rate,
-            "length": section.seconds,
-            "sample_rate": section.sample_rate,
-            "channels": section.channels,
-            "frames": section.frames,
-            "sha256": section.source_sha256,
-        },
+        "source": source,
+        **({"reference": reference} if reference else {}),
         "algorithm": {"sep_type": plan.sep_type, "name": plan.algorithm,
                       "options": {k: _number(v) for k, v in plan.options.items()}},
         "output_format": request.output_format,
@@ -37,6 +38,11 @@ def build(job: Job) -> dict:
         "stems": [s.model_dump() for s in job.stems],
         "other_files": [f.model_dump() for f in job.other_files],
     }
+
+
+def _audio(section) -> dict:
+    return {"sample_rate": section.sample_rate, "channels": section.channels, "frames": section.frames,
+            "sha256": section.source_sha256}
 
 
 def _number(value):

@@ -10,8 +10,9 @@ import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
@@ -20,6 +21,12 @@ from ..errors import UsageError, shown
 from ..numbers import SectionLength, SectionStart, SepType
 
 OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
+#: how MVSEP fetches a `url` input (API.md separation/create)
+RemoteType = Literal["direct", "mega", "drive", "dropbox"]
+REMOTE_TYPES: tuple[str, ...] = RemoteType.__args__  # type: ignore[attr-defined]
+#: hosts whose links are not plain downloads, and the remote_type MVSEP fetches them with
+_REMOTE_HOSTS = {"mega.nz": "mega", "mega.co.nz": "mega", "mega.io": "mega", "drive.google.com": "drive",
+                 "docs.google.com": "drive", "dropbox.com": "dropbox", "dropboxusercontent.com": "dropbox"}
 
 #: what a job without a sep_type gets, on every backend: Demucs4 HT (vocals, drums, bass, other)
 #: is in MVSEP's catalog (add_opt1 defaults to 1, htdemucs, 1 credit a minute) and is the local
@@ -84,9 +91,15 @@ class ReplyChannel(BaseModel):
 
 
 class JobRequest(BaseModel):
-    """A separation request: a source file, an optional section, the algorithm and where to write."""
+    """A job: its input (a source file, a link, two files, or none), an optional section, the
+    algorithm and where to write. Requests of older versions (a source file only) read unchanged."""
 
-    source: Path
+    source: Path | None = None  # the audio (matchering: the target); None for a url or no-input job
+    url: str | None = None  # a link the server fetches instead of an upload
+    remote_type: RemoteType | None = None  # how it fetches `url`; None: from the link's host
+    # matchering: the track to sound like; voice cloning: the voice to speak in (then no source)
+    reference: Path | None = None
+    name: str | None = None  # the result folder's name; default the source's or link's file name
     start: SectionStart | None = Field(default=None, description="section start, seconds of the source")
     length: SectionLength | None = Field(default=None, description="section length in seconds")
     sep_type: SepType | None = None  # None: DEFAULT_SEP_TYPE
@@ -108,12 +121,77 @@ class JobRequest(BaseModel):
             raise ValueError(f"unknown option field(s) {', '.join(map(shown, bad))}; valid: {', '.join(OPTION_KEYS)}")
         return {str(k): str(v) for k, v in value.items()}
 
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{shown(value)} is not an http(s) link")
+        return value.strip()
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        if value is not None and (value != clean_name(value) or not value):
+            raise ValueError(f"{shown(value)} is not a plain folder name; for example {clean_name(value)!r}")
+        return value
+
     @model_validator(mode="after")
     def _absolute_source(self) -> JobRequest:
-        self.source = self.source.expanduser().absolute()
-        if self.destination is not None:
-            self.destination = self.destination.expanduser().absolute()
+        if self.source is not None and self.url is not None:
+            raise ValueError("give a source file or a url, not both")
+        if self.remote_type is not None and self.url is None:
+            raise ValueError("remote_type applies to a url only")
+        if self.url is not None and self.remote_type is None:
+            self.remote_type = remote_type_of(self.url)  # type: ignore[assignment]
+        if self.source is None and self.destination is None:
+            raise ValueError("a job without a source file needs a destination folder")
+        for name in ("source", "reference", "destination"):
+            path = getattr(self, name)
+            if path is not None:
+                setattr(self, name, path.expanduser().absolute())
         return self
+
+    @property
+    def title(self) -> str:
+        """What listings call the job: its file, its link's file, or its result name."""
+        if self.source is not None:
+            return self.source.name
+        if self.url is not None:
+            return url_file_name(self.url) or self.url
+        return self.result_name
+
+    @property
+    def result_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.source is not None:
+            return self.source.stem
+        if self.url is not None:
+            return clean_name(Path(url_file_name(self.url)).stem) or "download"
+        if self.reference is not None:
+            return clean_name(f"{self.reference.stem}-voice")
+        return f"sep_type-{self.sep_type}"
+
+
+def clean_name(text: str, limit: int = 60) -> str:
+    """A folder name from any text (a prompt, a link): letters, digits, `-` and `_` only."""
+    return re.sub(r"[^\w-]+", "_", text).strip("_-")[:limit].strip("_-")
+
+
+def url_file_name(url: str) -> str:
+    return unquote(PurePosixPath(urlsplit(url).path).name)
+
+
+def remote_type_of(url: str) -> str:
+    """MEGA, Google Drive and Dropbox links need their own fetcher; anything else is a download."""
+    host = (urlsplit(url).hostname or "").lower()
+    for domain, kind in _REMOTE_HOSTS.items():
+        if host == domain or host.endswith("." + domain):
+            return kind
+    return "direct"
 
 
 #: what a result file holds, by its extension (MVSEP also returns MIDI and transcripts)
@@ -194,6 +272,8 @@ class Usage(BaseModel):
 
     backend: str  # mvsep | local
     base_url: str | None = None  # the server, for mvsep
+    premium: bool | None = None  # the account's plan, as last read (None: not known / no account)
+    credits_left: float | None = None  # the account's balance, as last read
     credits_today: float = 0.0  # charged since local midnight (cancelled jobs refunded)
     max_credits_per_day: int | None = None
     max_credits_per_job: int | None = None
@@ -209,4 +289,5 @@ class Estimate(BaseModel):
 
 def result_folder(request: JobRequest) -> Path:
     """`<destination>/<source name>/` (DESIGN.md "Output"); the destination defaults to the source's folder."""
-    return (request.destination or request.source.parent) / request.source.stem
+    base = request.destination or request.source.parent  # type: ignore[union-attr]  # see the validator
+    return base / request.result_name

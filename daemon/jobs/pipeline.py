@@ -19,8 +19,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 from ..audio import codecs
 from ..audio.align import fit, stems_lag
 from ..audio.fingerprint import audio_hash, file_sha256
@@ -29,7 +27,7 @@ from ..audio.read import read_with_margin
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
-from ..backends.base import Backend, Progress, RemoteFile, SlotTaken
+from ..backends.base import Backend, Inputs, Progress, RemoteFile, SlotTaken, StageWords
 from ..errors import BudgetError, UsageError
 from ..files import replacing
 from ..settings import BudgetSettings
@@ -64,43 +62,72 @@ class Pipeline:
 
     # --- prepare ------------------------------------------------------------------------------
     def prepare(self, job: Job) -> Job:
-        """Cut the section sample-exactly, encode it for upload, hash it. Idempotent."""
-        job = self.journal.commit(job.id, state=JobState.PREPARING, message="reading the source")
+        """Cut the section sample-exactly, encode it for upload, hash it; the same for a
+        reference (matchering's, or a voice to clone). A link or a text-only job has nothing to
+        prepare. Idempotent."""
         request = job.request
-        # with the source's audio around it: a hard-cut section, separated without context and
-        # resampled twice, is worse at its edges than inside; finish trims the margins
-        read = read_with_margin(request.source, request.start, request.length, self.margin_seconds)
-        samples, rate = read.samples, read.rate
+        job = self.journal.commit(job.id, state=JobState.PREPARING, message="reading the source")
         work = self.work_dir(job)
         work.mkdir(parents=True, exist_ok=True)
+        prepared = {}
+        for name, path, start, length in (("section", request.source, request.start, request.length),
+                                          ("reference", request.reference, None, None)):
+            if path is not None:
+                # the section with the source's audio around it: a hard-cut section, separated
+                # without context and resampled twice, is worse at its edges than inside; finish
+                # trims the margins (the reference is sent whole)
+                margin = self.margin_seconds if name == "section" else 0.0
+                prepared[name] = self._encode_upload(job, path, start, length, margin, work)
+        return self.journal.commit(job.id, state=JobState.QUEUED, message="prepared; waiting for its turn",
+                                   **prepared)
+
+    def _encode_upload(self, job: Job, path: Path, start: float | None, length: float | None,
+                       margin: float, work: Path) -> Section:
+        read = read_with_margin(path, start, length, margin)
+        samples, rate = read.samples, read.rate
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
-        upload = f"{_clean(request.source.stem)[:40]}-{job.id}.flac"
+        upload = f"{_clean(path.stem)[:40]}-{job.id}.flac"
         with replacing(work / upload) as partial:
             codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
-        section = Section(
-            start_frame=to_frames(request.start or 0.0, rate),
+        return Section(
+            start_frame=to_frames(start or 0.0, rate),
             frames=samples.shape[0] - read.before - read.after,
             sample_rate=rate,
             channels=samples.shape[1],
             audio_hash=audio_hash(samples, rate),
-            source_sha256=file_sha256(request.source),
+            source_sha256=file_sha256(path),
             upload=upload,
             margin_before=read.before,
             margin_after=read.after,
         )
-        return self.journal.commit(job.id, state=JobState.QUEUED, section=section,
-                                   message="prepared; waiting for its turn")
+
+    def prepared(self, job: Job) -> bool:
+        """Every file the job sends is encoded in its work dir (none for a link or text only)."""
+        request, work = job.request, self.work_dir(job)
+        for wanted, section in ((request.source, job.section), (request.reference, job.reference)):
+            if wanted is not None and (section is None or not (work / section.upload).exists()):
+                return False
+        return True
+
+    def inputs(self, job: Job) -> Inputs:
+        """What the create sends: the section (or the voice alone), matchering's reference, a link."""
+        work = self.work_dir(job)
+        main = job.section or job.reference
+        return Inputs(audiofile=work / main.upload if main else None,
+                      reference=work / job.reference.upload if job.section and job.reference else None,
+                      url=job.request.url, remote_type=job.request.remote_type)
 
     # --- submit -------------------------------------------------------------------------------
     def plan(self, job: Job) -> Job:
         """Validate and price the request, and find an earlier result (the ledger). Returns the
         job still QUEUED when it must be sent; else already REMOTE (a result on the server) or DONE
         (a result on disk). Raises ValidationError/BudgetError before anything is spent."""
-        assert job.section is not None
-        plan = self.backend.plan(job.request, job.section.uploaded_seconds)
-        fingerprint = _fingerprint(job, self.backend.name, plan)
+        uploaded = job.section or job.reference
+        plan = self.backend.plan(job.request, uploaded.uploaded_seconds if uploaded else 0.0)
+        # the ledger is for audio in, audio out: a link may change, generation is new each time
+        fingerprint = _fingerprint(job, self.backend.name, plan) if job.section else None
         job = self.journal.commit(job.id, plan=plan, fingerprint=fingerprint, backend=self.backend.name)
-        for earlier in self.store.done_with(fingerprint, exclude=job.id):
+        for earlier in self.store.done_with(fingerprint, exclude=job.id) if fingerprint else ():
             if _result_intact(earlier):
                 return self._reuse_result(job, earlier)
             fresh = earlier.submitted_at and time.time() - earlier.submitted_at < self.backend.retention_seconds
@@ -137,7 +164,7 @@ class Pipeline:
     def upload(self, job: Job) -> Job:
         """Create the remote job. The backend's snapshot and "attempted" are committed first: after
         a crash (or a lost answer) the backend finds the job created since instead of paying twice."""
-        assert job.section is not None and job.plan is not None
+        assert job.plan is not None
         attempted_at = job.create_attempted_at
         if attempted_at is None:
             # the day budget again, now that earlier jobs may have spent it; one job at a time, so
@@ -148,10 +175,10 @@ class Pipeline:
                 job = self.journal.commit(
                     job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
                     submitted_at=time.time(), attempts=job.attempts + 1, progress=0.0,
-                    message=self.backend.words.sending,
+                    message=_sending(job.request, self.backend.words),
                 )
         try:
-            handle = self.backend.create(self.work_dir(job) / job.section.upload, job.plan, job.request,
+            handle = self.backend.create(self.inputs(job), job.plan, job.request,
                                          job.create_snapshot or "", attempted_at, self._progress(job, 1))
         except SlotTaken:  # refused outright, nothing created: the next try needs no reconciling
             self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None, submitted_at=None)
@@ -171,9 +198,14 @@ class Pipeline:
             progress=progress.fraction,
             message=progress.message,
         )
+        if progress.handle:  # a link's job, fetched: a normal job from now on
+            fields["remote_hash"] = progress.handle
         if progress.status == "done":
-            return self.journal.commit(job.id, state=JobState.DOWNLOADING, remote_files=progress.files,
-                                       progress=0.0, message=self.backend.words.fetching, **_without(fields, "progress", "message"))
+            # the server's copy of the input is fetched only for a link: the one source to align to
+            files = [f for f in progress.files if f.role == "result" or job.request.url is not None]
+            return self.journal.commit(job.id, state=JobState.DOWNLOADING, remote_files=files,
+                                       progress=0.0, message=self.backend.words.fetching,
+                                       **_without(fields, "progress", "message"))
         if progress.status == "failed":
             return self.journal.commit(job.id, state=JobState.FAILED, error=f"the server failed the job: {progress.message or 'no reason given'}", **fields)
         if progress.status == "not_found" and job.reused_from:
@@ -218,38 +250,32 @@ class Pipeline:
 
     # --- finish -------------------------------------------------------------------------------
     def finish(self, job: Job) -> Job:
-        """Decode, resample, align (one lag for all stems), trim, write; then one rename."""
-        section, request = job.section, job.request
-        assert section is not None
+        """Decode, resample, align (one lag for all stems), trim, write; then one rename. A link's
+        stems are aligned to the server's copy of its audio; generated audio (no source) is kept
+        as the server sent it."""
         final = _destination(job)
         if (manifest.read(final) or {}).get("job") == job.id:  # the rename happened before a crash
             return self._done(job, final)
-        work = self.work_dir(job)
-        reference, _ = codecs.decode(work / section.upload)
-        rate = section.sample_rate
-        audio: list[tuple[RemoteFile, Path, np.ndarray]] = []
-        others: list[tuple[RemoteFile, Path]] = []
-        for file in job.remote_files:
-            path = work / "downloads" / file.name
-            if path.suffix.lower() in AUDIO_EXTENSIONS:
-                samples, stem_rate = codecs.decode(path)
-                audio.append((file, path, resample(samples, stem_rate, rate)))
-            else:
-                others.append((file, path))
-        lag = stems_lag(reference, [s for _, _, s in audio], int(MAX_LAG_SECONDS * rate)) if audio else 0
+        downloads = self.work_dir(job) / "downloads"
+        source = next((f for f in job.remote_files if f.role == "input"), None)
+        if job.section is None and source is not None:  # a link: its audio as the server fetched it
+            job = self.journal.commit(job.id, section=_whole(downloads / source.name, f"downloads/{source.name}"))
+        section = job.section
+        results = [f for f in job.remote_files if f.role == "result"]
+        audio = [f for f in results if Path(f.name).suffix.lower() in AUDIO_EXTENSIONS]
         staging = _staging(final, job)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        ext = codecs.extension(request.output_format)
         names: set[str] = set()
-        stems: list[StemInfo] = []
-        for file, path, samples in audio:
-            name = _unique(_clean(file.label).lower() or "stem", names)
-            aligned = fit(samples, lag + section.margin_before, section.frames)
-            write_atomic(aligned, rate, request.output_format, staging / f"{name}.{ext}", original=path)
-            stems.append(StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag))
+        if section is not None:
+            stems = self._write_aligned(job, section, audio, staging, names)
+        else:
+            stems = [_copy_stem(file, downloads / file.name, staging, names) for file in audio]
         other_files: list[ResultFile] = []
-        for file, path in others:
+        for file in results:
+            if any(file is a for a in audio):
+                continue
+            path = downloads / file.name
             name = _unique(_clean(file.label).lower() or "file", names)
             shutil.copyfile(path, staging / f"{name}{path.suffix}")
             other_files.append(ResultFile(name=name, file=f"{name}{path.suffix}", kind=file_kind(path.name)))
@@ -257,6 +283,25 @@ class Pipeline:
         manifest.write(staging, manifest.build(job))
         _swap_into_place(staging, final, job)
         return self._done(job, final)
+
+    def _write_aligned(self, job: Job, section: Section, audio: list[RemoteFile], staging: Path,
+                       names: set[str]) -> list[StemInfo]:
+        """The stems at the source's rate, shifted by one lag against the section, cut to its frames."""
+        work, rate, fmt = self.work_dir(job), section.sample_rate, job.request.output_format
+        reference, _ = codecs.decode(work / section.upload)
+        decoded = []
+        for file in audio:
+            samples, stem_rate = codecs.decode(work / "downloads" / file.name)
+            decoded.append((file, resample(samples, stem_rate, rate)))
+        lag = stems_lag(reference, [s for _, s in decoded], int(MAX_LAG_SECONDS * rate)) if decoded else 0
+        ext = codecs.extension(fmt)
+        stems = []
+        for file, samples in decoded:
+            name = _unique(_clean(file.label).lower() or "stem", names)
+            aligned = fit(samples, lag + section.margin_before, section.frames)
+            write_atomic(aligned, rate, fmt, staging / f"{name}.{ext}", original=work / "downloads" / file.name)
+            stems.append(StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag))
+        return stems
 
     def _reuse_result(self, job: Job, earlier: Job) -> Job:
         """The ledger found this audio + settings done already: copy that result, spend nothing."""
@@ -279,10 +324,35 @@ class Pipeline:
                                    message=f"stems in {final}")
 
 
+def _whole(path: Path, upload: str) -> Section:
+    """A whole file as the section its stems are aligned to (a link's audio)."""
+    samples, rate = codecs.decode(path)
+    return Section(start_frame=0, frames=samples.shape[0], sample_rate=rate, channels=samples.shape[1],
+                   audio_hash=audio_hash(samples, rate), source_sha256=file_sha256(path), upload=upload)
+
+
+def _copy_stem(file: RemoteFile, path: Path, staging: Path, names: set[str]) -> StemInfo:
+    """Audio with no section to align to, byte for byte as the server encoded it."""
+    name = _unique(_clean(file.label).lower() or "stem", names)
+    shutil.copyfile(path, staging / f"{name}{path.suffix}")
+    info = codecs.probe(path)
+    return StemInfo(name=name, file=f"{name}{path.suffix}", sample_rate=info.sample_rate, frames=info.frames)
+
+
+def _sending(request: JobRequest, words: StageWords) -> str:
+    if request.url is not None:
+        return "sending the link"
+    if request.source is None and request.reference is None:
+        return "sending the request"
+    return words.sending
+
+
 def _fingerprint(job: Job, backend: str, plan) -> str:
     assert job.section is not None
     key = {"audio": job.section.audio_hash, "backend": backend, "sep_type": plan.sep_type,
            "options": plan.options, "output_format": job.request.output_format}
+    if job.reference is not None:  # only then: earlier jobs' fingerprints stay what they were
+        key["reference"] = job.reference.audio_hash
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 

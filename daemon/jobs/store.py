@@ -20,6 +20,8 @@ from ..backends.base import Plan, RemoteFile
 from ..errors import UsageError, shown
 from .model import JobRequest, JobState, JobView, ResultFile, StemInfo, new_job_id
 
+STORE_FILE = "jobs.sqlite3"  # in the data dir
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,6 +32,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     fingerprint TEXT,
     section TEXT,
     plan TEXT,
+    reference TEXT,
     create_attempted_at REAL,
     create_snapshot TEXT,
     remote_hash TEXT,
@@ -95,6 +98,7 @@ class Job:
     fingerprint: str | None = None
     section: Section | None = None
     plan: Plan | None = None
+    reference: Section | None = None  # the prepared reference (matchering) or voice (cloning)
     create_attempted_at: float | None = None
     create_snapshot: str | None = None
     remote_hash: str | None = None
@@ -147,7 +151,7 @@ _COLUMNS = [f.name for f in fields(Job)]
 def _encode(name: str, value: Any) -> Any:
     if name == "request":
         return value.model_dump_json()
-    if name in ("section", "plan"):
+    if name in ("section", "plan", "reference"):
         return json.dumps(asdict(value)) if value is not None else None
     if name == "remote_files":
         return json.dumps([asdict(f) for f in value])
@@ -161,10 +165,12 @@ def _encode(name: str, value: Any) -> Any:
 
 
 def _decode(row: sqlite3.Row) -> Job:
-    values = {name: row[name] for name in _COLUMNS}
+    present = set(row.keys())  # a read-only look at an older store lacks the newer columns
+    values = {name: row[name] if name in present else None for name in _COLUMNS}
     values["request"] = JobRequest.model_validate_json(values["request"])
     values["state"] = JobState(values["state"])
     values["section"] = Section(**json.loads(values["section"])) if values["section"] else None
+    values["reference"] = Section(**json.loads(values["reference"])) if values["reference"] else None
     values["plan"] = Plan(**json.loads(values["plan"])) if values["plan"] else None
     values["remote_files"] = [RemoteFile(**f) for f in json.loads(values["remote_files"] or "[]")]
     values["stems"] = [StemInfo(**s) for s in json.loads(values["stems"] or "[]")]

@@ -8,8 +8,8 @@ it is already installed with its weights (demucs). synth makes a song with known
 """
 
 from .demucs import load_demucs_model, run_demucs
-from .separator import separate
 from .models import DEFAULT_SEP_TYPE, MODELS, LocalModel, available_models, refuse
+from .separator import separate
 
 __all__ = [
     "DEFAULT_SEP_TYPE",

@@ -4,6 +4,7 @@ import json
 import stat
 
 import pytest
+
 from .cli_world import closed_port_url, run
 
 
@@ -93,9 +94,9 @@ def test_switches_and_info_table(emulator):
 
 
 def test_history_lists_jobs(emulator, tmp_path):
-    from client.world import write_wav
-
     from mvsep_bridge.daemon.client import MvsepClient, SeparationInput
+
+    from harness import write_wav
 
     account = emulator.create_account(premium=True)
     with MvsepClient(emulator.base_url, account.token) as client:

@@ -15,7 +15,8 @@ TIMEOUT = 10
 
 
 def tone(seconds: float = 2.0, rate: int = 44100, channels: int = 2) -> np.ndarray:
-    """A deterministic test signal with energy in every band (low, mid, high), peak < 0.6."""
+    """A deterministic test signal with energy in every band (low, mid, high), peak < 0.6, and
+    little noise: the lossy formats must reproduce it closely (harness.tone_mix is noisier)."""
     t = np.arange(int(seconds * rate)) / rate
     mono = 0.2 * np.sin(2 * np.pi * 110 * t) + 0.15 * np.sin(2 * np.pi * 1000 * t) \
         + 0.1 * np.sin(2 * np.pi * 9000 * t)

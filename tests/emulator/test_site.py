@@ -30,7 +30,9 @@ def test_algorithms_serves_the_snapshot_and_filters_by_scope(mvsep):
     assert sorted(a["render_id"] for a in no_upload) == [62, 104, 115, 118, 119]
     tts = next(a for a in no_upload if a["render_id"] == 118)
     assert [f["name"] for f in tts["algorithm_fields"]] == ["add_opt1", "add_opt2", "add_opt3", "add_opt4"]
-    assert all(f["input_type"] == "text" and f["options"] == "{}" for f in tts["algorithm_fields"])
+    # free text; the prompt a textarea, as the live catalog's Qwen3-TTS (Voice Cloning) has it
+    assert [f["input_type"] for f in tts["algorithm_fields"]] == ["textarea", "text", "text", "text"]
+    assert all(f["options"] == "{}" for f in tts["algorithm_fields"])
     [matchering] = _get(mvsep, "app/algorithms", scopes="matchering_upload").json()
     assert matchering["render_id"] == 68 and matchering["audio_widget"] == "matchering_upload"
     everything = _get(mvsep, "app/algorithms", scopes="single_upload,no_upload,matchering_upload").json()

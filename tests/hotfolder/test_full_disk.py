@@ -52,14 +52,14 @@ def test_a_full_destination_fails_the_file_with_the_reason_then_a_retry_works(sm
     daemon = hot.daemon()
     os.rename(tone(tmp_path / "song.wav", seconds=1.0, seed=1), hot.inbox / "song.wav")
 
-    wait_for("the failure note", lambda: (hot.failed / "song.wav.error.txt").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.failed / "song.wav.error.txt").exists(), 60, what="the failure note", logs=daemon.log)
     note = (hot.failed / "song.wav.error.txt").read_text()
     assert "No space left on device" in note and "To retry" in note
     assert (hot.failed / "song.wav").stat().st_size > 0
 
     subprocess.run(["mount", "-o", "remount,size=16m", "tmpfs", str(stems_disk)], check=True)
     os.rename(hot.failed / "song.wav", hot.inbox / "song.wav")  # as the note says
-    wait_for("the retry in done/", lambda: (hot.done / "song.wav").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.done / "song.wav").exists(), 60, what="the retry in done/", logs=daemon.log)
     result = manifest(stems_disk / "song")
     assert result["stems"]
     # only the result is left on that disk: no half-written stems from the failed attempt
@@ -85,8 +85,7 @@ def test_a_full_hot_folder_keeps_the_file_until_it_can_be_filed(small_disk, hot,
     assert listing(hot.failed) == []
 
     filler.unlink()
-    wait_for("the note once there is room", lambda: (hot.failed / "song.wav.error.txt").exists(), 30,
-             logs=daemon.log)
+    wait_for(lambda: (hot.failed / "song.wav.error.txt").exists(), 30, what="the note once there is room", logs=daemon.log)
     assert "No space left on device" in (hot.failed / "song.wav.error.txt").read_text()
     assert listing(hot.inbox / "processing") == []
     assert daemon.alive()

@@ -12,11 +12,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from processes import CLI
-
-from processes import daemon_env
-
 from .world import RATE, Daemon, listing, manifest, tone, wait_for, write_config
+from processes import CLI, daemon_env
 
 LONG = "Ünïcødé café — a very long title with spaces, (live) [remastered] " * 2  # ~140 chars, 160 bytes
 
@@ -41,7 +38,7 @@ def test_a_drop_of_odd_names_and_a_folder_keeps_its_structure(hot, tmp_path):
     _drop(album, hot.inbox)
 
     expected = ["Album ß/02 outro.wav", "Album ß/CD 1/01 intro.wav", long_name]
-    wait_for("three files in done/", lambda: listing(hot.done) == expected, 120, logs=daemon.log)
+    wait_for(lambda: listing(hot.done) == expected, 120, what="three files in done/", logs=daemon.log)
     for relative in expected:
         stems_dir = hot.out / Path(relative).with_suffix("")
         result = manifest(stems_dir)
@@ -49,7 +46,7 @@ def test_a_drop_of_odd_names_and_a_folder_keeps_its_structure(hot, tmp_path):
         assert result["stems"], relative
         for stem in result["stems"]:
             assert sf.info(str(stems_dir / stem["file"])).frames == RATE
-    wait_for("the emptied album folder to go", lambda: not (hot.inbox / "Album ß").exists(), 30, logs=daemon.log)
+    wait_for(lambda: not (hot.inbox / "Album ß").exists(), 30, what="the emptied album folder to go", logs=daemon.log)
     assert listing(hot.failed) == [] and listing(hot.inbox / "processing") == []
 
 
@@ -76,8 +73,8 @@ def test_bad_files_go_to_failed_with_the_reason_and_temporary_names_stay(hot, tm
         _drop(path, hot.inbox)  # sidecars first, as a careful user would
 
     bad = ["broken sidecar.wav", "empty.wav", "fake.wav", "notes.txt", "typo sidecar.wav", "unknown algorithm.wav"]
-    wait_for("six failures", lambda: all((hot.failed / f"{n}.error.txt").exists() for n in bad), 120, logs=daemon.log)
-    wait_for("the good file", lambda: (hot.done / "as wav.wav").exists(), 120, logs=daemon.log)
+    wait_for(lambda: all((hot.failed / f"{n}.error.txt").exists() for n in bad), 120, what="six failures", logs=daemon.log)
+    wait_for(lambda: (hot.done / "as wav.wav").exists(), 120, what="the good file", logs=daemon.log)
 
     def why(name: str) -> str:
         assert (hot.failed / name).exists(), name  # the file itself is kept, never lost
@@ -108,7 +105,7 @@ def test_a_failed_file_moved_back_is_retried(hot, tmp_path):
     (tmp_path / "song.wav.json").write_text(json.dumps({"output_format": 42}))
     _drop(tmp_path / "song.wav.json", hot.inbox)
     _drop(tmp_path / "song.wav", hot.inbox)
-    wait_for("the failure", lambda: (hot.failed / "song.wav.error.txt").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.failed / "song.wav.error.txt").exists(), 60, what="the failure", logs=daemon.log)
     assert "unknown output_format 42" in (hot.failed / "song.wav.error.txt").read_text()
 
     # the user fixes the sidecar and moves both back, as the note says (no result exists yet:
@@ -116,7 +113,7 @@ def test_a_failed_file_moved_back_is_retried(hot, tmp_path):
     (hot.failed / "song.wav.json").write_text(json.dumps({"output_format": 2}))
     os.rename(hot.failed / "song.wav.json", hot.inbox / "song.wav.json")
     os.rename(hot.failed / "song.wav", hot.inbox / "song.wav")
-    wait_for("the retry in done/", lambda: (hot.done / "song.wav").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.done / "song.wav").exists(), 60, what="the retry in done/", logs=daemon.log)
     assert manifest(hot.out / "song")["stems"]
 
 
@@ -128,8 +125,7 @@ def test_the_watched_folder_deleted_or_renamed_keeps_the_daemon_up(hot, tmp_path
     hot.inbox.mkdir()
     daemon.wait_log("back, watching again")
     _drop(tone(tmp_path / "after delete.wav", seed=10), hot.inbox)
-    wait_for("the file in the recreated folder", lambda: (hot.done / "after delete.wav").exists(), 60,
-             logs=daemon.log)
+    wait_for(lambda: (hot.done / "after delete.wav").exists(), 60, what="the file in the recreated folder", logs=daemon.log)
 
     moved = hot.root / "renamed away"
     os.rename(hot.inbox, moved)
@@ -137,8 +133,7 @@ def test_the_watched_folder_deleted_or_renamed_keeps_the_daemon_up(hot, tmp_path
     _drop(tone(tmp_path / "while away.wav", seed=11), moved)  # dropped while it had another name
     os.rename(moved, hot.inbox)
     daemon.wait_log("back, watching again", count=2)
-    wait_for("the file dropped while it was away", lambda: (hot.done / "while away.wav").exists(), 60,
-             logs=daemon.log)
+    wait_for(lambda: (hot.done / "while away.wav").exists(), 60, what="the file dropped while it was away", logs=daemon.log)
     assert daemon.alive()
 
 
@@ -147,7 +142,7 @@ def test_a_name_at_the_filesystem_limit_is_handled_not_stuck(hot, tmp_path):
     daemon = hot.daemon()
     name = "é" * 125 + ".wav"  # 254 bytes: the sidecar and note names must be cut to fit
     os.rename(tone(tmp_path / name, seed=12), hot.inbox / name)
-    wait_for("done/ or failed/", lambda: listing(hot.done) or listing(hot.failed), 60, logs=daemon.log)
+    wait_for(lambda: listing(hot.done) or listing(hot.failed), 60, what="done/ or failed/", logs=daemon.log)
     assert listing(hot.failed) == [] and listing(hot.done) == [name]
     assert sorted(p.name for p in (hot.out / name[:-4]).iterdir()) == [
         "bass.flac", "drums.flac", "manifest.json", "other.flac", "vocals.flac"]
@@ -169,7 +164,7 @@ def test_a_folder_filled_in_place_a_late_sidecar_and_a_link(hot, tmp_path):
 
     expected = ["Live set/part 0.wav", "Live set/part 1.wav", "Live set/part 2.wav", "late.wav",
                 "late.wav.json", "linked.wav"]
-    wait_for("all in done/", lambda: listing(hot.done) == expected, 60, logs=daemon.log)
+    wait_for(lambda: listing(hot.done) == expected, 60, what="all in done/", logs=daemon.log)
     assert all(s["file"].endswith(".wav") for s in manifest(hot.out / "late")["stems"])
     for stems_dir in [hot.out / "Live set" / f"part {i}" for i in range(3)] + [hot.out / "linked"]:
         assert manifest(stems_dir)["stems"], stems_dir
@@ -189,7 +184,7 @@ def test_misconfigured_folders_are_skipped_with_the_reason_and_the_others_run(ho
     assert f"{loop}: destination {loop} would mix stems with the folder's own files" in daemon.log()
     os.rename(tone(tmp_path / "a.wav", seed=40), hot.inbox / "a.wav")
     tone(orphan / "b.wav", seed=41)
-    wait_for("the watched folder's file", lambda: (hot.done / "a.wav").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.done / "a.wav").exists(), 60, what="the watched folder's file", logs=daemon.log)
     assert (orphan / "b.wav").exists() and not (orphan / "processing").exists()
 
 
@@ -208,7 +203,7 @@ def test_hotfolder_add_and_remove_apply_to_a_running_daemon(hot, tmp_path):
     cli("hotfolder", "add", str(second), "--preset", "live", "--settle", "0.5")
     daemon.wait_log(f"{second}: watching")
     os.rename(tone(tmp_path / "one.wav", seed=50), second / "one.wav")
-    wait_for("the new folder's file", lambda: (second / "done" / "one.wav").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (second / "done" / "one.wav").exists(), 60, what="the new folder's file", logs=daemon.log)
     assert [s["name"] for s in manifest(second / "out" / "one")["stems"]] == ["vocals", "instrumental"]
 
     cli("hotfolder", "add", str(hot.inbox), "--preset", "live", "--settle", "0.5")
@@ -216,7 +211,7 @@ def test_hotfolder_add_and_remove_apply_to_a_running_daemon(hot, tmp_path):
     daemon.wait_log(f"{second}: no longer watched")
     tone(second / "two.wav", seed=51)
     os.rename(tone(tmp_path / "three.wav", seed=52), hot.inbox / "three.wav")
-    wait_for("the still-watched folder's file", lambda: (hot.done / "three.wav").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.done / "three.wav").exists(), 60, what="the still-watched folder's file", logs=daemon.log)
     assert (second / "two.wav").exists()  # the removed folder is left alone
 
 
@@ -224,11 +219,11 @@ def test_a_file_dropped_again_gets_its_own_result_and_the_first_stays(hot, tmp_p
     hot.configure({})
     daemon = hot.daemon()
     os.rename(tone(tmp_path / "song.wav", seed=60), hot.inbox / "song.wav")
-    wait_for("the first, filed", lambda: (hot.done / "song.wav").exists() and
-             manifest(hot.out / "song")["source"]["path"] == str(hot.done / "song.wav"), 60, logs=daemon.log)
+    wait_for(lambda: (hot.done / "song.wav").exists() and
+             manifest(hot.out / "song")["source"]["path"] == str(hot.done / "song.wav"), 60, what="the first, filed", logs=daemon.log)
     first = manifest(hot.out / "song")
     os.rename(tone(tmp_path / "song.wav", seed=61), hot.inbox / "song.wav")  # another take, same name
-    wait_for("the second", lambda: (hot.done / "song (2).wav").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.done / "song (2).wav").exists(), 60, what="the second", logs=daemon.log)
     assert manifest(hot.out / "song") == first  # untouched
     second = manifest(hot.out / "song (2)")
     assert second["source"]["sha256"] != first["source"]["sha256"]
@@ -250,5 +245,5 @@ def test_the_manifest_names_the_source_where_it_was_filed(hot, tmp_path):
         except FileNotFoundError:
             return None  # no stems yet
 
-    wait_for("the manifest to name the filed source", lambda: recorded() == filed, 120, logs=daemon.log)
+    wait_for(lambda: recorded() == filed, 120, what="the manifest to name the filed source", logs=daemon.log)
     assert filed.is_file() and listing(hot.done) == ["set/take one.wav"]

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from processes import CLI
-
 from .world import RATE, listing, manifest, tone, wait_for
+from processes import CLI
 
 PRESET = {"sep_type": 40}  # BS Roformer: vocals + instrumental
 
@@ -41,7 +40,7 @@ def test_a_slow_copy_is_taken_once_and_complete(hot, emulator, tmp_path):
             copy.flush()
             time.sleep(0.3)
 
-    wait_for("the slow copy in done/", lambda: (hot.done / "slow copy.wav").exists(), 90, logs=daemon.log)
+    wait_for(lambda: (hot.done / "slow copy.wav").exists(), 90, what="the slow copy in done/", logs=daemon.log)
     assert (hot.done / "slow copy.wav").read_bytes() == data
     result = hot.out / "slow copy"
     assert _stems_ok(result, 2 * RATE)
@@ -65,7 +64,7 @@ def test_fifty_files_dropped_at_once_finish_within_the_plans_concurrency(hot, em
     for name in names:  # a drop: every file appears at once, complete
         os.rename(staging / name, hot.inbox / name)
 
-    wait_for("50 files in done/", lambda: listing(hot.done) == names, 300, 0.5, logs=daemon.log)
+    wait_for(lambda: listing(hot.done) == names, 300, 0.5, what="50 files in done/", logs=daemon.log)
     for name in names:
         assert _stems_ok(hot.out / Path(name).stem, RATE // 2), name
     stats = emulator.stats()
@@ -87,8 +86,7 @@ def test_two_daemons_on_one_folder_create_every_file_exactly_once(hot, emulator,
     for name in names:
         os.rename(staging / name, hot.inbox / name)
 
-    wait_for("12 files in done/", lambda: listing(hot.done) == names, 180, 0.5,
-             logs=lambda: daemons[0].log() + daemons[1].log())
+    wait_for(lambda: listing(hot.done) == names, 180, 0.5, what="12 files in done/", logs=lambda: daemons[0].log() + daemons[1].log())
     stats = emulator.stats()
     assert stats["creates"]["total"] == len(names)
     uploaded = sorted(job["files"][0] for job in stats["jobs"] if job["files"])
@@ -106,7 +104,7 @@ def test_a_restart_resumes_claims_and_never_creates_twice(hot, emulator, tmp_pat
     daemon = hot.daemon(token=account.token, base_url=emulator.base_url)
     os.rename(tone(tmp_path / "first.wav", seconds=1.0, seed=300), hot.inbox / "first.wav")
     daemon.wait_log("first.wav submitted as job", 30)
-    wait_for("the remote job", lambda: emulator.stats()["creates"]["total"] == 1, 30, logs=daemon.log)
+    wait_for(lambda: emulator.stats()["creates"]["total"] == 1, 30, what="the remote job", logs=daemon.log)
     daemon.kill()
 
     # a file claimed just before the crash, never submitted: it must not be lost
@@ -116,7 +114,7 @@ def test_a_restart_resumes_claims_and_never_creates_twice(hot, emulator, tmp_pat
     restarted = hot.daemon(token=account.token, base_url=emulator.base_url)
     restarted.wait_log("first.wav resumes as job")
     restarted.wait_log("second.wav was claimed but never submitted")
-    wait_for("both in done/", lambda: listing(hot.done) == ["first.wav", "second.wav"], 90, logs=restarted.log)
+    wait_for(lambda: listing(hot.done) == ["first.wav", "second.wav"], 90, what="both in done/", logs=restarted.log)
     assert emulator.stats()["creates"]["total"] == 2
     assert _stems_ok(hot.out / "first", RATE) and _stems_ok(hot.out / "second", RATE)
 
@@ -136,8 +134,8 @@ def test_sidecars_are_validated_like_any_request_and_reach_the_server(hot, emula
         os.rename(tmp_path / f"{name}.json", hot.inbox / f"{name}.json")
         os.rename(tmp_path / name, hot.inbox / name)
 
-    wait_for("the sidecar override done", lambda: (hot.done / "drums.wav").exists(), 60, logs=daemon.log)
-    wait_for("two refusals", lambda: len([p for p in hot.failed.glob("*.error.txt")]) == 2, 60, logs=daemon.log)
+    wait_for(lambda: (hot.done / "drums.wav").exists(), 60, what="the sidecar override done", logs=daemon.log)
+    wait_for(lambda: len([p for p in hot.failed.glob("*.error.txt")]) == 2, 60, what="two refusals", logs=daemon.log)
     assert "has no option '12345'" in (hot.failed / "bad option.wav.error.txt").read_text()
     assert "premium" in (hot.failed / "premium format.wav.error.txt").read_text()
     [job] = emulator.stats()["jobs"]  # the refused ones never reached the server
@@ -156,10 +154,10 @@ def test_a_job_cancelled_by_the_user_files_its_source_in_failed(hot, emulator, t
     os.rename(tone(tmp_path / "keep.wav", seed=500), hot.inbox / "keep.wav")
     daemon.wait_log("keep.wav submitted as job")
     job = re.search(r"keep\.wav submitted as job (\w+)", daemon.log()).group(1)
-    wait_for("the remote job", lambda: emulator.stats()["creates"]["total"] == 1, 30, logs=daemon.log)
+    wait_for(lambda: emulator.stats()["creates"]["total"] == 1, 30, what="the remote job", logs=daemon.log)
 
     cancelled = subprocess.run([CLI, "cancel", job], env=daemon.env, capture_output=True, text=True, timeout=60)
     assert cancelled.returncode == 0, cancelled.stderr
-    wait_for("the note", lambda: (hot.failed / "keep.wav.error.txt").exists(), 60, logs=daemon.log)
+    wait_for(lambda: (hot.failed / "keep.wav.error.txt").exists(), 60, what="the note", logs=daemon.log)
     assert f"job {job} was cancelled" in (hot.failed / "keep.wav.error.txt").read_text()
     assert (hot.failed / "keep.wav").exists() and not (hot.out / "keep").exists()

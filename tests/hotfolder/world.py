@@ -5,29 +5,19 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
 import tomlkit
 
+from harness import wait_for, write_wav  # noqa: F401 (wait_for: the hot-folder tests' too)
 from processes import CLI
 
 RATE = 44_100
 
 
 def tone(path: Path, seconds: float = 1.0, seed: int = 0, rate: int = RATE) -> Path:
-    """A short stereo wav; distinct per seed, so the daemon's ledger never merges two files."""
-    frames = int(seconds * rate)
-    t = np.arange(frames) / rate
-    rng = np.random.default_rng(seed)
-    left = 0.3 * np.sin(2 * np.pi * (220 + 7 * seed) * t) + 0.05 * rng.standard_normal(frames)
-    right = 0.3 * np.sin(2 * np.pi * (330 + 11 * seed) * t) + 0.05 * rng.standard_normal(frames)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), np.stack([left, right], axis=1).astype(np.float32), rate, subtype="PCM_16", format="WAV")
-    return path
+    """A short stereo wav at the hot-folder tests' rate; distinct per seed."""
+    return write_wav(path, seconds, rate, seed, subtype="PCM_16")
 
 
 def write_config(path: Path, *, folders: list[dict], presets: dict, **top) -> Path:
@@ -44,20 +34,6 @@ def write_config(path: Path, *, folders: list[dict], presets: dict, **top) -> Pa
     doc["hot_folders"] = array
     path.write_text(tomlkit.dumps(doc))
     return path
-
-
-def wait_for(what: str, check: Callable[[], object], timeout: float = 60.0, every: float = 0.1,
-             logs: Callable[[], str] | None = None):
-    """Poll `check` until it returns something truthy; fail naming `what` (and the daemon log)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            tail = ("\n--- daemon log ---\n" + logs()[-6000:]) if logs else ""
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}{tail}")
-        time.sleep(every)
 
 
 class Daemon:
@@ -84,7 +60,7 @@ class Daemon:
             assert self.alive(), f"the daemon exited ({self.process.returncode}):\n{self.log()[-6000:]}"
             return self.log().count(text) >= count
 
-        wait_for(f"{text!r} in the daemon log", seen, timeout, logs=self.log)
+        wait_for(seen, timeout, what=f"{text!r} in the daemon log", logs=self.log)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -11,10 +11,9 @@ import pytest
 from mvsep_bridge.bridges.reaper.catalog import catalog_entries
 from mvsep_bridge.daemon.catalog import Catalog
 
-from processes import daemon_env
-
 from .model import Source
 from .world import install, music
+from processes import daemon_env
 
 LAST = {"sep_type": 40, "name": "BS Roformer", "options": {"add_opt1": "81"}, "output_format": 1}
 

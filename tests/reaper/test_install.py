@@ -11,10 +11,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
 
-from daemon.helpers import run_cli
-from processes import daemon_env
-
 from .lua import SCRIPTS
+from harness import run_cli
+from processes import daemon_env
 
 HEADERS = ("description", "version", "author", "about", "provides", "changelog")
 

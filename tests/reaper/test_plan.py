@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .model import Source
 from .lua import require, table, to_python
+from .model import Source
 
 RATE = 48_000
 

@@ -9,9 +9,8 @@ import time
 import numpy as np
 import soundfile as sf
 
-from daemon.helpers import run_cli, store_states
-
 from .world import EDGE, music
+from harness import run_cli, store_states
 
 
 def separate(world, request_id, source, **fields):

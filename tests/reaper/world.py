@@ -12,7 +12,7 @@ import numpy as np
 import soundfile as sf
 import tomlkit
 
-from daemon.helpers import DaemonProcess, run_cli
+from harness import DaemonProcess, run_cli
 from processes import daemon_env
 
 

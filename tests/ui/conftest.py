@@ -11,8 +11,8 @@ import pytest
 import requests
 import tomlkit
 
-from daemon.helpers import DaemonProcess, run_cli, write_wav
 from emulator_handle import Account, EmulatorHandle
+from harness import DaemonProcess, run_cli, write_wav
 from processes import daemon_env
 
 DAY_BUDGET = 500

@@ -16,7 +16,7 @@ import soundfile as sf
 from mvsep_bridge.daemon.control.client import ControlClient
 from mvsep_bridge.daemon.jobs.model import JobRequest
 
-from daemon.helpers import read_manifest, run_cli, store_states, wait_for
+from harness import read_manifest, run_cli, store_states, wait_for
 
 
 def finished_job(world) -> dict:

@@ -6,7 +6,7 @@ import stat
 
 import requests
 
-from daemon.helpers import run_cli, wait_for
+from harness import run_cli, wait_for
 from processes import daemon_env
 
 

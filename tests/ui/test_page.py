@@ -12,10 +12,9 @@ import soundfile as sf
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from daemon.helpers import read_manifest, run_cli, store_states, wait_for
-from processes import CLI
-
 from .conftest import DAY_BUDGET, save_screenshot
+from harness import read_manifest, run_cli, store_states, wait_for
+from processes import CLI
 
 # every change of a job card's state, as the page showed it (installed by the test, not the page)
 WATCH_STATES = """

@@ -162,7 +162,9 @@ function applyFilter() {
 
 function showOverview(overview) {
   const u = overview.usage;
+  const plan = u.premium === null || u.premium === undefined ? "—" : (u.premium ? "premium" : "free");
   const rows = [["backend", u.backend + (u.base_url ? ` (${u.base_url})` : "")],
+    ["plan", plan], ["credits left", u.credits_left ?? "—"],
     ["per job", u.max_credits_per_job ?? "no limit"], ["per day", u.max_credits_per_day ?? "no limit"],
     ["spent today", u.credits_today], ["left today", overview.left_today ?? "—"]];
   const budget = document.getElementById("budget");

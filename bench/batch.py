@@ -1,0 +1,138 @@
+"""A batch end to end through a real daemon on the emulator, against the physical bound.
+
+    .venv/bin/python bench/batch.py [--count 10] [--seconds 30] [--bandwidth 10000000]
+                                    [--waiting 1] [--processing 4] [--free]
+
+Starts an emulator (premium account unless --free; MVSEP's real rate limits) and a daemon,
+writes COUNT stereo 48 kHz / 24-bit WAVs of SECONDS each, and times one
+`mvsep-bridge separate FILE… --sep-type 40` of them, then of one file alone. For each run:
+- wall time against the bound: the upload bytes through the upload link, the server's own time
+  (waiting + processing) with the plan's concurrency, and the result bytes through the download
+  link, pipelined as well as physics allows ("pipelined"); and the cruder sum of the three
+  ("sum": bytes / bandwidth + server time, the issue's formula). The ratio is wall / bound.
+  The emulator renders real audio, so on a loaded machine a job takes longer than waiting +
+  processing: "measured" is the pipelined bound with the server's median time per job as seen.
+- done → download start: when the emulator marked each job done vs when the daemon first asked
+  for one of its result files (both on the emulator's clock), median and worst.
+- polls (separation/get): in total, in the busiest minute (any 60 s window; MVSEP allows 60 per
+  token) and the average rate over the run; answers 429; separation_history reads per batch.
+Prints a table, then one JSON line per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from world import CLI, song, world
+
+SEP_TYPE = 40  # BS Roformer: two stems
+
+
+def pipelined_bound(count: int, up_bytes: int, down_bytes: int, up_rate: int, down_rate: int,
+                    server_seconds: float, concurrency: int) -> float:
+    """The earliest the last result can be on disk: uploads back to back on one link, each job on
+    the server as soon as it is uploaded and a plan slot is free, downloads back to back as the
+    jobs finish. Files are taken as equal in size (the batch's are)."""
+    up_each = up_bytes / count / up_rate if up_rate else 0.0
+    down_each = down_bytes / count / down_rate if down_rate else 0.0
+    slots = [0.0] * concurrency  # when each plan slot is free again
+    finished = []
+    for i in range(count):
+        start = max((i + 1) * up_each, heapq.heappop(slots))
+        heapq.heappush(slots, start + server_seconds)
+        finished.append(start + server_seconds)
+    end = 0.0
+    for done in sorted(finished):
+        end = max(end, done) + down_each
+    return end
+
+
+def sum_bound(count: int, up_bytes: int, down_bytes: int, up_rate: int, down_rate: int,
+              server_seconds: float, concurrency: int) -> float:
+    return ((up_bytes / up_rate if up_rate else 0.0) + (down_bytes / down_rate if down_rate else 0.0)
+            + math.ceil(count / concurrency) * server_seconds)
+
+
+def run(folder: Path, count: int, seconds: float, args) -> dict:
+    folder.mkdir(parents=True)
+    knobs = {"waiting_seconds": args.waiting, "processing_seconds": args.processing,
+             "upload_bandwidth": args.bandwidth, "download_bandwidth": args.bandwidth}
+    sources = [song(folder / f"song{i:02d}.wav", seconds, seed=i) for i in range(count)]
+    with world(folder, knobs, premium=not args.free) as (emulator, env, _daemon):
+        started = time.perf_counter()
+        result = subprocess.run([CLI, "separate", *map(str, sources), "--sep-type", str(SEP_TYPE),
+                                 "--out", str(folder / "out"), "--json"],
+                                env=env, capture_output=True, text=True, timeout=3600, check=False)
+        wall = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"separate failed ({result.returncode}): {result.stderr[-2000:]}")
+        states = [job["state"] for job in json.loads(result.stdout)]
+        stats = emulator.stats()
+    if states != ["done"] * count:
+        raise SystemExit(f"not every job is done: {states}")
+    endpoints = stats["endpoints"]
+    empty = {"requests": 0, "bytes_in": 0, "bytes_out": 0}
+    up = endpoints.get("/api/separation/create", empty)["bytes_in"]
+    down = endpoints.get("/results/", empty)["bytes_out"]
+    polls = endpoints.get("/api/separation/get", empty)["requests"]
+    concurrency = 1 if args.free else 10
+    server = args.waiting + args.processing
+    bounds = {name: f(count, up, down, args.bandwidth, args.bandwidth, server, concurrency)
+              for name, f in (("pipelined", pipelined_bound), ("sum", sum_bound))}
+    delays = [j["first_download_at"] - j["done_at"] for j in stats["jobs"]]
+    # the emulator renders real audio: on a loaded machine its jobs take longer than configured
+    measured = statistics.median(j["done_at"] - j["created"] for j in stats["jobs"])
+    bounds["measured"] = pipelined_bound(count, up, down, args.bandwidth, args.bandwidth, measured, concurrency)
+    return {
+        "files": count, "seconds_each": seconds, "bandwidth": args.bandwidth, "wall": round(wall, 2),
+        "bound_pipelined": round(bounds["pipelined"], 2), "bound_sum": round(bounds["sum"], 2),
+        "ratio_pipelined": round(wall / bounds["pipelined"], 2), "ratio_sum": round(wall / bounds["sum"], 2),
+        "server_seconds_measured": round(measured, 2), "bound_measured": round(bounds["measured"], 2),
+        "ratio_measured": round(wall / bounds["measured"], 2),
+        "done_to_download_median": round(statistics.median(delays), 2),
+        "done_to_download_worst": round(max(delays), 2),
+        "polls": polls, "polls_busiest_minute": endpoints.get("/api/separation/get", {}).get("busiest_minute", 0),
+        "polls_per_minute_avg": round(polls / wall * 60, 1),
+        "answers_429": sum(e.get("status_429", 0) for e in endpoints.values()),
+        "history_reads": endpoints.get("/api/app/separation_history", empty)["requests"],
+        "creates": stats["creates"]["total"], "upload_bytes": up, "download_bytes": down,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each WAV")
+    parser.add_argument("--bandwidth", type=int, default=10_000_000,
+                        help="bytes/s of the upload link and of the download link (0: unlimited)")
+    parser.add_argument("--waiting", type=float, default=1.0)
+    parser.add_argument("--processing", type=float, default=4.0)
+    parser.add_argument("--free", action="store_true", help="a non-premium account (one job at a time)")
+    parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (logs, stems)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mvsep-bench-") as tmp:
+        where = args.keep or Path(tmp)
+        rows = [run(where / "batch", args.count, args.seconds, args),
+                run(where / "single", 1, args.seconds, args)]
+    print(f"{'run':<8}{'wall s':>8}{'bound s':>9}{'ratio':>7}{'sum s':>7}{'ratio':>7}{'server s':>9}{'ratio':>7}"
+          f"{'done→dl med':>12}{'worst':>7}{'polls':>7}{'max/min':>8}{'429':>5}{'history':>8}")
+    for name, row in zip(("batch", "single"), rows):
+        print(f"{name:<8}{row['wall']:>8.2f}{row['bound_pipelined']:>9.2f}{row['ratio_pipelined']:>7.2f}"
+              f"{row['bound_sum']:>7.2f}{row['ratio_sum']:>7.2f}{row['server_seconds_measured']:>9.2f}"
+              f"{row['ratio_measured']:>7.2f}{row['done_to_download_median']:>12.2f}"
+              f"{row['done_to_download_worst']:>7.2f}{row['polls']:>7}{row['polls_busiest_minute']:>8}"
+              f"{row['answers_429']:>5}{row['history_reads']:>8}")
+    for name, row in zip(("batch", "single"), rows):
+        print(json.dumps({"run": name, **row}))
+
+
+if __name__ == "__main__":
+    main()
