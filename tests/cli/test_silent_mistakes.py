@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness import write_wav
+
 from .cli_world import run
 
 KEYS = [
@@ -22,7 +24,8 @@ KEYS = [
 def test_an_unknown_config_key_is_named_with_its_close_match(tmp_path, text, named):
     config = tmp_path / "config.toml"
     config.write_text(text)
-    for command in (["config", "show"], ["separate", str(tmp_path / "song.wav")], ["hotfolder", "list"]):
+    song = write_wav(tmp_path / "song.wav", seconds=0.5)
+    for command in (["config", "show"], ["separate", str(song)], ["hotfolder", "list"]):
         result = run(*command, config=config)
         assert result.code == 2, (command, result.text)
         assert f"unknown key {named}" in result.err and str(config) in result.err, result.err

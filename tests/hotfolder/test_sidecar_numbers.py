@@ -28,9 +28,9 @@ def test_absurd_sidecar_numbers_send_the_file_to_failed_naming_the_key(hot, tmp_
     for path in sorted(staging.iterdir(), key=lambda p: p.suffix == ".json", reverse=True):
         os.rename(path, hot.inbox / path.name)  # sidecars first
 
-    wait_for("every bad file in failed/",
-             lambda: all((hot.failed / f"{n}.error.txt").exists() for n in SIDECARS), 120, logs=daemon.log)
-    wait_for("the good file done", lambda: (hot.done / "good.wav").exists(), 120, logs=daemon.log)
+    wait_for(lambda: all((hot.failed / f"{n}.error.txt").exists() for n in SIDECARS), 120,
+             what="every bad file in failed/", logs=daemon.log)
+    wait_for(lambda: (hot.done / "good.wav").exists(), 120, what="the good file done", logs=daemon.log)
     for name, (_, key) in SIDECARS.items():
         note = (hot.failed / f"{name}.error.txt").read_text()
         assert f"{name}.json is invalid: {key}" in note, note
