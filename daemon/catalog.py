@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from .audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS
 from .client import MvsepClient
 from .client.algorithms import Algorithm, AlgorithmField, free_text_problem, is_prompt
-from .errors import ApiError, Unreachable, ValidationError
+from .errors import ApiError, Unreachable, ValidationError, shown
 from .files import write_text
 from .settings import Settings
 
@@ -206,7 +206,7 @@ def resolve_options(algorithm: Algorithm, options: Mapping[str, Any]) -> dict[st
                                       hint="shorten or clean the text", field="options")
         if field.is_choice and value not in field.options:
             raise ValidationError(
-                f"{name} ({field.text}) of sep_type {algorithm.render_id} has no option {value!r}; "
+                f"{name} ({field.text}) of sep_type {algorithm.render_id} has no option {shown(value)}; "
                 f"valid: {_choices(field)}",
                 hint=f"see `mvsep-bridge algorithms show {algorithm.render_id}`",
             )

@@ -33,6 +33,7 @@ backend = "auto"                # auto (mvsep with a token, else local) | mvsep 
 # data_dir = "~/.local/share/mvsep-bridge"
 allowed_roots = []              # where OSC, REAPER and other bridges may read and write, e.g.
                                 # ["~/Music", "~/Projects"]; empty: home and removable media
+# section_margin_seconds = 2    # source audio sent around a --start/--length section (0..30)
 
 [daemon]
 # idle_exit_minutes = 10        # a daemon a command started exits when idle this long; 0 = never

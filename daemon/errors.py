@@ -113,3 +113,17 @@ class RateLimited(ApiError):
 
 class ServerError(ApiError):
     pass
+
+
+def validation_problems(exc) -> str:
+    """A pydantic ValidationError as `where: what; …` for a user: no pydantic links ("For further
+    information visit …"), no echo of the input (which may be huge or hold a token)."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg'].removeprefix('Value error, ')}"
+                     for e in exc.errors(include_url=False, include_input=False))
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`value` quoted for a message, cut to `limit` characters: a 100 000-character input is named,
+    not echoed whole."""
+    text = repr(str(value))
+    return text if len(text) <= limit else f"{text[:limit]}…' ({len(str(value))} characters)"

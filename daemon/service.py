@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .errors import UsageError
+from .errors import BridgeError, UsageError
 
 UNIT_NAME = "mvsep-bridge.service"
 AGENT_LABEL = "com.mvsep-bridge.daemon"
@@ -94,19 +94,31 @@ def install(platform: str | None = None) -> tuple[ServiceFile, list[str]]:
 
 def uninstall(platform: str | None = None) -> tuple[ServiceFile, list[str]]:
     service = service_file(platform)
-    ran = _run_if_present(service.disable) if service.path.exists() else []
-    service.path.unlink(missing_ok=True)
+    try:
+        ran = _run_if_present(service.disable) if service.path.exists() else []
+    finally:  # removed even when the manager fails: it must not start the daemon at the next login
+        service.path.unlink(missing_ok=True)
     return service, ran
 
 
 def _run_if_present(commands: list[list[str]]) -> list[str]:
+    """Run the commands in order while the service manager is there; the first failure is
+    ServiceManagerFailed, since the later commands need it (no enable without daemon-reload)."""
     ran = []
     for argv in commands:
         if shutil.which(argv[0]) is None:
             break
         result = subprocess.run(argv, capture_output=True, text=True)
-        ran.append(f"{' '.join(argv)} -> {result.returncode}{': ' + result.stderr.strip() if result.returncode else ''}")
+        if result.returncode:
+            raise ServiceManagerFailed(
+                f"`{' '.join(argv)}` failed (exit {result.returncode}): {result.stderr.strip() or 'no reason given'}",
+                hint=f"after fixing that, run `{' '.join(commands[-1])}` (or `mvsep-bridge service install` again)")
+        ran.append(" ".join(argv))
     return ran
+
+
+class ServiceManagerFailed(BridgeError):
+    """systemd/launchd refused: the service file is written, but nothing runs it (exit 1)."""
 
 
 def _systemd_quote(arg: str) -> str:

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(libportaudio2 liblo-tools libasound2 alsa-utils curl chromium chromium-driver)
+DEBS=(libportaudio2 liblo-tools libasound2 alsa-utils curl ffmpeg chromium chromium-driver)
 missing=()
 for deb in "${DEBS[@]}"; do
     dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

@@ -22,6 +22,8 @@ import soundfile as sf
 from ..errors import AudioError
 from .formats import FORMATS, extension  # noqa: F401 (extension: re-exported)
 
+AUDIO_HINT = "give a wav, flac, aiff, mp3, m4a/aac or ogg file"
+
 
 @dataclass(frozen=True)
 class AudioInfo:
@@ -59,7 +61,7 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
     except av.error.FFmpegError as exc:
         raise AudioError(
             f"cannot decode {path.name}: {exc.strerror or exc}",  # the reason, without FFmpeg's code and path
-            hint="give a wav, flac, aiff, mp3, m4a/aac or ogg file",
+            hint=AUDIO_HINT,
         ) from exc
     if not chunks:
         raise AudioError(f"{path.name}: the audio stream is empty", hint="give a non-empty file")
@@ -67,6 +69,18 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
     if declared is not None and declared < samples.shape[0]:
         samples = samples[:declared]  # the encoder's tail padding, past the edit list's end
     return np.ascontiguousarray(samples), int(rate)
+
+
+def check_decodable(path: Path | str, field: str = "source") -> None:
+    """AudioError unless FFmpeg finds an audio stream in `path` (its header only, no decoding)."""
+    path = Path(path)
+    try:
+        with av.open(str(path)) as container:
+            if container.streams.audio:
+                return
+    except av.error.FFmpegError as exc:
+        raise AudioError(f"{path} is not audio: {exc.strerror or exc}", hint=AUDIO_HINT, field=field) from exc
+    raise AudioError(f"{path} has no audio stream", hint=AUDIO_HINT, field=field)
 
 
 def _declared_frames(container, stream, rate: int) -> int | None:
@@ -139,3 +153,48 @@ def encode(
             out.mux(packet)
         for packet in stream.encode(None):
             out.mux(packet)
+    if container_name == "mp3":
+        path = Path(path)
+        path.write_bytes(exact_lame_padding(path.read_bytes(), samples.shape[0]))
+
+
+def exact_lame_padding(data: bytes, frames: int) -> bytes:
+    """The mp3 `data` with its LAME tag's end padding set so decoders stop after exactly `frames`.
+
+    FFmpeg's muxer derives the padding from packet durations, which are whole MPEG frames: when
+    the last frame holds 1..46 samples of audio the tag claims more, and libsndfile/mpg123,
+    FFmpeg and PyAV all decode up to 46 samples too many. Here the padding is what is left of
+    the stream after the encoder delay and the audio: tag frames x samples per frame - delay -
+    `frames`. The tag's CRC-16 is recomputed (decoders ignore a tag whose CRC is wrong).
+    Data without a LAME tag is returned unchanged."""
+    tag = next((i for i in (data.find(b"Info"), data.find(b"Xing")) if i >= 0), -1)
+    start = next((tag - side for side in (36, 21, 13) if tag - side >= 0
+                  and data[tag - side] == 0xFF and data[tag - side + 1] & 0xE0 == 0xE0), None)
+    if tag < 0 or start is None:
+        return data
+    flags = int.from_bytes(data[tag + 4:tag + 8], "big")
+    if not flags & 1:  # no frame count: the padding cannot be known
+        return data
+    count = int.from_bytes(data[tag + 8:tag + 12], "big")
+    lame = tag + 12 + (4 if flags & 2 else 0) + (100 if flags & 4 else 0) + (4 if flags & 8 else 0)
+    per_frame = 1152 if (data[start + 1] >> 3) & 3 == 3 else 576  # MPEG-1 or MPEG-2/2.5 layer III
+    packed = data[lame + 21:lame + 24]
+    delay = (packed[0] << 4) | (packed[1] >> 4)
+    padding = count * per_frame - delay - frames
+    if len(data) < start + 192 or not 0 <= padding < 4096:
+        return data
+    fixed = bytearray(data)
+    fixed[lame + 22] = (packed[1] & 0xF0) | (padding >> 8)
+    fixed[lame + 23] = padding & 0xFF
+    fixed[start + 190:start + 192] = _crc16_arc(fixed[start:start + 190]).to_bytes(2, "big")
+    return bytes(fixed)
+
+
+def _crc16_arc(data: bytes) -> int:
+    """CRC-16/ARC (polynomial 0x8005 reflected, initial 0), as the LAME tag's own CRC."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -9,22 +10,64 @@ import soundfile as sf
 
 from ..errors import AudioError
 from . import codecs
-from .section import cut, frame_span
+from .section import cut, frame_span, to_frames
 
 # libsndfile formats whose seek is sample-exact; mp3 (MPEG) is decoded whole, because its
 # frame-accurate seek depends on the decoder's gapless handling
 _SEEKABLE = {"WAV", "WAVEX", "FLAC", "AIFF", "OGG", "W64", "RF64", "CAF"}
 
 
+def check_source(path: Path, field: str = "source") -> None:
+    """Refuse, before any job exists, a source that is no audio file: missing, a folder, not a
+    regular file (a FIFO or a device such as /dev/null, which reading would block on or find
+    empty), empty, or in no format the decoders know. Reads the header only."""
+    if path.is_dir():
+        raise AudioError(f"{path} is a folder, not an audio file",
+                         hint="give the audio files inside it, or drop the folder into a hot folder", field=field)
+    if not path.exists():
+        raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file", field=field)
+    if not path.is_file():
+        raise AudioError(f"{path} is not a regular file (a pipe, socket or device)",
+                         hint="give an audio file; save a stream to a file first", field=field)
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty (0 bytes)",
+                         hint="give a complete audio file; an interrupted copy leaves an empty file", field=field)
+    try:
+        sf.info(str(path))
+        return
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        pass
+    codecs.check_decodable(path, field)
+
+
+@dataclass(frozen=True)
+class Margined:
+    """A section with up to `margin` seconds of the source's own audio on each side: `samples`
+    holds `before` frames, then the section, then `after` frames."""
+
+    samples: np.ndarray
+    rate: int
+    before: int
+    after: int
+
+
 def read_section(
     path: Path | str, start: float | None = None, length: float | None = None
 ) -> tuple[np.ndarray, int]:
     """The section [start, start + length) seconds of `path` as float32 (frames, channels), and its
-    sample rate. None means the beginning / the end. Frames as `section.frame_span` rounds them.
+    sample rate. None means the beginning / the end. Frames as `section.frame_span` rounds them."""
+    read = read_with_margin(path, start, length, 0.0)
+    return read.samples, read.rate
 
-    wav, flac, aiff, ogg: reads only the section's frames. mp3, m4a/aac and anything else FFmpeg
-    reads: decodes the whole file, then cuts. Unreadable files raise AudioError with the
-    decoder's reason.
+
+def read_with_margin(
+    path: Path | str, start: float | None, length: float | None, margin: float
+) -> Margined:
+    """The section as `read_section` cuts it, with up to `margin` seconds of the source around it
+    (less where the source begins or ends).
+
+    wav, flac, aiff, ogg: reads only those frames. mp3, m4a/aac and anything else FFmpeg reads:
+    decodes the whole file, then cuts. Unreadable files raise AudioError with the decoder's reason.
     """
     path = Path(path)
     if not path.is_file():
@@ -34,18 +77,25 @@ def read_section(
     except (sf.LibsndfileError, RuntimeError, TypeError):
         info = None
     if info is not None and info.format in _SEEKABLE and info.frames > 0:
-        rate = int(info.samplerate)
-        first, count = frame_span(start, length, rate, int(info.frames))
+        rate, total = int(info.samplerate), int(info.frames)
+        first, count, before, after = _span(start, length, margin, rate, total)
+        wanted = before + count + after
         try:
-            data = sf.read(str(path), frames=count, start=first, dtype="float32", always_2d=True)[0]
+            data = sf.read(str(path), frames=wanted, start=first - before, dtype="float32", always_2d=True)[0]
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioError(f"cannot read {path.name}: {exc}", hint="the file may be damaged") from exc
-        if data.shape[0] != count:
+        if data.shape[0] != wanted:
             raise AudioError(
                 f"{path.name}: header promises {info.frames} frames but the data ends early",
                 hint="the file is truncated; re-export it",
             )
-        return data, rate
+        return Margined(data, rate, before, after)
     samples, rate = codecs.decode(path)
-    first, count = frame_span(start, length, rate, samples.shape[0])
-    return np.ascontiguousarray(cut(samples, first, count)), rate
+    first, count, before, after = _span(start, length, margin, rate, samples.shape[0])
+    return Margined(np.ascontiguousarray(cut(samples, first - before, before + count + after)), rate, before, after)
+
+
+def _span(start: float | None, length: float | None, margin: float, rate: int, total: int) -> tuple[int, int, int, int]:
+    first, count = frame_span(start, length, rate, total)
+    wanted = to_frames(margin, rate)
+    return first, count, min(wanted, first), min(wanted, total - first - count)

@@ -106,6 +106,20 @@ class Progress:
 ProgressCallback = Callable[[float], None]
 
 
+@dataclass(frozen=True)
+class StageWords:
+    """What the pipeline tells the user at the hand-over steps, in the backend's own terms (the
+    local engine uploads and downloads nothing)."""
+
+    sending: str
+    sent: str
+    fetching: str
+
+
+REMOTE_WORDS = StageWords("uploading the section", "sent; waiting for the server", "downloading the stems")
+LOCAL_WORDS = StageWords("starting the local engine", "separating locally", "collecting the stems")
+
+
 class SlotTaken(RateLimited):
     """The server refused a create because the account's plan limit is taken by jobs from
     elsewhere (the web site, another tool). Nothing was created; try again later, patiently."""
@@ -113,6 +127,7 @@ class SlotTaken(RateLimited):
 
 class Backend(Protocol):
     name: str
+    words: StageWords
     #: remote results stay fetchable this long (the ledger reuses them); 0 = not at all
     retention_seconds: float
     #: the server's limit on `status` calls per minute per token (None = unlimited); the

@@ -23,7 +23,7 @@ from ..client.algorithms import Algorithm
 from ..files import replacing
 from ..jobs.model import JobRequest
 from ..kinds import local_refusal
-from .base import Inputs, Plan, Progress, ProgressCallback, RemoteFile
+from .base import LOCAL_WORDS, Inputs, Plan, Progress, ProgressCallback, RemoteFile
 
 DONE_MARK = "done.json"
 
@@ -42,6 +42,7 @@ class _Run:
 
 class LocalBackend:
     name = "local"
+    words = LOCAL_WORDS
     retention_seconds = 0.0  # results live in the job's output folder, not here
     polls_per_minute = None
 

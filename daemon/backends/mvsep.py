@@ -15,16 +15,14 @@ from ..client import MvsepClient, SeparationInput
 from ..client.algorithms import Algorithm
 from ..client.models import UserInfo
 from ..errors import BadRequest, NotFound
-from ..jobs.model import JobRequest
+from ..jobs.model import DEFAULT_SEP_TYPE, JobRequest
 from ..jobs.pollrate import MVSEP_GET_LIMIT
 from ..kinds import check_inputs
 from ..settings import Settings
-from .base import Inputs, Plan, Progress, ProgressCallback, RemoteFile, SlotTaken
+from .base import REMOTE_WORDS, Inputs, Plan, Progress, ProgressCallback, RemoteFile, SlotTaken
 
 log = logging.getLogger("mvsep_bridge.backends")
 
-#: MVSEP's documented default when a request names no algorithm
-DEFAULT_SEP_TYPE = 11
 PREMIUM_CAPACITY = 10
 FREE_CAPACITY = 1
 ACCOUNT_TTL = 60.0
@@ -45,6 +43,7 @@ REMOTE_PREFIX = "remote:"
 
 class MvsepBackend:
     name = "mvsep"
+    words = REMOTE_WORDS
     retention_seconds = 72 * 3600.0 - 600.0  # MVSEP keeps results ~72 h; keep a margin
 
     def __init__(self, client: MvsepClient, settings: Settings):

@@ -11,6 +11,7 @@ from ..errors import ApiError
 from ..settings import Settings, config_path, load_settings
 from .output import (
     api_options,
+    ask,
     client_for,
     json_option,
     password_option,
@@ -18,6 +19,7 @@ from .output import (
     print_table,
     read_secret,
     say,
+    server_options,
 )
 
 ON_OFF = click.Choice(["on", "off"])
@@ -29,11 +31,12 @@ def account() -> None:
 
 
 @account.command("login")
-@click.option("--email", prompt=True, help="The account's e-mail.")
+@click.option("--email", help="The account's e-mail (else asked).")
 @password_option
-@api_options
-def login(email: str, password_stdin: bool, settings: Settings) -> None:
+@server_options
+def login(email: str | None, password_stdin: bool, settings: Settings) -> None:
     """Log in and store the account's API token in the config file (mode 0600)."""
+    email = ask("Email", email, "--email")
     password = read_secret("Password", from_stdin=password_stdin)
     with client_for(settings) as client:
         user = client.login(email, password)
@@ -50,12 +53,13 @@ def login(email: str, password_stdin: bool, settings: Settings) -> None:
 
 
 @account.command("register")
-@click.option("--name", prompt=True, help="User name.")
-@click.option("--email", prompt=True, help="E-mail.")
+@click.option("--name", help="User name (else asked).")
+@click.option("--email", help="E-mail (else asked).")
 @password_option
-@api_options
-def register(name: str, email: str, password_stdin: bool, settings: Settings) -> None:
+@server_options
+def register(name: str | None, email: str | None, password_stdin: bool, settings: Settings) -> None:
     """Create an MVSEP account (then `account login`)."""
+    name, email = ask("Name", name, "--name"), ask("Email", email, "--email")
     password = read_secret("Password", from_stdin=password_stdin, confirm=True)
     with client_for(settings) as client:
         result = client.register(name, email, password)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -11,6 +13,8 @@ from pathlib import Path
 
 import click
 from pydantic import ValidationError
+
+from ..errors import validation_problems
 
 DEFAULT_PORT = 8090
 
@@ -35,7 +39,7 @@ def _knobs(config_file: Path | None, settings: tuple[str, ...]) -> dict:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int,
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="port; 0 picks a free one (the first line says which)")
 @click.option("--state", type=click.Path(file_okay=False, path_type=Path),
               help="folder for accounts, jobs and results (kept across restarts); default: a temp folder")
@@ -52,7 +56,6 @@ def emulator(host: str, port: int, state: Path | None, config_file: Path | None,
     """
     from ..emulator import config as config_module
     from ..emulator.config import EmulatorConfig
-    from ..emulator.server import make_emulator
 
     if help_knobs:
         click.echo(config_module.__doc__)
@@ -60,8 +63,18 @@ def emulator(host: str, port: int, state: Path | None, config_file: Path | None,
     try:
         config = EmulatorConfig.model_validate(_knobs(config_file, settings))
     except ValidationError as exc:
-        raise click.BadParameter(str(exc), param_hint="--config/--set")
+        raise click.BadParameter(validation_problems(exc), param_hint="--config/--set")
     state_dir = state or Path(tempfile.mkdtemp(prefix="mvsep-emulator-"))
+    try:
+        _serve(host, port, state_dir, config)
+    finally:
+        if state is None:  # a temp folder of ours: nothing in it outlives the run (Ctrl-C, SIGTERM)
+            shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _serve(host: str, port: int, state_dir: Path, config) -> None:
+    from ..emulator.server import CannotListen, make_emulator
+
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our handler logs requests, redacted
@@ -73,12 +86,18 @@ def emulator(host: str, port: int, state: Path | None, config_file: Path | None,
         socket.getaddrinfo(host, port)
     except OSError as exc:
         raise click.BadParameter(f"cannot listen on {host}: {exc.strerror or exc}", param_hint="--host")
-    server = make_emulator(host, port, state_dir, config)
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"listening on http://{shown}:{server.server_port}")
-    sys.stdout.flush()
-    click.echo(f"state in {state_dir}", err=True)
     try:
+        server = make_emulator(host, port, state_dir, config)
+    except CannotListen as exc:
+        raise click.BadParameter(f"cannot listen on {host}:{port}: {exc.reason}; "
+                                 "pick another port, or --port 0 for a free one", param_hint="--port") from None
+    # SIGTERM (systemd, kill, a test's teardown) ends the run as Ctrl-C does: through the finally
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"listening on http://{shown}:{server.server_port}")
+        sys.stdout.flush()
+        click.echo(f"state in {state_dir}", err=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -11,8 +11,10 @@ from tomlkit.items import AoT
 from ...bridges.hotfolder.layout import FolderLayout, is_companion, is_temporary
 from ..config_file import read_document, write_document
 from ..errors import UsageError, ValidationError
+from ..numbers import MAX_SETTLE_SECONDS
 from ..settings import HotFolder, Settings, config_path, load_settings
 from .output import print_json, print_table
+from .params import FiniteFloat
 
 APPLIES = "a running daemon picks this up within 2 s"
 
@@ -62,7 +64,7 @@ def hotfolder() -> None:
 @click.argument("path")
 @click.option("--preset", "preset_name", required=True, help="the preset its files are separated with")
 @click.option("--destination", default="", help="where the stems go (default: PATH/out)")
-@click.option("--settle", type=click.FloatRange(0), default=None,
+@click.option("--settle", type=FiniteFloat(0, MAX_SETTLE_SECONDS), default=None,
               help="seconds a file must stay unchanged before it is taken (default 2)")
 def add(path: str, preset_name: str, destination: str, settle: float | None) -> None:
     """Watch PATH (created if missing); its files use the preset NAME."""

@@ -9,7 +9,7 @@ import click
 
 from ..control.client import ControlClient
 from ..errors import UsageError
-from ..jobs.model import JobView
+from ..jobs.model import JobView, check_job_id
 from ..settings import Settings, load_settings
 from .output import describe, print_json
 
@@ -54,6 +54,7 @@ def jobs_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def status_command(job: str, as_json: bool) -> None:
     """Show one job."""
+    check_job_id(job)
     settings = load_settings()
     client = _daemon(settings)
     view = client.get(job) if client else _stored_views(settings, job)[0]
@@ -81,6 +82,7 @@ def cancel_command(job: str) -> int:
     """Cancel a job (the server refunds jobs it has not started)."""
     from .connect import connect
 
+    check_job_id(job)
     settings = load_settings()
     client = connect(settings)
     view = client.cancel(job)

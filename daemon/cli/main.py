@@ -4,6 +4,7 @@ so `mvsep-bridge --help` stays fast and a broken optional part cannot take the o
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -39,7 +40,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class ReaderGone(Exception):
+    """stdout's reader closed the pipe. Not an OSError, which click would turn into exit 1."""
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a broken pipe shows here, not in the interpreter's last flush
+            return result
+        except BrokenPipeError:
+            raise ReaderGone() from None
+
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -76,5 +90,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except ReaderGone:
+        # the reader stopped reading (`jobs | head`): it got what it wanted, so not a failure;
+        # stdout goes to /dev/null so the interpreter's last flush cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     # a command may return an int: its exit code (e.g. 1 when a job failed)
     sys.exit(code if isinstance(code, int) else 0)

@@ -31,15 +31,17 @@ PASSWORD_ENV = "MVSEP_PASSWORD"
 def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Adds --base-url and --token-file, and passes the effective `settings` to the command
     (flags > environment > config file > defaults)."""
+    return _settings_options(command, token_file=True)
 
-    @click.option("--base-url", metavar="URL", help="MVSEP server (default: settings' base_url).")
-    @click.option(
-        "--token-file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Read the API token from this file (instead of MVSEP_API_TOKEN or the config file).",
-    )
+
+def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--base-url only: for `login` and `register`, which get a token rather than use one."""
+    return _settings_options(command, token_file=False)
+
+
+def _settings_options(command: Callable[..., Any], *, token_file: bool) -> Callable[..., Any]:
     @functools.wraps(command)
-    def wrapper(*args: Any, base_url: str | None, token_file: Path | None, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, base_url: str | None, token_file: Path | None = None, **kwargs: Any) -> Any:
         token = token_file.read_text(encoding="utf-8").strip() if token_file else None
         if token_file and not token:
             raise UsageError(f"the token file {token_file} is empty")
@@ -49,7 +51,13 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
         }
         return command(*args, settings=settings, **kwargs)
 
-    return wrapper
+    if token_file:
+        wrapper = click.option(
+            "--token-file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Read the API token from this file (instead of MVSEP_API_TOKEN or the config file).",
+        )(wrapper)
+    return click.option("--base-url", metavar="URL", help="MVSEP server (default: settings' base_url).")(wrapper)
 
 
 def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,14 +70,27 @@ def client_for(settings: Settings) -> MvsepClient:
     return MvsepClient.from_settings(settings)
 
 
+def ask(label: str, given: str | None, flag: str) -> str:
+    """`given` (a flag's value), else a prompt; without a terminal to prompt on, bad usage naming
+    the flag (click's prompt would read end-of-file and abort with 130)."""
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise UsageError(f"{flag} is missing and there is no terminal to ask for it", hint=f"give {flag}")
+    return click.prompt(label, err=True)
+
+
 def read_secret(label: str, *, from_stdin: bool, confirm: bool = False) -> str:
     """A password from stdin (--password-stdin), $MVSEP_PASSWORD, or a hidden prompt."""
     if from_stdin:
         value = sys.stdin.readline().rstrip("\r\n")
+    elif os.environ.get(PASSWORD_ENV):
+        value = os.environ[PASSWORD_ENV]
+    elif not sys.stdin.isatty():
+        raise UsageError(f"no terminal to ask for the {label.lower()}",
+                         hint=f"pipe it with --password-stdin, or set {PASSWORD_ENV}")
     else:
-        value = os.environ.get(PASSWORD_ENV) or click.prompt(
-            label, hide_input=True, confirmation_prompt=confirm, err=True
-        )
+        value = click.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True)
     if not value:
         raise UsageError(f"empty {label.lower()}", hint=f"type it at the prompt, pipe it with --password-stdin or set {PASSWORD_ENV}")
     return value
@@ -104,9 +125,14 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError  # to cli.main, which exits 0 (rich would exit 1)
+
+
 def console() -> Console:
     # a pipe has no width: wide enough that names are not cut
-    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    return _Console(width=None if sys.stdout.isatty() else 160, highlight=False)
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -143,8 +169,8 @@ def say(message: str) -> None:
 
 def describe(view: JobView) -> str:
     """One line about where a job is, for progress bars and listings."""
-    parts = [str(view.state)]
-    if view.remote_status and str(view.state) == "remote":
+    parts = [view.stage]
+    if view.remote_status and str(view.state) == "remote" and view.backend != "local":
         parts = [view.remote_status]
     if view.queue_position is not None and view.remote_status == "waiting" and not view.state.final:
         total = f"/{view.queue_count}" if view.queue_count else ""

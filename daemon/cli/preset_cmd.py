@@ -8,21 +8,16 @@ import tomlkit
 from ..catalog import Catalog
 from ..config_file import read_document, remove_value, write_document
 from ..errors import UsageError, ValidationError
-from ..jobs.model import OPTION_KEYS, OUTPUT_FORMATS
+from ..jobs.model import OUTPUT_FORMATS
 from ..settings import config_path, load_settings
 from .output import print_json, print_table
+from .params import parse_options
 
 
-def parse_options(pairs: tuple[str, ...]) -> dict[str, int | str]:
+def toml_options(pairs: tuple[str, ...]) -> dict[str, int | str]:
     """`add_opt1=81` pairs → {"add_opt1": 81} (numbers stay numbers, as DESIGN.md writes them)."""
-    options: dict[str, int | str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or key not in OPTION_KEYS or not value:
-            raise UsageError(f"bad --opt {pair!r}", hint=f"write KEY=VALUE with KEY one of {', '.join(OPTION_KEYS)}")
-        options[key] = int(value) if value.lstrip("-").isdigit() else value
-    return options
+    return {key: int(value) if value.lstrip("-").isdigit() else value
+            for key, value in parse_options(pairs).items()}
 
 
 @click.group("preset")
@@ -40,7 +35,7 @@ def add(name: str, sep_type: int, opts: tuple[str, ...], output_format: int | No
     """Add or replace the preset NAME, checked against the algorithm catalog."""
     if not name.replace("-", "").replace("_", "").isalnum():
         raise UsageError(f"bad preset name {name!r}", hint="use letters, digits, - and _")
-    options = parse_options(opts)
+    options = toml_options(opts)
     settings = load_settings()
     # premium=True: whether the account is premium is the daemon's check at submit time
     Catalog.load(settings, offline=True).validate(sep_type, options, output_format, premium=True)

@@ -15,7 +15,8 @@ from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
 from ..jobs import manifest
 from ..jobs.model import (
-    OPTION_KEYS,
+    DEFAULT_SEP_TYPE,
+    DEFAULT_SEP_TYPE_NAME,
     OUTPUT_FORMATS,
     REMOTE_TYPES,
     JobEvent,
@@ -25,9 +26,11 @@ from ..jobs.model import (
     ReplyChannel,
     result_folder,
 )
+from ..numbers import MAX_SECTION_SECONDS
 from ..settings import load_settings
 from .connect import connect
 from .output import describe, print_json
+from .params import FiniteFloat, parse_options
 
 HANDOVER_SECONDS = 10.0
 
@@ -35,17 +38,6 @@ HANDOVER_SECONDS = 10.0
 FLAGS = {"destination": "--out DIR", "replace": "--replace, or --out DIR", "sep_type": "--sep-type N",
          "options": "--opt add_optN=V", "output_format": "--format N", "start": "--start S", "length": "--length L",
          "source": "FILE|URL", "reference": "--reference REF"}
-
-
-def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or key not in OPTION_KEYS:
-            raise UsageError(f"bad --opt {pair!r}", hint=f"write --opt FIELD=VALUE with FIELD one of {', '.join(OPTION_KEYS)}")
-        options[key] = value
-    return options
-
 
 
 
@@ -112,9 +104,10 @@ def job_options(out_help: str):
 
 @click.command("separate")
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE|URL...")
-@click.option("--sep-type", type=int, help="algorithm (see `mvsep-bridge algorithms`)")
-@click.option("--start", type=float, help="section start, seconds")
-@click.option("--length", type=float, help="section length, seconds")
+@click.option("--sep-type", type=int,
+              help=f"algorithm (default {DEFAULT_SEP_TYPE}, {DEFAULT_SEP_TYPE_NAME}; see `mvsep-bridge algorithms`)")
+@click.option("--start", type=FiniteFloat(0, MAX_SECTION_SECONDS), help="section start, seconds")
+@click.option("--length", type=FiniteFloat(0, MAX_SECTION_SECONDS, min_open=True), help="section length, seconds")
 @click.option("--remote-type", type=click.Choice(REMOTE_TYPES),
               help="how MVSEP fetches a link (default: from its host; else direct)")
 @job_options("folder for <source name>/ (default: beside each source; for a link, here)")
@@ -283,7 +276,9 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
                 for job_id in list(views):
                     views[job_id] = runner.get(job_id)
             for event in events:
-                if event.job.id in views:
+                # events from before the first get() would take the display back in time
+                shown = views.get(event.job.id)
+                if shown is not None and event.job.updated_at >= shown.updated_at:
                     views[event.job.id] = event.job
             for view in views.values():
                 update(view)

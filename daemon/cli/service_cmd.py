@@ -15,8 +15,8 @@ def service_group() -> None:
 @service_group.command("install")
 def install_command() -> None:
     """Write the systemd user unit (Linux) or launchd agent (macOS) and load it if possible."""
+    click.echo(f"writing {service.service_file().path}")
     written, ran = service.install()
-    click.echo(f"wrote {written.path}")
     for line in ran:
         click.echo(f"ran {line}")
     if not ran:

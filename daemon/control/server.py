@@ -40,7 +40,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from ..engine import Engine
-from ..errors import BridgeError
+from ..errors import BridgeError, validation_problems
 from ..files import write_text
 from ..jobs.model import JobEvent, JobRequest
 from . import daemon_file
@@ -156,7 +156,7 @@ class ControlServer:
             return _json({"error": exc.message, "hint": exc.hint, "kind": type(exc).__name__,
                           "exit_code": exc.exit_code, "field": exc.field}, 400)
         except PydanticValidationError as exc:
-            return _json({"error": f"bad request: {exc}", "kind": "UsageError", "exit_code": 2}, 400)
+            return _json({"error": f"bad request: {validation_problems(exc)}", "kind": "UsageError", "exit_code": 2}, 400)
         except json.JSONDecodeError as exc:
             return _json({"error": f"bad request: not JSON ({exc})", "kind": "UsageError", "exit_code": 2}, 400)
         except NotFound:

@@ -8,6 +8,7 @@ import secrets
 from pydantic import ValidationError
 from werkzeug.wrappers import Request, Response
 
+from ..errors import validation_problems
 from .responses import Rejected, json_response
 from .service import Emulator
 
@@ -44,7 +45,7 @@ def config(world: Emulator, request: Request) -> Response:
         try:
             world.configure(_body(request))
         except ValidationError as exc:
-            raise Rejected(f"bad knob: {exc}", shape="errors") from None
+            raise Rejected(f"bad knob: {validation_problems(exc)}", shape="errors") from None
     return json_response(world.config.model_dump())
 
 

@@ -152,8 +152,23 @@ class RedactingHandler(WSGIRequestHandler):
         log.log(logging.ERROR if type == "error" else logging.INFO, "%s %s", self.address_string(), text)
 
 
+class CannotListen(Exception):
+    """The address cannot be bound (taken, not ours); `.reason` is the system's word for it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class EmulatorServer(ThreadedWSGIServer):
     daemon_threads = True
+
+    def server_bind(self) -> None:
+        # werkzeug turns an OSError here into a print and sys.exit(1); the CLI says more
+        try:
+            super().server_bind()
+        except OSError as exc:
+            raise CannotListen(exc.strerror or str(exc)) from exc
 
     def __init__(self, host: str, port: int, world: Emulator):
         self.world = world

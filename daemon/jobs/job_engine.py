@@ -15,6 +15,7 @@ from pathlib import Path
 
 import soundfile as sf
 
+from ..audio.read import check_source
 from ..audio.section import frame_span
 from ..backends import make_backend
 from ..backends.base import Backend
@@ -64,7 +65,8 @@ class JobEngine:
         self.store = JobStore(data_dir / STORE_FILE)
         self.journal = Journal(self.store)
         self.backend = backend or make_backend(settings)
-        self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget)
+        self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget,
+                                 settings.section_margin_seconds)
         self.scheduler = Scheduler(self.pipeline)
         self._listening: dict[str, str] = {}  # bridge -> where it listens
         self._offers: dict[str, Callable[[str, dict], dict]] = {}  # bridge -> its action handler
@@ -103,7 +105,7 @@ class JobEngine:
             check_roots(request, self.settings)
         for field, path in (("source", request.source), ("reference", request.reference)):
             if path is not None:
-                _check_audio_file(path, field)
+                check_source(path, field)
         _check_writable(result_folder(request).parent)
         check_result_folder(result_folder(request), request)
         seconds = _section_seconds(request)
@@ -203,6 +205,7 @@ class JobEngine:
         swap = backend_identity(settings) != backend_identity(self.settings)
         self.settings = settings
         self.pipeline.budget = settings.budget
+        self.pipeline.margin_seconds = settings.section_margin_seconds
         if swap:
             self._swap_backend(settings)
 
@@ -212,7 +215,8 @@ class JobEngine:
         backend = make_backend(settings)
         with self._routing:
             self.backend = backend
-            self.pipeline = Pipeline(self.journal, backend, settings.data_dir / "work", settings.budget)
+            self.pipeline = Pipeline(self.journal, backend, settings.data_dir / "work", settings.budget,
+                                     settings.section_margin_seconds)
             self.scheduler = Scheduler(self.pipeline)
             if self._started:
                 self.scheduler.start()  # picks up every unfinished job, as after a restart
@@ -271,14 +275,6 @@ def _section_seconds(request: JobRequest) -> float | None:
         return info.frames / info.samplerate
     _, frames = frame_span(request.start, request.length, int(info.samplerate), int(info.frames))
     return frames / info.samplerate
-
-
-def _check_audio_file(path: Path, field: str) -> None:
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder, not an audio file",
-                         hint="give the audio files inside it, or drop the folder into a hot folder", field=field)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file", hint="give the path of an existing audio file", field=field)
 
 
 def _check_writable(folder: Path) -> None:

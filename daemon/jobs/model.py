@@ -7,15 +7,18 @@ REAPER spool can (de)serialise them without knowing the engine.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from ..audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS  # noqa: F401 (re-exported)
+from ..errors import UsageError, shown
+from ..numbers import SectionLength, SectionStart, SepType
 
 OPTION_KEYS = ("add_opt1", "add_opt2", "add_opt3", "add_opt4")
 #: how MVSEP fetches a `url` input (API.md separation/create)
@@ -25,6 +28,37 @@ REMOTE_TYPES: tuple[str, ...] = RemoteType.__args__  # type: ignore[attr-defined
 _REMOTE_HOSTS = {"mega.nz": "mega", "mega.co.nz": "mega", "mega.io": "mega", "drive.google.com": "drive",
                  "docs.google.com": "drive", "dropbox.com": "dropbox", "dropboxusercontent.com": "dropbox"}
 
+#: what a job without a sep_type gets, on every backend: Demucs4 HT (vocals, drums, bass, other)
+#: is in MVSEP's catalog (add_opt1 defaults to 1, htdemucs, 1 credit a minute) and is the local
+#: engine's 4-stem model, so the same request gives the same stem files on both
+DEFAULT_SEP_TYPE = 20
+DEFAULT_SEP_TYPE_NAME = "Demucs4 HT: vocals, drums, bass, other"
+
+def _known_format(value: int) -> int:
+    if value not in OUTPUT_FORMATS:
+        choices = ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items())
+        raise ValueError(f"unknown output_format {value}; valid: {choices}")
+    return value
+
+
+#: an MVSEP output_format code, for requests and presets alike
+OutputFormat = Annotated[int, AfterValidator(_known_format)]
+
+#: a job id: 12 hex digits (a random UUID's first ones)
+JOB_ID = re.compile(r"[0-9a-f]{12}")
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def check_job_id(text: str) -> str:
+    """`text` if it has the form of a job id; else UsageError (before it reaches a URL or a query,
+    where `../../etc/passwd` would be "no such endpoint")."""
+    if not JOB_ID.fullmatch(text):
+        raise UsageError(f"{shown(text)} is not a job id (12 hex digits)",
+                         hint="`mvsep-bridge jobs` lists the jobs with their ids")
+    return text
 
 
 class JobState(StrEnum):
@@ -41,6 +75,11 @@ class JobState(StrEnum):
     @property
     def final(self) -> bool:
         return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+#: the hand-over states as the local engine does them: nothing is uploaded or downloaded
+LOCAL_STAGES = {JobState.UPLOADING: "starting", JobState.REMOTE: "separating",
+                JobState.DOWNLOADING: "collecting the stems"}
 
 
 class ReplyChannel(BaseModel):
@@ -61,11 +100,11 @@ class JobRequest(BaseModel):
     # matchering: the track to sound like; voice cloning: the voice to speak in (then no source)
     reference: Path | None = None
     name: str | None = None  # the result folder's name; default the source's or link's file name
-    start: float | None = Field(default=None, ge=0, description="section start, seconds of the source")
-    length: float | None = Field(default=None, gt=0, description="section length in seconds")
-    sep_type: int | None = None  # None: the backend's default
+    start: SectionStart | None = Field(default=None, description="section start, seconds of the source")
+    length: SectionLength | None = Field(default=None, description="section length in seconds")
+    sep_type: SepType | None = None  # None: DEFAULT_SEP_TYPE
     options: dict[str, str] = Field(default_factory=dict)  # add_opt1..4 → option key
-    output_format: int = DEFAULT_OUTPUT_FORMAT
+    output_format: OutputFormat = DEFAULT_OUTPUT_FORMAT
     destination: Path | None = None  # stems go to <destination>/<source name>/
     # an earlier result in that folder (with its manifest) is replaced only when asked
     replace: bool = False
@@ -79,16 +118,8 @@ class JobRequest(BaseModel):
             return value
         bad = [k for k in value if k not in OPTION_KEYS]
         if bad:
-            raise ValueError(f"unknown option field(s) {bad}; valid: {', '.join(OPTION_KEYS)}")
+            raise ValueError(f"unknown option field(s) {', '.join(map(shown, bad))}; valid: {', '.join(OPTION_KEYS)}")
         return {str(k): str(v) for k, v in value.items()}
-
-    @field_validator("output_format")
-    @classmethod
-    def _known_format(cls, value: int) -> int:
-        if value not in OUTPUT_FORMATS:
-            choices = ", ".join(f"{k} {v[0]}" for k, v in OUTPUT_FORMATS.items())
-            raise ValueError(f"unknown output_format {value}; valid: {choices}")
-        return value
 
     @field_validator("url")
     @classmethod
@@ -97,14 +128,14 @@ class JobRequest(BaseModel):
             return None
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) link")
+            raise ValueError(f"{shown(value)} is not an http(s) link")
         return value.strip()
 
     @field_validator("name")
     @classmethod
     def _plain_name(cls, value: str | None) -> str | None:
         if value is not None and (value != clean_name(value) or not value):
-            raise ValueError(f"{value!r} is not a plain folder name; for example {clean_name(value)!r}")
+            raise ValueError(f"{shown(value)} is not a plain folder name; for example {clean_name(value)!r}")
         return value
 
     @model_validator(mode="after")
@@ -209,8 +240,19 @@ class JobView(BaseModel):
     result_dir: Path | None = None
     stems: list[StemInfo] = Field(default_factory=list)
     other_files: list[ResultFile] = Field(default_factory=list)
+    prepared: bool = False  # the section is cut and ready to send
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def stage(self) -> str:
+        """The state in the words of the backend that runs the job; a prepared job back in the
+        queue is waiting for a slot, not queued a second time."""
+        if self.state == JobState.QUEUED and self.prepared:
+            return "ready, waiting for its turn"
+        if self.backend == "local":
+            return LOCAL_STAGES.get(self.state, str(self.state))
+        return str(self.state)
 
 
 #: the closed set of event kinds: one `accepted` per job, `progress` on real changes only, then

@@ -23,11 +23,11 @@ from ..audio import codecs
 from ..audio.align import fit, stems_lag
 from ..audio.fingerprint import audio_hash, file_sha256
 from ..audio.formats import FLAC_24
-from ..audio.read import read_section
+from ..audio.read import read_with_margin
 from ..audio.resample import resample
 from ..audio.section import to_frames
 from ..audio.write import write_atomic
-from ..backends.base import Backend, Inputs, Progress, RemoteFile, SlotTaken
+from ..backends.base import Backend, Inputs, Progress, RemoteFile, SlotTaken, StageWords
 from ..errors import BudgetError, UsageError
 from ..files import replacing
 from ..settings import BudgetSettings
@@ -47,8 +47,10 @@ UPLOAD_FORMAT = FLAC_24
 
 
 class Pipeline:
-    def __init__(self, journal: Journal, backend: Backend, work_root: Path, budget: BudgetSettings):
+    def __init__(self, journal: Journal, backend: Backend, work_root: Path, budget: BudgetSettings,
+                 margin_seconds: float = 0.0):
         self.journal = journal
+        self.margin_seconds = margin_seconds
         self.store = journal.store
         self.backend = backend
         self.work_root = work_root
@@ -71,25 +73,32 @@ class Pipeline:
         for name, path, start, length in (("section", request.source, request.start, request.length),
                                           ("reference", request.reference, None, None)):
             if path is not None:
-                prepared[name] = self._encode_upload(job, path, start, length, work)
+                # the section with the source's audio around it: a hard-cut section, separated
+                # without context and resampled twice, is worse at its edges than inside; finish
+                # trims the margins (the reference is sent whole)
+                margin = self.margin_seconds if name == "section" else 0.0
+                prepared[name] = self._encode_upload(job, path, start, length, margin, work)
         return self.journal.commit(job.id, state=JobState.QUEUED, message="prepared; waiting for its turn",
                                    **prepared)
 
     def _encode_upload(self, job: Job, path: Path, start: float | None, length: float | None,
-                       work: Path) -> Section:
-        samples, rate = read_section(path, start, length)
+                       margin: float, work: Path) -> Section:
+        read = read_with_margin(path, start, length, margin)
+        samples, rate = read.samples, read.rate
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
         upload = f"{_clean(path.stem)[:40]}-{job.id}.flac"
         with replacing(work / upload) as partial:
             codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
         return Section(
             start_frame=to_frames(start or 0.0, rate),
-            frames=samples.shape[0],
+            frames=samples.shape[0] - read.before - read.after,
             sample_rate=rate,
             channels=samples.shape[1],
             audio_hash=audio_hash(samples, rate),
             source_sha256=file_sha256(path),
             upload=upload,
+            margin_before=read.before,
+            margin_after=read.after,
         )
 
     def prepared(self, job: Job) -> bool:
@@ -114,7 +123,7 @@ class Pipeline:
         job still QUEUED when it must be sent; else already REMOTE (a result on the server) or DONE
         (a result on disk). Raises ValidationError/BudgetError before anything is spent."""
         uploaded = job.section or job.reference
-        plan = self.backend.plan(job.request, uploaded.seconds if uploaded else 0.0)
+        plan = self.backend.plan(job.request, uploaded.uploaded_seconds if uploaded else 0.0)
         # the ledger is for audio in, audio out: a link may change, generation is new each time
         fingerprint = _fingerprint(job, self.backend.name, plan) if job.section else None
         job = self.journal.commit(job.id, plan=plan, fingerprint=fingerprint, backend=self.backend.name)
@@ -166,7 +175,7 @@ class Pipeline:
                 job = self.journal.commit(
                     job.id, state=JobState.UPLOADING, create_attempted_at=time.time(), create_snapshot=snapshot,
                     submitted_at=time.time(), attempts=job.attempts + 1, progress=0.0,
-                    message=_sending(job.request),
+                    message=_sending(job.request, self.backend.words),
                 )
         try:
             handle = self.backend.create(self.inputs(job), job.plan, job.request,
@@ -175,7 +184,7 @@ class Pipeline:
             self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None, submitted_at=None)
             raise
         return self.journal.commit(job.id, state=JobState.REMOTE, remote_hash=handle, remote_status="waiting",
-                                   message="sent; waiting for the server")
+                                   message=self.backend.words.sent)
 
     # --- wait ---------------------------------------------------------------------------------
     def apply(self, job: Job, progress: Progress) -> Job:
@@ -195,7 +204,8 @@ class Pipeline:
             # the server's copy of the input is fetched only for a link: the one source to align to
             files = [f for f in progress.files if f.role == "result" or job.request.url is not None]
             return self.journal.commit(job.id, state=JobState.DOWNLOADING, remote_files=files,
-                                       progress=0.0, message="downloading the stems", **_without(fields, "progress", "message"))
+                                       progress=0.0, message=self.backend.words.fetching,
+                                       **_without(fields, "progress", "message"))
         if progress.status == "failed":
             return self.journal.commit(job.id, state=JobState.FAILED, error=f"the server failed the job: {progress.message or 'no reason given'}", **fields)
         if progress.status == "not_found" and job.reused_from:
@@ -288,7 +298,7 @@ class Pipeline:
         stems = []
         for file, samples in decoded:
             name = _unique(_clean(file.label).lower() or "stem", names)
-            aligned = fit(samples, lag, section.frames)
+            aligned = fit(samples, lag + section.margin_before, section.frames)
             write_atomic(aligned, rate, fmt, staging / f"{name}.{ext}", original=work / "downloads" / file.name)
             stems.append(StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag))
         return stems
@@ -329,12 +339,12 @@ def _copy_stem(file: RemoteFile, path: Path, staging: Path, names: set[str]) -> 
     return StemInfo(name=name, file=f"{name}{path.suffix}", sample_rate=info.sample_rate, frames=info.frames)
 
 
-def _sending(request: JobRequest) -> str:
+def _sending(request: JobRequest, words: StageWords) -> str:
     if request.url is not None:
         return "sending the link"
     if request.source is None and request.reference is None:
         return "sending the request"
-    return "uploading the section"
+    return words.sending
 
 
 def _fingerprint(job: Job, backend: str, plan) -> str:

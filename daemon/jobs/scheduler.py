@@ -289,11 +289,12 @@ class Scheduler:
             except BridgeError as exc:
                 log.warning("job %s: remote cancel failed: %s", job.id, exc)
                 refunded = False
-        message = "cancelled"
-        if refunded is True and job.credits:
-            message = "cancelled; the server refunded its credits"
+        # the state says "cancelled" already: the message says what it cost
+        message = "stopped before anything was sent; nothing spent"
+        if refunded is True:
+            message = "the server dropped it" + ("; its credits are refunded" if job.credits else "")
         elif refunded is False:
-            message = "cancelled here; the server had started it already, so no refund"
+            message = "stopped here; the server had started it already, so no refund"
         credits = 0 if refunded or not job.remote_hash else job.credits
         self.journal.commit(job.id, state=JobState.CANCELLED, message=message, credits=credits)
         self._release(job.id)

@@ -11,15 +11,14 @@ import re
 import sqlite3
 import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..backends.base import Plan, RemoteFile
-from ..errors import UsageError
-from .model import JobRequest, JobState, JobView, ResultFile, StemInfo
+from ..errors import UsageError, shown
+from .model import JobRequest, JobState, JobView, ResultFile, StemInfo, new_job_id
 
 STORE_FILE = "jobs.sqlite3"  # in the data dir
 
@@ -72,10 +71,18 @@ class Section:
     audio_hash: str
     source_sha256: str
     upload: str  # file name of the encoded section inside the job's work dir
+    # the source's own audio uploaded around the section (frames), trimmed after alignment
+    margin_before: int = 0
+    margin_after: int = 0
 
     @property
     def seconds(self) -> float:
         return self.frames / self.sample_rate
+
+    @property
+    def uploaded_seconds(self) -> float:
+        """What the server separates, and charges for: the section and its margins."""
+        return (self.margin_before + self.frames + self.margin_after) / self.sample_rate
 
 
 @dataclass
@@ -132,6 +139,7 @@ class Job:
             result_dir=Path(self.result_dir) if self.result_dir else None,
             stems=self.stems,
             other_files=self.other_files,
+            prepared=self.section is not None,
             created_at=datetime.fromtimestamp(self.created_at, timezone.utc),
             updated_at=datetime.fromtimestamp(self.updated_at, timezone.utc),
         )
@@ -214,7 +222,7 @@ class JobStore:
 
     def add(self, request: JobRequest, **initial: Any) -> Job:
         now = time.time()
-        job = Job(id=uuid.uuid4().hex[:12], request=request, state=JobState.QUEUED,
+        job = Job(id=new_job_id(), request=request, state=JobState.QUEUED,
                   created_at=now, updated_at=now, **initial)
         names = [n for n in _COLUMNS]
         with self._lock:
@@ -228,7 +236,7 @@ class JobStore:
         with self._lock:
             row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
-            raise UsageError(f"no job {job_id!r}", hint="`mvsep-bridge jobs` lists the known jobs")
+            raise UsageError(f"no job {shown(job_id)}", hint="`mvsep-bridge jobs` lists the known jobs")
         return _decode(row)
 
     def update(self, job_id: str, **changes: Any) -> Job:

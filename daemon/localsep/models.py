@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ValidationError
+from ..jobs.model import DEFAULT_SEP_TYPE  # noqa: F401  (re-exported: the local engine's default too)
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,6 @@ DEMUCS_MODEL = LocalModel(
     "htdemucs from the weights demucs installed on this machine, on the CPU",
 )
 
-#: what a job without a sep_type gets on the local engine
-DEFAULT_SEP_TYPE = 20
 
 
 def available_models() -> dict[int, LocalModel]:

@@ -87,3 +87,40 @@ def test_a_state_folder_or_address_it_cannot_use_is_a_usage_error(tmp_path):
                                 timeout=60, stdin=subprocess.DEVNULL)
         assert result.returncode == 2, result.stderr
         assert named in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_the_emulator_without_state_leaves_no_temp_folder(tmp_path, stop):
+    import os
+    import signal
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    process = subprocess.Popen([CLI, "emulator", "--port", "0"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert process.stdout.readline().startswith("listening on http://")
+        [state] = list(temp.iterdir())  # its state folder, while it runs
+        assert state.name.startswith("mvsep-emulator-")
+        process.send_signal(getattr(signal, stop))
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert list(temp.iterdir()) == []
+
+
+def test_an_impossible_or_taken_port_is_bad_usage_naming_the_port():
+    impossible = subprocess.run([CLI, "emulator", "--port", "99999"], capture_output=True, text=True, timeout=30)
+    assert impossible.returncode == 2 and "99999 is not in the range 0<=x<=65535" in impossible.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([CLI, "emulator", "--port", str(port)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "--port 0" in result.stderr

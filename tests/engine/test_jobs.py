@@ -37,7 +37,7 @@ def test_cancel_refunds_the_credits(emulator, daemons, tmp_path):
     assert "cancelled" in line and "queue" not in line  # no stale queue place on a job that is over
 
 
-def test_a_bad_file_fails_with_the_decoders_reason_and_the_queue_goes_on(emulator, daemons, tmp_path):
+def test_a_bad_file_is_refused_with_the_decoders_reason_and_the_others_go_on(emulator, daemons, tmp_path):
     account = emulator.create_account()
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
     daemons(env)
@@ -48,12 +48,10 @@ def test_a_bad_file_fails_with_the_decoders_reason_and_the_queue_goes_on(emulato
     result = run_cli(["separate", str(bad), str(good), "--sep-type", "40", "--out", str(tmp_path / "out"),
                       "--json"], env)
 
-    assert result.returncode == 1, result.stderr
-    views = {v["request"]["source"]: v for v in json.loads(result.stdout)}
-    failed, done = views[str(bad)], views[str(good)]
-    assert failed["state"] == "failed"
-    assert "broken.wav" in failed["error"] and "decode" in failed["error"].lower()
-    assert done["state"] == "done"
+    assert result.returncode == 2, result.stderr  # bad input: refused before it became a job
+    assert f"{bad} is not audio" in result.stderr
+    [done] = json.loads(result.stdout)
+    assert done["request"]["source"] == str(good) and done["state"] == "done"
     assert (tmp_path / "out" / "good" / "manifest.json").exists()
     assert emulator.stats()["creates"]["per_account"][account.email] == 1  # nothing sent for the bad one
 
@@ -69,8 +67,8 @@ def test_jobs_and_status_list_what_the_daemon_knows(emulator, daemons, tmp_path)
     assert [v["request"]["source"] for v in listing] == [str(source)]
     text = run_cli(["status", listing[0]["id"]], env)
     assert text.returncode == 0 and "done" in text.stdout and str(tmp_path / "song") in text.stdout
-    unknown = run_cli(["status", "nope"], env)
-    assert unknown.returncode == 2 and "no job 'nope'" in unknown.stderr
+    unknown = run_cli(["status", "0123456789ab"], env)
+    assert unknown.returncode == 2 and "no job '0123456789ab'" in unknown.stderr
 
 
 def test_cancel_without_a_daemon_cancels_a_left_over_job_cleanly(tmp_path):

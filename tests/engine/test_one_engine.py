@@ -83,10 +83,10 @@ def test_jobs_and_status_without_a_daemon_create_nothing(tmp_path):
     env = daemon_env(data, home=tmp_path / "fresh-home")
 
     listing = run_cli(["jobs", "--json"], env)
-    status = run_cli(["status", "abc"], env)
+    status = run_cli(["status", "0123456789ab"], env)
 
     assert listing.returncode == 0 and json.loads(listing.stdout) == []
-    assert status.returncode == 2 and "no job 'abc'" in status.stderr
+    assert status.returncode == 2 and "no job '0123456789ab'" in status.stderr
     assert not data.exists() and not (tmp_path / "fresh-home").exists()
 
 

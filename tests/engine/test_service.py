@@ -41,3 +41,24 @@ def test_the_macos_agent_runs_the_daemon_at_login(tmp_path):
     assert agent.path == tmp_path / "Library/LaunchAgents/com.mvsep-bridge.daemon.plist"
     assert "<key>RunAtLoad</key><true/>" in agent.text
     assert f"<string>{Path(sys.executable).with_name('mvsep-bridge')}</string>\n    <string>daemon</string>" in agent.text
+
+
+def test_install_fails_when_the_service_manager_cannot_load_the_unit(tmp_path):
+    import shutil
+
+    import pytest
+
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        pytest.skip("needs systemctl (Debian's systemd), which fails without a user session bus")
+    env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config"),
+               XDG_RUNTIME_DIR=str(tmp_path / "run"))  # no user bus there: systemctl --user fails
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    env["PATH"] = f"{Path(sys.executable).parent}:{Path(systemctl).parent}"
+
+    installed = run_cli(["service", "install"], env)
+
+    assert installed.returncode == 1, (installed.stdout, installed.stderr)
+    assert "`systemctl --user daemon-reload` failed (exit 1)" in installed.stderr
+    assert "systemctl --user enable --now mvsep-bridge.service" in installed.stderr  # how to finish
+    assert (tmp_path / ".config" / "systemd" / "user" / "mvsep-bridge.service").exists()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import numpy as np
+import soundfile as sf
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -116,12 +118,15 @@ def test_a_cli_job_appears_progresses_and_finishes_live_and_its_stems_play(world
 def test_errors_in_words_cancel_and_retry_from_the_page(world, chromium, tmp_path):
     world.emulator.configure(waiting_seconds=60.0)  # the job waits on the server: cancellable
     open_page(chromium, world)
-    broken = tmp_path / "broken.wav"
-    broken.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 4)
+    # a flac cut short: its header is fine (a non-audio file is refused before it is a job), its
+    # frames cannot all be decoded, so the job fails while being prepared
+    broken = tmp_path / "broken.flac"
+    sf.write(broken, np.random.default_rng(0).standard_normal((48_000, 2)).astype(np.float32) * 0.1, 48_000)
+    broken.write_bytes(broken.read_bytes()[:broken.stat().st_size // 2])
     assert run_cli(["separate", str(broken), "--sep-type", "40"], world.env).returncode == 1
     failed = wait_state(chromium, "failed")
     error = card(chromium, failed).find_element(By.CSS_SELECTOR, ".error").text
-    assert "broken.wav" in error and "decode" in error.lower()
+    assert "broken.flac" in error and "cannot read" in error.lower()
 
     source = world.song()
     separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40", "--out", str(tmp_path / "out")],
