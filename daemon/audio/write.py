@@ -19,8 +19,6 @@ aligned, and should not pay for a second generation of loss. The decision:
 from __future__ import annotations
 
 import errno
-import os
-import secrets
 import shutil
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import AudioError
+from ..files import replacing
 from . import codecs
 from .formats import LOSSY_FORMATS
 
@@ -41,7 +40,7 @@ def write_atomic(
     original: Path | str | None = None,
 ) -> bool:
     """Write (frames, channels) samples to `path` in `output_format`; the file appears whole or not
-    at all (temp file in the same folder, fsync, os.replace, fsync of the folder).
+    at all (daemon/files.py).
 
     original: for a lossy output_format, the server's file of this stem; its bytes are kept when it
     decodes to exactly `samples` (module doc). Returns True when the bytes were kept.
@@ -53,25 +52,17 @@ def write_atomic(
         and output_format in LOSSY_FORMATS
         and _is_exactly(original, samples, rate, output_format)
     )
-    # hidden, unique, same folder (so os.replace is atomic); 0666 & umask like any new file
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        if kept:
-            shutil.copyfile(original, tmp)
-        else:
-            codecs.encode(samples, rate, output_format, tmp, gapless=True)
-        with open(tmp, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
+        with replacing(path) as tmp:
+            if kept:
+                shutil.copyfile(original, tmp)
+            else:
+                codecs.encode(samples, rate, output_format, tmp, gapless=True)
+    except sf.LibsndfileError as exc:
         # libsndfile reports a full disk as "System error": say what happened
-        full = isinstance(exc, sf.LibsndfileError) and shutil.disk_usage(path.parent).free < 1 << 20
-        tmp.unlink(missing_ok=True)
-        if full:
+        if shutil.disk_usage(path.parent).free < 1 << 20:
             raise OSError(errno.ENOSPC, f"No space left on device writing {path}") from exc
         raise
-    _fsync_dir(path.parent)
     return kept
 
 
@@ -85,15 +76,3 @@ def _is_exactly(original: Path | str, samples: np.ndarray, rate: int, output_for
     except AudioError:
         return False
     return decoded_rate == rate and decoded.shape == samples.shape and np.array_equal(decoded, samples)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; Windows cannot open a folder, and needs not)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -144,7 +144,10 @@ def test_a_name_at_the_filesystem_limit_is_handled_not_stuck(hot, tmp_path):
     os.rename(tone(tmp_path / name, seed=12), hot.inbox / name)
     wait_for(lambda: listing(hot.done) or listing(hot.failed), 60, what="done/ or failed/", logs=daemon.log)
     assert listing(hot.failed) == [] and listing(hot.done) == [name]
-    assert sorted(p.name for p in (hot.out / name[:-4]).iterdir()) == [
+    stems = hot.out / name[:-4]
+    # filed: the manifest names done/ (rewritten just after the move, atomically)
+    wait_for(lambda: manifest(stems)["source"]["path"] == str(hot.done / name), 30, what="the filed manifest")
+    assert sorted(p.name for p in stems.iterdir()) == [
         "bass.flac", "drums.flac", "manifest.json", "other.flac", "vocals.flac"]
     assert listing(hot.inbox / "processing") == [] and daemon.alive()
 
