@@ -88,7 +88,7 @@ class Status(BaseModel):
     credits: float | None = None
     result_dir: Path | None = None
     stems: list[StemFile] = Field(default_factory=list)
-    other_files: list[OtherFile] = Field(default_factory=list)  # MIDI, transcripts (not placed yet)
+    other_files: list[OtherFile] = Field(default_factory=list)  # MIDI, transcripts: placed by the scripts
     updated: float = Field(default_factory=time.time)
 
 

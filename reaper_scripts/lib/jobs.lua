@@ -201,10 +201,30 @@ function Follower:apply(key, batch)
   end
 end
 
+-- The files of a done request that exist (a status names stems, and other files by kind).
+local function present(reaper, entry, files, notes)
+  local found = {}
+  for _, file in ipairs(files) do
+    if reaper.file_exists(file.path) then
+      found[#found + 1] = file
+    else
+      notes[#notes + 1] = entry.label .. ': the result file ' .. file.path .. ' is gone'
+    end
+  end
+  return found
+end
+
+local function add_name(group, name)
+  if not group.seen[name] then
+    group.seen[name] = true
+    group.names[#group.names + 1] = name
+  end
+end
+
 function Follower:insert(proj, batch, notes)
   local reaper = self.reaper
   local options = batch.data.options or {}
-  -- stems of one source track share its stem tracks: collect names per track first
+  -- results of one source track share its result tracks: collect names per track first
   local by_track, order = {}, {}
   for _, entry in ipairs(batch.data.entries) do
     local status = batch.status[entry.request]
@@ -214,29 +234,22 @@ function Follower:insert(proj, batch, notes)
     else
       local track = find_track(reaper, proj, entry.track)
       if not track then
-        notes[#notes + 1] = entry.label .. ': its track was deleted; the stems are in ' .. tostring(status.result_dir)
+        notes[#notes + 1] = entry.label .. ': its track was deleted; the results are in ' .. tostring(status.result_dir)
       else
         if not by_track[entry.track] then
           by_track[entry.track] = { track = track, names = {}, seen = {}, entries = {} }
           order[#order + 1] = entry.track
         end
         local group = by_track[entry.track]
-        local present = {}
-        for _, stem in ipairs(status.stems) do
-          if reaper.file_exists(stem.path) then
-            present[#present + 1] = stem
-          else
-            notes[#notes + 1] = entry.label .. ': the stem file ' .. stem.path .. ' is gone'
-          end
+        status.stems = present(reaper, entry, status.stems or {}, notes)
+        status.midi = present(reaper, entry, plan.files_of_kind(status.other_files, 'midi'), notes)
+        if entry.reverse and #status.midi > 0 then  -- a MIDI take cannot play backwards
+          notes[#notes + 1] = entry.label .. ': the item plays its source reversed, so its MIDI is not placed; '
+                              .. 'it is in ' .. tostring(status.result_dir)
+          status.midi = {}
         end
-        status.stems = present
         group.entries[#group.entries + 1] = { entry = entry, status = status }
-        for _, stem in ipairs(status.stems) do
-          if not group.seen[stem.name] then
-            group.seen[stem.name] = true
-            group.names[#group.names + 1] = stem.name
-          end
-        end
+        for _, file in ipairs(status.midi) do add_name(group, file.name) end
       end
     end
   end
@@ -247,7 +260,7 @@ function Follower:insert(proj, batch, notes)
     for _, e in ipairs(group.entries) do
       local original = find_item(reaper, group.track, e.entry.item)
       if not original then
-        notes[#notes + 1] = e.entry.label .. ': the item was deleted; its stems sit where it was'
+        notes[#notes + 1] = e.entry.label .. ': the item was deleted; its results sit where it was'
       elseif options.mute_original then
         reaper.SetMediaItemInfo_Value(original, 'B_MUTE', 1)
       end
@@ -257,15 +270,23 @@ function Follower:insert(proj, batch, notes)
         end
       else
         on_tracks[#on_tracks + 1] = e
+        for _, stem in ipairs(e.status.stems) do add_name(group, stem.name) end
       end
       inserted = inserted + 1
     end
-    if #on_tracks > 0 then
-      local stem_tracks = place.stem_tracks(reaper, proj, group.track, group.names, options.folder)
+    if #group.names > 0 then
+      local result_tracks = place.stem_tracks(reaper, proj, group.track, group.names, options.folder)
       for _, e in ipairs(on_tracks) do
         for _, stem in ipairs(e.status.stems) do
-          place.stem_item(reaper, proj, stem_tracks[stem.name], stem.path, stem.name,
+          place.stem_item(reaper, proj, result_tracks[stem.name], stem.path, stem.name,
                           e.entry.item_values, e.entry.take_values, e.entry.reverse)
+        end
+      end
+      -- MIDI (Basic Pitch, SOME, Transkun) on its own track, even when stems become takes
+      for _, e in ipairs(group.entries) do
+        local item_values, take_values = plan.midi_item(e.entry.item_values, e.entry.take_values)
+        for _, file in ipairs(e.status.midi) do
+          place.stem_item(reaper, proj, result_tracks[file.name], file.path, file.name, item_values, take_values, false)
         end
       end
     end

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mido
 import soundfile as sf
 
 
@@ -30,6 +31,8 @@ class Source:
     @classmethod
     def from_file(cls, path: str | Path) -> Source:
         path = str(path)
+        if Path(path).suffix.lower() in (".mid", ".midi"):
+            return cls._midi(path)
         try:
             info = sf.info(path)
         except (RuntimeError, OSError):  # REAPER keeps the reference but the source is offline
@@ -37,6 +40,16 @@ class Source:
         kind = {"WAV": "WAVE", "FLAC": "FLAC", "OGG": "VORBIS"}.get(info.format, info.format)
         return cls(filename=path, sample_rate=info.samplerate, channels=info.channels,
                    length=info.frames / info.samplerate, kind=kind)
+
+    @classmethod
+    def _midi(cls, path: str) -> Source:
+        """REAPER reads a MIDI file into a source of type "MIDI": no sample rate or channels, as
+        long as its last event (read here with mido, not our code)."""
+        try:
+            length = mido.MidiFile(path).length
+        except (OSError, ValueError, EOFError):
+            return cls(filename=path, kind="MIDI", online=False)
+        return cls(filename=path, length=length, kind="MIDI")
 
     @classmethod
     def section(cls, parent: Source, offset: float, length: float, reverse: bool = False) -> Source:
