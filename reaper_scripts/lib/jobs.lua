@@ -7,6 +7,7 @@ local json = require('json')
 local plan = require('plan')
 local place = require('place')
 local spool = require('spool')
+local transcript = require('transcript')
 
 local jobs = {}
 
@@ -243,10 +244,11 @@ function Follower:insert(proj, batch, notes)
         local group = by_track[entry.track]
         status.stems = present(reaper, entry, status.stems or {}, notes)
         status.midi = present(reaper, entry, plan.files_of_kind(status.other_files, 'midi'), notes)
-        if entry.reverse and #status.midi > 0 then  -- a MIDI take cannot play backwards
-          notes[#notes + 1] = entry.label .. ': the item plays its source reversed, so its MIDI is not placed; '
-                              .. 'it is in ' .. tostring(status.result_dir)
-          status.midi = {}
+        status.srt = present(reaper, entry, plan.files_of_kind(status.other_files, 'text', '.srt'), notes)
+        if entry.reverse and #status.midi + #status.srt > 0 then  -- MIDI and words do not run backwards
+          notes[#notes + 1] = entry.label .. ': the item plays its source reversed, so its MIDI or transcript '
+                              .. 'is not placed; it is in ' .. tostring(status.result_dir)
+          status.midi, status.srt = {}, {}
         end
         group.entries[#group.entries + 1] = { entry = entry, status = status }
         for _, file in ipairs(status.midi) do add_name(group, file.name) end
@@ -271,6 +273,13 @@ function Follower:insert(proj, batch, notes)
       else
         on_tracks[#on_tracks + 1] = e
         for _, stem in ipairs(e.status.stems) do add_name(group, stem.name) end
+      end
+      for _, file in ipairs(e.status.srt) do
+        local text = spool.read_file(file.path)
+        local segments = text and transcript.parse_srt(text) or {}
+        for _, region in ipairs(transcript.regions(segments, e.entry.item_values, e.entry.take_values)) do
+          reaper.AddProjectMarker2(proj, true, region.start, region.stop, region.name, -1, 0)
+        end
       end
       inserted = inserted + 1
     end

@@ -141,11 +141,13 @@ function plan.midi_item(item_values, take_values)
          { D_STARTOFFS = take_values.D_STARTOFFS, D_PLAYRATE = take_values.D_PLAYRATE }
 end
 
--- The files of a status's other_files of one kind (midi, text, ...)
-function plan.files_of_kind(files, kind)
+-- The files of a status's other_files of one kind (midi, text, ...), optionally with this ending
+function plan.files_of_kind(files, kind, ending)
   local found = {}
   for _, file in ipairs(files or {}) do
-    if file.kind == kind then found[#found + 1] = file end
+    if file.kind == kind and (not ending or file.path:lower():sub(-#ending) == ending) then
+      found[#found + 1] = file
+    end
   end
   return found
 end

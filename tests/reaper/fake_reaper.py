@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from lupa.lua54 import LuaRuntime
 
-from .model import Item, Project, Source, Take, Track, new_guid
+from .model import Item, Marker, Project, Source, Take, Track, new_guid
 from .signatures import ApiMisuse, Signatures
 
 TICK = 1 / 30  # REAPER runs deferred functions about 30 times a second
@@ -240,6 +240,18 @@ class _Impl:
         if 0 <= idx < len(keys):
             return True, keys[int(idx)][1], self._project(proj).ext_state[keys[int(idx)]]
         return False, None, None
+
+    def reaper_AddProjectMarker2(self, proj, isrgn, pos, rgnend, name, wantidx, color):
+        """Adds a marker (or a region from pos to rgnend); wantidx -1: the next free number of its kind."""
+        project = self._project(proj)
+        if isrgn and rgnend < pos:
+            raise ApiMisuse(f"AddProjectMarker2: a region ending ({rgnend}) before it starts ({pos})")
+        taken = {m.number for m in project.markers if m.is_region == isrgn}
+        number = int(wantidx) if wantidx >= 0 and wantidx not in taken else max(taken, default=0) + 1
+        project.markers.append(Marker(number, isrgn, float(pos), float(rgnend) if isrgn else float(pos), name, int(color)))
+        project.markers.sort(key=lambda m: m.position)
+        self._change(project, "add region" if isrgn else "add marker")
+        return number
 
     # undo and refresh
     def reaper_Undo_BeginBlock2(self, proj):

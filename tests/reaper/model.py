@@ -102,6 +102,18 @@ class Track:
     ext: dict[str, str] = field(default_factory=dict)  # P_EXT:<key>
 
 
+@dataclass(frozen=True)
+class Marker:
+    """A project marker or region (AddProjectMarker2): regions have an end."""
+
+    number: int  # the number REAPER shows (markers and regions are numbered apart)
+    is_region: bool
+    position: float
+    end: float
+    name: str
+    color: int = 0
+
+
 @dataclass(eq=False)
 class Project:
     path: str  # the .rpp file ("" when never saved)
@@ -109,6 +121,7 @@ class Project:
     tracks: list[Track] = field(default_factory=list)
     ext_state: dict[tuple[str, str], str] = field(default_factory=dict)
     undo_points: list[str] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
     time_selection: tuple[float, float] = (0.0, 0.0)
     open: bool = True
     block_depth: int = 0
@@ -118,15 +131,17 @@ class Project:
 
     undo_states: list[list] = field(default_factory=list)  # the state before each undo point
 
-    def snapshot(self) -> list:
-        """What Ctrl+Z restores: tracks, their items, takes and every value (not ext state)."""
-        return [(t, t.name, dict(t.values), dict(t.ext), [
+    def snapshot(self) -> tuple:
+        """What Ctrl+Z restores: tracks, their items, takes and every value, markers (not ext state)."""
+        return list(self.markers), [(t, t.name, dict(t.values), dict(t.ext), [
             (i, dict(i.values), [(k, dict(k.values), k.source, k.name) for k in i.takes]) for i in t.items])
             for t in self.tracks]
 
-    def restore(self, state: list) -> None:
+    def restore(self, state: tuple) -> None:
+        markers, tracks = state
+        self.markers = list(markers)
         self.tracks = []
-        for track, name, values, ext, items in state:
+        for track, name, values, ext, items in tracks:
             track.name, track.values, track.ext, track.items = name, dict(values), dict(ext), []
             for item, item_values, takes in items:
                 item.values, item.takes = dict(item_values), []
@@ -138,7 +153,7 @@ class Project:
 
     def describe(self) -> list:
         """The project as a user sees it, for before/after comparisons."""
-        return [(t.name, sorted(t.values.items()), [
+        return list(self.markers) + [(t.name, sorted(t.values.items()), [
             (sorted(i.values.items()), [(k.name, sorted(k.values.items()), id(k.source)) for k in i.takes])
             for i in t.items]) for t in self.tracks]
 

@@ -1,5 +1,6 @@
 """Results that are not audio stems, end to end (real actions in lupa, the real daemon on the
-emulator): MIDI becomes MIDI items on a track of its own, read back with mido."""
+emulator): MIDI becomes MIDI items on a track of its own (read back with mido), a transcript
+becomes regions (checked against its SRT file with the srt library)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
+import srt
 import soundfile as sf
 
 from .model import Source
@@ -94,3 +96,25 @@ def test_basic_pitch_midi_lands_as_a_midi_item_on_its_own_track(keys, fake):
     # one Ctrl+Z takes it all back
     assert fake.undo(project) == "MVSEP: insert stems (1 item)"
     assert project.describe() == as_it_was
+
+
+@pytest.mark.parametrize("sep_type", [39, 64])  # Whisper, Parakeet
+def test_a_transcript_becomes_regions_where_its_words_are_heard(keys, fake, sep_type):
+    world, scripts, project, original = keys
+    as_it_was = project.describe()
+    run_with(fake, world, scripts, project, sep_type)
+    assert fake.console == [], fake.console
+    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    (srt_file,) = (Path(project.media_dir) / "MVSEP").rglob("*.srt")
+    segments = list(srt.parse(srt_file.read_text()))  # the job's own file, read with the srt library
+    assert len(segments) == 2
+    # a region per segment, at the item's position + the segment's time, named with its text
+    regions = [(m.position, m.end, m.name) for m in project.markers if m.is_region]
+    assert regions == [(pytest.approx(2.0 + s.start.total_seconds(), abs=1e-6),
+                        pytest.approx(2.0 + s.end.total_seconds(), abs=1e-6), s.content) for s in segments]
+    # the sounds are where the phrase has them: from the item's start, and 1.5 s later (20 ms frames)
+    assert regions[0][0] == pytest.approx(2.0, abs=0.03) and regions[0][1] == pytest.approx(2.5, abs=0.03)
+    assert regions[1][0] == pytest.approx(3.5, abs=0.03) and regions[1][1] == pytest.approx(4.5, abs=0.03)
+    assert [t.name for t in project.tracks] == ["Keys", "Below"]  # a transcript adds no track
+    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert project.describe() == as_it_was and project.markers == []
