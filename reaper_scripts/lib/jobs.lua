@@ -17,9 +17,18 @@ jobs.READ_EVERY = 0.25  -- seconds between two status-file reads: at most 4 read
 jobs.SCAN_EVERY = 1.0  -- seconds between two looks for batches in the open projects
 jobs.ALIVE = 1.0  -- a follower that ticked this recently is running: do not start another
 
+local function new_batch(reaper, options)
+  return { id = spool.new_id(reaper), created = os.time(), options = options or {}, entries = {} }
+end
+
+local function keep(reaper, proj, batch)
+  reaper.SetProjExtState(proj, jobs.EXT, jobs.PREFIX .. batch.id, json.encode(batch))
+  return batch
+end
+
 -- Send one request per item and keep the batch in `proj`. `entries`: {item, window, label}.
 function jobs.start(reaper, sp, proj, entries, settings, options)
-  local batch = { id = spool.new_id(reaper), created = os.time(), options = options or {}, entries = {} }
+  local batch = new_batch(reaper, options)
   local media = reaper.GetProjectPathEx(proj)
   for n, e in ipairs(entries) do
     local request_id = batch.id .. '-' .. n
@@ -41,8 +50,21 @@ function jobs.start(reaper, sp, proj, entries, settings, options)
       reverse = e.window.reverse, item_values = item_values, take_values = take_values,
     }
   end
-  reaper.SetProjExtState(proj, jobs.EXT, jobs.PREFIX .. batch.id, json.encode(batch))
-  return batch
+  return keep(reaper, proj, batch)
+end
+
+-- Ask for audio made from text options alone (no source), to land at `position` of `proj`.
+function jobs.generate(reaper, sp, proj, position, settings, label)
+  local batch = new_batch(reaper)
+  local request_id = batch.id .. '-1'
+  local ok, problem = sp:request({
+    kind = 'generate', id = request_id, sep_type = settings.sep_type, options = settings.options or {},
+    output_format = settings.output_format, destination = reaper.GetProjectPathEx(proj) .. '/MVSEP/' .. request_id,
+    label = label,
+  })
+  if not ok then return nil, problem end
+  batch.entries[1] = { request = request_id, label = label, generate = true, position = position }
+  return keep(reaper, proj, batch)
 end
 
 -- The follower -------------------------------------------------------------------------------
@@ -226,12 +248,14 @@ function Follower:insert(proj, batch, notes)
   local reaper = self.reaper
   local options = batch.data.options or {}
   -- results of one source track share its result tracks: collect names per track first
-  local by_track, order = {}, {}
+  local by_track, order, generated = {}, {}, {}
   for _, entry in ipairs(batch.data.entries) do
     local status = batch.status[entry.request]
     if status.state ~= 'done' then
       notes[#notes + 1] = entry.label .. ': ' .. status.state .. (status.error and (': ' .. status.error) or '')
                           .. (status.hint and (' (' .. status.hint .. ')') or '')
+    elseif entry.generate then
+      generated[#generated + 1] = { entry = entry, stems = present(reaper, entry, status.stems or {}, notes) }
     else
       local track = find_track(reaper, proj, entry.track)
       if not track then
@@ -299,6 +323,10 @@ function Follower:insert(proj, batch, notes)
         end
       end
     end
+  end
+  for _, g in ipairs(generated) do
+    place.generated(reaper, proj, g.entry.label, g.entry.position, g.stems)
+    inserted = inserted + 1
   end
   return inserted
 end

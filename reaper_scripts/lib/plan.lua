@@ -191,6 +191,21 @@ function plan.stem_tracks(tracks, source_index, stems, as_folder)
   return result
 end
 
+-- The catalog's algorithms that take this input ('audio': separation and the like; 'none':
+-- generation and speech from text). Entries of an older bridge have no `input`: audio.
+function plan.taking(catalog, input)
+  local found = {}
+  for _, algorithm in ipairs(catalog) do
+    if (algorithm.input or 'audio') == input then found[#found + 1] = algorithm end
+  end
+  return found
+end
+
+-- A generated file's item: at `position`, as long as the file.
+function plan.generated_item(position, stem)
+  return { D_POSITION = position, D_LENGTH = stem.frames / stem.sample_rate, B_LOOPSRC = 0 }
+end
+
 -- A stem's name from its file name ("vocals.flac" -> "vocals")
 function plan.stem_name(file)
   return (file:match('([^/\\]+)$') or file):gsub('%.[^.]*$', '')

@@ -52,7 +52,8 @@ class FakeReaper:
         self.answers: list[int] = []  # what the user clicks in the next message boxes (default OK=1)
         self.menu_choices: list[int] = []  # what the user picks in the next gfx.showmenu calls
         self.menus: list[str] = []
-        self.inputs: list[str | None] = []  # GetUserInputs answers (None = cancel)
+        self.inputs: list[str | list[str] | None] = []  # GetUserInputs answers (None = cancel)
+        self.dialogs: list[tuple[str, str, str]] = []  # GetUserInputs (title, captions, defaults)
         self.drawn: list[str] = []  # gfx.drawstr since the last tick
         self.gfx_char = 0  # what gfx.getchar returns (-1: window closed)
         self.calls: list[str] = []
@@ -558,8 +559,22 @@ class _Impl:
         return self.reaper_ShowMessageBox(msg, title, type)
 
     def reaper_GetUserInputs(self, title, num_inputs, captions_csv, retvals_csv):
+        """The user's answer: inputs[0] as typed in the fields (a list, joined as REAPER joins
+        them: by `separator=X` of captions_csv, else commas) or a str, None = cancel; none: OK."""
+        self.f.dialogs.append((title, captions_csv, retvals_csv))
+        separator = next((c[len("separator="):] for c in captions_csv.split(",") if c.startswith("separator=")), ",")
+        captions = [c for c in captions_csv.split(",") if not c.startswith(("separator=", "extrawidth="))]
+        if len(captions) != num_inputs:
+            raise ApiMisuse(f"GetUserInputs: {num_inputs} inputs but captions {captions_csv!r}")
         answer = self.f.inputs.pop(0) if self.f.inputs else retvals_csv
+        if isinstance(answer, list):
+            if len(answer) != num_inputs or any(separator in value for value in answer):
+                raise AssertionError(f"a user answer of {num_inputs} one-line fields, not {answer!r}")
+            answer = separator.join(answer)
         return (False, "") if answer is None else (True, answer)
+
+    def reaper_GetCursorPositionEx(self, proj):
+        return self._project(proj).cursor
 
     # gfx
     def gfx_init(self, name, width=None, height=None, dockstate=None, xpos=None, ypos=None):

@@ -123,6 +123,7 @@ class Project:
     undo_points: list[str] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     time_selection: tuple[float, float] = (0.0, 0.0)
+    cursor: float = 0.0  # the edit cursor, seconds
     open: bool = True
     block_depth: int = 0
     # every mutation: (what, block depth, UI refresh prevented?) for undo/refresh assertions

@@ -118,3 +118,47 @@ def test_a_transcript_becomes_regions_where_its_words_are_heard(keys, fake, sep_
     assert [t.name for t in project.tracks] == ["Keys", "Below"]  # a transcript adds no track
     assert fake.undo(project) == "MVSEP: insert stems (1 item)"
     assert project.describe() == as_it_was and project.markers == []
+
+
+def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fake, emulator, tmp_path):
+    world = spool_world
+    project = fake.current
+    fake.add_track(project, "Keys")
+    project.cursor = 3.25
+    scripts = install(fake, world.env)
+    world.start()
+    deadline = time.monotonic() + 30
+    while not (world.spool / "catalog.json").exists():
+        assert time.monotonic() < deadline, "the bridge wrote no catalog"
+        time.sleep(0.05)
+    catalog = json.loads((world.spool / "catalog.json").read_text())["algorithms"]
+    makers = sorted(a["sep_type"] for a in catalog if a["input"] == "none")
+    assert {62, 104, 115, 118, 119} <= set(makers), makers
+    # quotes, a comma, shell syntax and letters beyond ASCII: data, never a command
+    prompt = 'a "calm" piano, by the sea; $(touch PWNED) `id` – ünïcode'
+    fake.menu_choices = ["Stable Audio Open Gen", "Output: flac (16 bit)"]
+    fake.inputs = [[prompt, "4"]]
+    as_it_was = project.describe()
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    assert "Stable Audio Open Gen" in fake.menus[0] and "BS Roformer" not in fake.menus[0]  # no-upload ones only
+    assert fake.dialogs[0][1].split(",")[:2] == ["Text prompt", "Length (in seconds)"]
+    deadline = time.monotonic() + 120
+    while not project.undo_points:
+        assert time.monotonic() < deadline, f"nothing inserted; console: {fake.console}\n{world.log()[-3000:]}"
+        fake.tick(8)
+        time.sleep(0.02)
+    assert fake.console == [], fake.console
+    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert [t.name for t in project.tracks] == ["Keys", "Stable Audio Open Gen: " + prompt[:40]]
+    (item,) = project.tracks[1].items
+    assert item.values["D_POSITION"] == 3.25 and item.values["D_LENGTH"] == pytest.approx(4.0)
+    path = Path(item.active_take.source.filename)
+    assert path.is_relative_to(Path(project.media_dir) / "MVSEP"), path
+    info = sf.info(str(path))  # libsndfile's reading of what the item plays
+    assert (info.format, info.frames, info.samplerate) == ("FLAC", 4 * 44_100, 44_100)
+    # the server got the prompt exactly as typed, from one create; nothing was run
+    (job,) = emulator.stats()["jobs"]
+    assert (job["sep_type"], job["options"]["add_opt1"]) == (62, prompt)
+    assert not fake.processes and not list(tmp_path.rglob("PWNED")) and not Path("PWNED").exists()
+    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert project.describe() == as_it_was
