@@ -23,7 +23,6 @@ from .errors import (
     ValidationError,
 )
 from .files import write_text
-from .kinds import input_kind
 from .jobs.model import (
     OPTION_KEYS,
     OUTPUT_FORMATS,
@@ -38,6 +37,7 @@ from .jobs.model import (
     StemInfo,
     Usage,
 )
+from .kinds import input_kind
 from .settings import HotFolder, Preset, Settings
 from .tracker import JobTracker
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
-import srt
 import soundfile as sf
+import srt
 
 from .model import Source
 from .world import install
@@ -25,7 +25,7 @@ def phrase(path: Path) -> Path:
     """1 s of A4 (MIDI 69), 1 s of silence, 1 s of C5 (72): notes and pauses whose times a
     transcription or pitch tracker must give back."""
     t = np.arange(RATE) / RATE
-    tone = lambda hz: 0.3 * np.sin(2 * np.pi * hz * t)  # noqa: E731
+    tone = lambda hz: 0.3 * np.sin(2 * np.pi * hz * t)
     samples = np.concatenate([tone(440.0), np.zeros(RATE), tone(523.25)])
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, np.stack([samples, samples], axis=1).astype(np.float32), RATE, subtype="PCM_24")
@@ -100,7 +100,7 @@ def test_basic_pitch_midi_lands_as_a_midi_item_on_its_own_track(keys, fake):
 
 @pytest.mark.parametrize("sep_type", [39, 64])  # Whisper, Parakeet
 def test_a_transcript_becomes_regions_where_its_words_are_heard(keys, fake, sep_type):
-    world, scripts, project, original = keys
+    world, scripts, project, _ = keys
     as_it_was = project.describe()
     run_with(fake, world, scripts, project, sep_type)
     assert fake.console == [], fake.console
