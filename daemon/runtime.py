@@ -36,6 +36,7 @@ BRIDGES: dict[str, tuple[str, Callable[[Settings], bool]]] = {
     "osc": ("mvsep_bridge.bridges.osc:OscBridge", lambda s: True),
     "reaper": ("mvsep_bridge.bridges.reaper:ReaperBridge", lambda s: True),  # spool under data_dir
     "ui": ("mvsep_bridge.bridges.ui:UiBridge", lambda s: True),  # loopback only; `mvsep-bridge ui` signs in
+    "audio": ("mvsep_bridge.bridges.audio:AudioBridge", lambda s: True),  # PortAudio loads on first use
 }
 
 

@@ -48,6 +48,8 @@ def daemon_env(data_dir: Path, base_url: str | None = None, token: str | None = 
             env[name] = str(home / sub)
         env = {k: v for k, v in env.items() if not k.startswith("MVSEP_")}
     env["MVSEP_BRIDGE_DATA_DIR"] = str(data_dir)
+    # a test's daemon never takes the fixed OSC port another test (or the developer's daemon) has
+    env["MVSEP_BRIDGE_OSC__PORT"] = "0"
     if config is not None:
         env["MVSEP_BRIDGE_CONFIG"] = str(config)
     if base_url:

@@ -32,6 +32,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install-reaper": ("reaper_cmd:install_reaper", "Install the ReaScripts into REAPER and register their actions."),
     "uninstall-reaper": ("reaper_cmd:uninstall_reaper", "Remove the ReaScripts and their actions from REAPER."),
     "ui": ("ui_cmd:ui_command", "Open the status page (jobs, stems, budget, hot folders) in the browser."),
+    "devices": ("devices_cmd:devices_command", "Audio devices with their channels and default sample rates (for play/record --device)."),
+    "play": ("play_cmd:play_command", "Preview a finished job's stems on an output device (several stems are mixed)."),
+    "record": ("record_cmd:record_command", "Record an input device into a lossless file, then separate it into stems."),
     "demo": ("demo_cmd:demo_command", "Separate a generated demo clip on the local engine through a real daemon; print the stems."),
 }
 

@@ -7,13 +7,17 @@
   jobs wait for a slot first come, first served.
 - One poller thread asks the backend about remote jobs, all calls drawing from one PollRate;
   jobs near the front of the server's queue are asked more often, and Retry-After pauses all.
+  Once jobs of an algorithm have been seen done (ServerPace), a job like them is not asked about
+  before its expected end, so the polls go to the jobs that may be done.
 - Transient failures (network, 5xx, 429) are retried later with backoff; the rest fail the job.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
+import statistics
 import shutil
 import threading
 import time
@@ -31,19 +35,53 @@ WORKERS = 3
 CAPACITY_TTL = 60.0  # seconds a plan's capacity is trusted before the account is asked again
 MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 min of backoff)
 TRANSIENT = (Unreachable, ServerError, RateLimited)
+EARLY = 0.5  # seconds before a job's expected end that it is first asked about
 SLOT_WAIT_MAX = 30.0  # seconds between creates while the plan's slots are taken from elsewhere
 
 
-def poll_interval(job: Job, now: float | None = None) -> float:
-    """Seconds until the next poll. At the front of the queue or being worked on: an eighth of
+def poll_interval(job: Job, now: float | None = None, expected: float | None = None) -> float:
+    """Seconds until the next poll.
+
+    `expected`: when jobs like this one have been seen done so far (epoch s; see ServerPace).
+    Before it, there is nothing to ask: the first poll is half a second ahead of it; after it,
+    often (it is due). Without one, at the front of the queue or being worked on: an eighth of
     the time since the upload, between 0.25 and 2 s, so a job is seen done at most ~1/8 of its
-    run late (a short job at once, a long one ~1 s late on average) at 30 polls a minute at most
-    for one job. Far back in the queue: rarely. The token's one PollRate bounds them all."""
+    run late at 30 polls a minute at most for one job. Far back in the queue: rarely. The
+    token's one PollRate bounds them all, so the polls saved go to the jobs that are due."""
+    now = now or time.time()
     position = job.queue_position or 0
-    if job.remote_status in ("processing", "distributing", "merging") or position <= 1:
-        elapsed = (now or time.time()) - (job.submitted_at or 0.0)
-        return min(2.0, max(0.25, elapsed / 8))
-    return min(30.0, 1.0 + 1.5 * position)
+    if position > 1 and job.remote_status == "waiting":
+        return min(30.0, 1.0 + 1.5 * position)
+    if expected is not None and now < expected - EARLY:
+        return min(30.0, expected - EARLY - now)
+    if expected is not None:
+        return min(2.0, max(0.25, (now - expected + EARLY) / 4))
+    elapsed = now - (job.submitted_at or 0.0)
+    return min(2.0, max(0.25, elapsed / 8))
+
+
+class ServerPace:
+    """How long the server takes per second of audio, learned from this daemon's finished jobs
+    (per algorithm): the median of the last few, so one slow job does not stall the rest."""
+
+    def __init__(self, keep: int = 5):
+        self._seen: dict[int, collections.deque[float]] = {}
+        self._keep = keep
+
+    def learn(self, job: Job, now: float) -> None:
+        if job.plan is None or job.section is None or not job.submitted_at or job.reused_from:
+            return
+        rate = (now - job.submitted_at) / max(job.section.seconds, 1.0)
+        self._seen.setdefault(job.plan.sep_type, collections.deque(maxlen=self._keep)).append(rate)
+
+    def expected(self, job: Job) -> float | None:
+        """When `job` should be done, by the jobs seen so far (None: none seen yet)."""
+        if job.plan is None or job.section is None or not job.submitted_at:
+            return None
+        rates = self._seen.get(job.plan.sep_type)
+        if not rates:
+            return None
+        return job.submitted_at + statistics.median(rates) * max(job.section.seconds, 1.0)
 
 
 def backoff(attempt: int) -> float:
@@ -57,6 +95,7 @@ class Scheduler:
         self.journal = pipeline.journal
         self.backend = pipeline.backend
         self.polls = PollRate(self.backend.polls_per_minute)
+        self.pace = ServerPace()
         self._work: queue.Queue[str | None] = queue.Queue()
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -98,7 +137,9 @@ class Scheduler:
             if job.state in (JobState.UPLOADING, JobState.REMOTE):
                 self._in_flight.add(job.id)  # on the server already (or maybe): it holds a slot
             if job.state == JobState.REMOTE and not job.cancel_requested:
-                self._polls[job.id] = time.monotonic()
+                expected = self.pace.expected(job)  # just sent: nothing to ask before then
+                wait = poll_interval(job, expected=expected) if expected else 0.0
+                self._polls[job.id] = time.monotonic() + wait
                 self._cond.notify_all()
                 return
         self._work.put(job.id)
@@ -307,8 +348,10 @@ class Scheduler:
         self.polls.set_limit(self.backend.polls_per_minute)
         job = self.pipeline.apply(job, progress)
         if job.state == JobState.REMOTE:
-            self._schedule_poll(job.id, poll_interval(job))
+            self._schedule_poll(job.id, poll_interval(job, expected=self.pace.expected(job)))
             return
+        if job.state == JobState.DOWNLOADING:
+            self.pace.learn(job, time.time())
         self._release(job.id)
         if not job.state.final:
             self._work.put(job.id)

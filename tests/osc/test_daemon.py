@@ -295,9 +295,9 @@ def test_refusals_of_the_engine_are_relayed_with_the_fix(osc):
     assert code == "invalid" and "99" in message
     assert store_states(daemon.data_dir) == {}
 
-    client.send("/mvsep/play", "some-job", "vocals")  # no audio bridge in this daemon
-    code, message = client.expect("/mvsep/error", "refused", where=lambda args: "bridge 'audio'" in args[1], timeout=20)
-    assert "no bridge 'audio' offers actions" in message
+    client.send("/mvsep/play", "some-job", "vocals")  # the audio bridge answers through the engine
+    code, message = client.expect("/mvsep/error", "refused", where=lambda args: "some-job" in args[1], timeout=20)
+    assert "no job 'some-job'" in message
 
 
 def test_separating_again_replaces_only_when_asked(osc):

@@ -131,6 +131,7 @@ class OscWorld:
         doc["osc"] = {"port": 0, **osc}
         config.write_text(tomlkit.dumps(doc))
         env = daemon_env(self.root / f"data{len(self.daemons)}", base_url, token, config=config)
+        del env["MVSEP_BRIDGE_OSC__PORT"]  # the config file above says where OSC listens
         process = DaemonProcess(env, self.root / f"daemon{len(self.daemons)}.log")
         self.daemons.append(process)
         return process
