@@ -37,6 +37,7 @@ from .jobs.model import (
     StemInfo,
     Usage,
 )
+from .kinds import input_kind
 from .settings import HotFolder, Preset, Settings
 from .tracker import JobTracker
 
@@ -44,7 +45,7 @@ __all__ = [
     "OPTION_KEYS", "OUTPUT_FORMATS", "Algorithm", "Bridge", "BridgeError", "BudgetError", "ConfigError",
     "Engine", "Estimate", "EventKind", "HotFolder", "JobEvent", "JobRequest", "JobState", "JobTracker", "JobView",
     "PathNotAllowed", "Preset", "ReplyChannel", "ResultFile", "Settings", "StemInfo", "Unreachable", "Unsubscribe",
-    "Usage", "UsageError", "ValidationError", "write_text",
+    "Usage", "UsageError", "ValidationError", "input_kind", "write_text",
 ]
 
 Unsubscribe = Callable[[], None]

@@ -1,5 +1,5 @@
 -- @description Separate selected items (last settings) (MVSEP Bridge)
--- @version 0.1.0
+-- @version 0.2.0
 -- @author mvsep-bridge
 -- @about
 --   Separates the selected audio items with the algorithm, options and format chosen last time
@@ -7,7 +7,7 @@
 -- @provides
 --   [main] .
 -- @changelog
---   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.
+--   MIDI results as MIDI items, transcripts as regions, and audio generated at the edit cursor.
 local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
 package.path = dir .. '/lib/?.lua;' .. package.path
 require('actions').separate(reaper, gfx, dir, 'last')

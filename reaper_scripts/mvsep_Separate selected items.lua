@@ -1,5 +1,5 @@
 -- @description Separate selected items… (MVSEP Bridge)
--- @version 0.1.0
+-- @version 0.2.0
 -- @author mvsep-bridge
 -- @about
 --   Separates the selected audio items with MVSEP through the mvsep-bridge daemon. Pick the algorithm
@@ -15,9 +15,10 @@
 --   [main] mvsep_Settings.lua
 --   [main] mvsep_Follow separation jobs (background).lua
 --   [main] mvsep_Start daemon.lua
+--   [main] mvsep_Generate audio at edit cursor.lua
 --   [nomain] lib/*.lua
 -- @changelog
---   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.
+--   MIDI results as MIDI items, transcripts as regions, and audio generated at the edit cursor.
 local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
 package.path = dir .. '/lib/?.lua;' .. package.path
 require('actions').separate(reaper, gfx, dir, 'menu')

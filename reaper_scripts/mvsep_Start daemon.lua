@@ -1,5 +1,5 @@
 -- @description Start daemon (MVSEP Bridge)
--- @version 0.1.0
+-- @version 0.2.0
 -- @author mvsep-bridge
 -- @about
 --   Starts `mvsep-bridge daemon` in the background when it is not running (the installed console
@@ -7,7 +7,7 @@
 -- @provides
 --   [main] .
 -- @changelog
---   First release: separation through the mvsep-bridge spool, aligned stem tracks, jobs window.
+--   MIDI results as MIDI items, transcripts as regions, and audio generated at the edit cursor.
 local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
 package.path = dir .. '/lib/?.lua;' .. package.path
 require('actions').start_daemon(reaper, dir)

@@ -9,8 +9,9 @@ Spool folder: `<data_dir>/reaper-spool/` (`install-reaper` writes its path for t
     daemon.json            heartbeat {"protocol": 1, "pid": N, "time": unix seconds}, every 2 s;
                            older than ~10 s (or missing): the daemon is not running
     catalog.json           {"protocol": 1, "algorithms": [{sep_type, name, group, order,
-                           price_coefficient, fields: [{name, text, choices: [{key, label}],
-                           default, price: {key: multiplier}}]}]} for the menu
+                           price_coefficient, input (audio | none | two files | voice),
+                           fields: [{name, text, choices: [{key, label}], default,
+                           price: {key: multiplier}}], text_fields: [{name, text, default}]}]}
 
 Request ids match `[A-Za-z0-9][A-Za-z0-9._-]{0,95}` and are the file's name (a file named
 otherwise is moved to rejected/ without a status). Paths are absolute. Requests:
@@ -18,7 +19,12 @@ otherwise is moved to rejected/ without a status). Paths are absolute. Requests:
     {"kind": "separate", "id": ID, "source": "/abs/file.wav", "start": s, "length": s,
      "sep_type": N, "options": {"add_opt1": "KEY"}, "output_format": N,
      "destination": "/project/media/MVSEP/ID", "label": "how the script names the item"}
+    {"kind": "generate", "id": ID, "sep_type": N, "options": {"add_opt1": "a prompt"},
+     "output_format": N, "destination": "/project/media/MVSEP/ID", "label": "…"}
     {"kind": "cancel", "id": ID2, "target": ID}
+
+A generate request has no source (generation, speech: an algorithm whose input is "none"); its
+text options are the input, carried as data only. Its audio lands in `<destination>/sep_type-N/`.
 
 start/length are seconds of the source file (whole frames: the daemon cuts floor(x*rate+0.5)).
 Stems land in `<destination>/<source name>/<stem>.<ext>`: the scripts give each request a new

@@ -35,6 +35,7 @@ from .protocol import (
     REQUEST,
     REQUEST_ID,
     CancelRequest,
+    GenerateRequest,
     Layout,
     OtherFile,
     SeparateRequest,
@@ -173,18 +174,19 @@ class ReaperBridge:
             self._cancel(request)
             path.unlink(missing_ok=True)
             return
-        self._separate(path, request)
+        self._submit(path, request)
 
-    def _separate(self, path: Path, request: SeparateRequest) -> None:
+    def _submit(self, path: Path, request: SeparateRequest | GenerateRequest) -> None:
         if request.id in self._jobs:  # taken before a crash: never a second job
             self._report(self._engine.get(self._jobs[request.id]))
             path.unlink(missing_ok=True)
             return
         fields = {"output_format": request.output_format} if request.output_format is not None else {}
-        try:
+        if isinstance(request, SeparateRequest):
+            fields.update(source=request.source, start=request.start, length=request.length)
+        try:  # a generate request has no source: its text options are the input
             job = JobRequest(
-                source=request.source, start=request.start, length=request.length, sep_type=request.sep_type,
-                options=request.options, destination=request.destination,
+                sep_type=request.sep_type, options=request.options, destination=request.destination,
                 reply=ReplyChannel(bridge=BRIDGE, address=str(self._layout.root), tag=request.id), **fields)
             view = self._engine.submit(job)
         except Unreachable as exc:
@@ -199,7 +201,7 @@ class ReaperBridge:
             return
         self._retry_at.pop(path.name, None)
         self._jobs[request.id] = view.id
-        log.info("request %s (%s) is job %s", request.id, request.label or request.source.name, view.id)
+        log.info("request %s (%s) is job %s", request.id, request.label or request.kind, view.id)
         self._report(view)
         path.unlink(missing_ok=True)
 

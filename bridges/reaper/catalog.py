@@ -1,20 +1,24 @@
-"""The catalog as the scripts' menu needs it: algorithms grouped as MVSEP groups them, the
-choice fields (without conditions: those stay at the server's defaults) and price multipliers."""
+"""The catalog as the scripts' menu needs it: algorithms grouped as MVSEP groups them, what
+input each takes (audio, none, ...), the choice fields (without conditions: those stay at the
+server's defaults) with price multipliers, and the free-text fields (a prompt, a length)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from mvsep_bridge.daemon.engine import Algorithm
+from mvsep_bridge.daemon.engine import Algorithm, input_kind
 
 
 def catalog_entries(algorithms: Iterable[Algorithm]) -> list[dict[str, Any]]:
     entries = []
     for algorithm in algorithms:
-        fields = []
+        fields, text_fields = [], []
         for field in algorithm.algorithm_fields:
-            if field.conditions or not field.options:
+            if field.conditions:
+                continue
+            if not field.options:
+                text_fields.append({"name": field.name, "text": field.text or field.name, "default": field.default_key})
                 continue
             fields.append({
                 "name": field.name, "text": field.text or field.name,
@@ -25,5 +29,5 @@ def catalog_entries(algorithms: Iterable[Algorithm]) -> list[dict[str, Any]]:
         group = algorithm.algorithm_group.name if algorithm.algorithm_group else ""
         entries.append({"sep_type": algorithm.render_id, "name": algorithm.name, "group": group or "Other",
                         "order": algorithm.order_id or 0, "price_coefficient": algorithm.price_coefficient,
-                        "fields": fields})
+                        "input": input_kind(algorithm), "fields": fields, "text_fields": text_fields})
     return entries

@@ -22,6 +22,12 @@ def spool_dir(data_dir: Path) -> Path:
     return Path(data_dir) / SPOOL_NAME
 
 
+def _absolute_path(value: Path) -> Path:
+    if not value.is_absolute():  # relative to what? never the daemon's working directory
+        raise ValueError(f"must be an absolute path, got {str(value)!r}")
+    return value
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -41,9 +47,24 @@ class SeparateRequest(_Wire):
     @field_validator("source", "destination")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
-        if not value.is_absolute():  # relative to what? never the daemon's working directory
-            raise ValueError(f"must be an absolute path, got {str(value)!r}")
-        return value
+        return _absolute_path(value)
+
+
+class GenerateRequest(_Wire):
+    """No audio in (generation, speech): the text options are the input."""
+
+    kind: Literal["generate"]
+    id: str = Field(pattern=REQUEST_ID)
+    sep_type: int
+    options: dict[str, str] = Field(default_factory=dict)  # the prompt is data here, nothing runs it
+    output_format: int | None = None
+    destination: Path
+    label: str = ""
+
+    @field_validator("destination")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return _absolute_path(value)
 
 
 class CancelRequest(_Wire):
@@ -52,7 +73,7 @@ class CancelRequest(_Wire):
     target: str = Field(pattern=REQUEST_ID)  # the id of the separate request to cancel
 
 
-Request = Annotated[SeparateRequest | CancelRequest, Field(discriminator="kind")]
+Request = Annotated[SeparateRequest | GenerateRequest | CancelRequest, Field(discriminator="kind")]
 REQUEST = TypeAdapter(Request)
 
 
@@ -88,7 +109,7 @@ class Status(BaseModel):
     credits: float | None = None
     result_dir: Path | None = None
     stems: list[StemFile] = Field(default_factory=list)
-    other_files: list[OtherFile] = Field(default_factory=list)  # MIDI, transcripts (not placed yet)
+    other_files: list[OtherFile] = Field(default_factory=list)  # MIDI, transcripts: placed by the scripts
     updated: float = Field(default_factory=time.time)
 
 

@@ -119,6 +119,19 @@ local function choose(reaper, gfx, catalog, last)
            output_format = format.format, coefficient = coefficient(algorithm, options) }
 end
 
+local NO_CATALOG = 'The list of algorithms is not there yet: the mvsep-bridge daemon writes it when it runs. '
+                   .. 'Start it with `mvsep-bridge daemon`, then try again.'
+
+-- After sending: say so if the daemon is not running, and follow the jobs (one follower per REAPER).
+local function follow_sent(reaper, sp)
+  if not sp:daemon_running() then
+    message(reaper, 'The mvsep-bridge daemon is not running, so nothing happens yet. Start it with the '
+            .. 'action "Start daemon (MVSEP Bridge)", or `mvsep-bridge daemon` (`mvsep-bridge service install` '
+            .. 'starts it at login): it takes the waiting requests then, and the results arrive in this project.')
+  end
+  if not jobs.follower_running(reaper) then jobs.follow(reaper, sp) end
+end
+
 -- "Separate selected items…" (how = 'menu'), "(last settings)" ('last'), "time selection" ('time')
 function actions.separate(reaper, gfx, scripts_dir, how)
   local sp, problem = spool.locate(reaper, scripts_dir)
@@ -137,11 +150,8 @@ function actions.separate(reaper, gfx, scripts_dir, how)
   local settings = last
   if how == 'menu' or not last then
     local catalog = sp:catalog()
-    if not catalog then
-      return message(reaper, 'The list of algorithms is not there yet: the mvsep-bridge daemon writes it '
-                     .. 'when it runs. Start it with `mvsep-bridge daemon`, then try again.')
-    end
-    settings = choose(reaper, gfx, catalog, last)
+    if not catalog then return message(reaper, NO_CATALOG) end
+    settings = choose(reaper, gfx, plan.taking(catalog, 'audio'), last)
     if not settings then return end
     local windows = {}
     for n, e in ipairs(entries) do windows[n] = e.window end
@@ -155,12 +165,62 @@ function actions.separate(reaper, gfx, scripts_dir, how)
   end
   local batch, failure = jobs.start(reaper, sp, proj, entries, settings, options)
   if not batch then return message(reaper, failure) end
-  if not sp:daemon_running() then
-    message(reaper, 'The mvsep-bridge daemon is not running, so nothing happens yet. Start it with the '
-            .. 'action "Start daemon (MVSEP Bridge)", or `mvsep-bridge daemon` (`mvsep-bridge service install` '
-            .. 'starts it at login): it takes the waiting requests then, and the stems arrive in this project.')
+  follow_sent(reaper, sp)
+end
+
+-- The free-text fields of `algorithm` (a prompt, a length, ...) in one dialog; name -> text
+-- (empty ones left out: the server's default), or nil when cancelled. The answer comes back
+-- joined by newlines, which a one-line field cannot hold, so a prompt may have commas.
+local function ask_texts(reaper, algorithm, remembered)
+  local fields = algorithm.text_fields or {}
+  if #fields == 0 then return {} end
+  local captions, values = {}, {}
+  for n, field in ipairs(fields) do
+    captions[n] = (field.text:gsub('[,\n]', ' '))
+    values[n] = (remembered and remembered[field.name]) or field.default or ''
   end
-  if not jobs.follower_running(reaper) then jobs.follow(reaper, sp) end
+  local ok, answer = reaper.GetUserInputs(TITLE .. ': ' .. clean(algorithm.name), #fields,
+                                          table.concat(captions, ',') .. ',separator=\n,extrawidth=300',
+                                          table.concat(values, '\n'))
+  if not ok then return nil end
+  local texts, n = {}, 0
+  for value in (answer .. '\n'):gmatch('([^\n]*)\n') do
+    n = n + 1
+    if fields[n] and value:match('%S') then texts[fields[n].name] = value end
+  end
+  return texts
+end
+
+-- "Generate audio at edit cursor…": an algorithm that takes no audio (generation, speech), its
+-- choices and text fields, then a request without a source; the audio lands at the edit cursor.
+function actions.generate(reaper, gfx, scripts_dir)
+  local sp, problem = spool.locate(reaper, scripts_dir)
+  if not sp then return message(reaper, problem) end
+  local proj = reaper.EnumProjects(-1)
+  local position = reaper.GetCursorPositionEx(proj)
+  local catalog = sp:catalog()
+  if not catalog then return message(reaper, NO_CATALOG) end
+  local makers = plan.taking(catalog, 'none')
+  if #makers == 0 then
+    return message(reaper, 'No algorithm in the catalog makes audio from text (generation, speech).')
+  end
+  local last = json.decode(reaper.GetExtState(jobs.EXT, 'last_generate'))
+  local settings = choose(reaper, gfx, makers, last)
+  if not settings then return end
+  local algorithm
+  for _, a in ipairs(makers) do if a.sep_type == settings.sep_type then algorithm = a end end
+  local texts = ask_texts(reaper, algorithm, last and last.sep_type == settings.sep_type and last.options)
+  if not texts then return end
+  local first = algorithm.text_fields and algorithm.text_fields[1]
+  for name, text in pairs(texts) do settings.options[name] = text end
+  reaper.SetExtState(jobs.EXT, 'last_generate', json.encode(settings), true)
+  local prompt = first and texts[first.name]
+  local cut = prompt and utf8.offset(prompt, 41)  -- 40 characters, not bytes: never half a letter
+  if cut then prompt = prompt:sub(1, cut - 1) end
+  local label = settings.name .. (prompt and (': ' .. prompt) or '')
+  local batch, failure = jobs.generate(reaper, sp, proj, position, settings, label)
+  if not batch then return message(reaper, failure) end
+  follow_sent(reaper, sp)
 end
 
 -- The user's placement choices (ExtState, kept across sessions): name -> question

@@ -7,6 +7,7 @@ local json = require('json')
 local plan = require('plan')
 local place = require('place')
 local spool = require('spool')
+local transcript = require('transcript')
 
 local jobs = {}
 
@@ -16,9 +17,18 @@ jobs.READ_EVERY = 0.25  -- seconds between two status-file reads: at most 4 read
 jobs.SCAN_EVERY = 1.0  -- seconds between two looks for batches in the open projects
 jobs.ALIVE = 1.0  -- a follower that ticked this recently is running: do not start another
 
+local function new_batch(reaper, options)
+  return { id = spool.new_id(reaper), created = os.time(), options = options or {}, entries = {} }
+end
+
+local function keep(reaper, proj, batch)
+  reaper.SetProjExtState(proj, jobs.EXT, jobs.PREFIX .. batch.id, json.encode(batch))
+  return batch
+end
+
 -- Send one request per item and keep the batch in `proj`. `entries`: {item, window, label}.
 function jobs.start(reaper, sp, proj, entries, settings, options)
-  local batch = { id = spool.new_id(reaper), created = os.time(), options = options or {}, entries = {} }
+  local batch = new_batch(reaper, options)
   local media = reaper.GetProjectPathEx(proj)
   for n, e in ipairs(entries) do
     local request_id = batch.id .. '-' .. n
@@ -40,8 +50,21 @@ function jobs.start(reaper, sp, proj, entries, settings, options)
       reverse = e.window.reverse, item_values = item_values, take_values = take_values,
     }
   end
-  reaper.SetProjExtState(proj, jobs.EXT, jobs.PREFIX .. batch.id, json.encode(batch))
-  return batch
+  return keep(reaper, proj, batch)
+end
+
+-- Ask for audio made from text options alone (no source), to land at `position` of `proj`.
+function jobs.generate(reaper, sp, proj, position, settings, label)
+  local batch = new_batch(reaper)
+  local request_id = batch.id .. '-1'
+  local ok, problem = sp:request({
+    kind = 'generate', id = request_id, sep_type = settings.sep_type, options = settings.options or {},
+    output_format = settings.output_format, destination = reaper.GetProjectPathEx(proj) .. '/MVSEP/' .. request_id,
+    label = label,
+  })
+  if not ok then return nil, problem end
+  batch.entries[1] = { request = request_id, label = label, generate = true, position = position }
+  return keep(reaper, proj, batch)
 end
 
 -- The follower -------------------------------------------------------------------------------
@@ -201,42 +224,58 @@ function Follower:apply(key, batch)
   end
 end
 
+-- The files of a done request that exist (a status names stems, and other files by kind).
+local function present(reaper, entry, files, notes)
+  local found = {}
+  for _, file in ipairs(files) do
+    if reaper.file_exists(file.path) then
+      found[#found + 1] = file
+    else
+      notes[#notes + 1] = entry.label .. ': the result file ' .. file.path .. ' is gone'
+    end
+  end
+  return found
+end
+
+local function add_name(group, name)
+  if not group.seen[name] then
+    group.seen[name] = true
+    group.names[#group.names + 1] = name
+  end
+end
+
 function Follower:insert(proj, batch, notes)
   local reaper = self.reaper
   local options = batch.data.options or {}
-  -- stems of one source track share its stem tracks: collect names per track first
-  local by_track, order = {}, {}
+  -- results of one source track share its result tracks: collect names per track first
+  local by_track, order, generated = {}, {}, {}
   for _, entry in ipairs(batch.data.entries) do
     local status = batch.status[entry.request]
     if status.state ~= 'done' then
       notes[#notes + 1] = entry.label .. ': ' .. status.state .. (status.error and (': ' .. status.error) or '')
                           .. (status.hint and (' (' .. status.hint .. ')') or '')
+    elseif entry.generate then
+      generated[#generated + 1] = { entry = entry, stems = present(reaper, entry, status.stems or {}, notes) }
     else
       local track = find_track(reaper, proj, entry.track)
       if not track then
-        notes[#notes + 1] = entry.label .. ': its track was deleted; the stems are in ' .. tostring(status.result_dir)
+        notes[#notes + 1] = entry.label .. ': its track was deleted; the results are in ' .. tostring(status.result_dir)
       else
         if not by_track[entry.track] then
           by_track[entry.track] = { track = track, names = {}, seen = {}, entries = {} }
           order[#order + 1] = entry.track
         end
         local group = by_track[entry.track]
-        local present = {}
-        for _, stem in ipairs(status.stems) do
-          if reaper.file_exists(stem.path) then
-            present[#present + 1] = stem
-          else
-            notes[#notes + 1] = entry.label .. ': the stem file ' .. stem.path .. ' is gone'
-          end
+        status.stems = present(reaper, entry, status.stems or {}, notes)
+        status.midi = present(reaper, entry, plan.files_of_kind(status.other_files, 'midi'), notes)
+        status.srt = present(reaper, entry, plan.files_of_kind(status.other_files, 'text', '.srt'), notes)
+        if entry.reverse and #status.midi + #status.srt > 0 then  -- MIDI and words do not run backwards
+          notes[#notes + 1] = entry.label .. ': the item plays its source reversed, so its MIDI or transcript '
+                              .. 'is not placed; it is in ' .. tostring(status.result_dir)
+          status.midi, status.srt = {}, {}
         end
-        status.stems = present
         group.entries[#group.entries + 1] = { entry = entry, status = status }
-        for _, stem in ipairs(status.stems) do
-          if not group.seen[stem.name] then
-            group.seen[stem.name] = true
-            group.names[#group.names + 1] = stem.name
-          end
-        end
+        for _, file in ipairs(status.midi) do add_name(group, file.name) end
       end
     end
   end
@@ -247,7 +286,7 @@ function Follower:insert(proj, batch, notes)
     for _, e in ipairs(group.entries) do
       local original = find_item(reaper, group.track, e.entry.item)
       if not original then
-        notes[#notes + 1] = e.entry.label .. ': the item was deleted; its stems sit where it was'
+        notes[#notes + 1] = e.entry.label .. ': the item was deleted; its results sit where it was'
       elseif options.mute_original then
         reaper.SetMediaItemInfo_Value(original, 'B_MUTE', 1)
       end
@@ -257,18 +296,37 @@ function Follower:insert(proj, batch, notes)
         end
       else
         on_tracks[#on_tracks + 1] = e
+        for _, stem in ipairs(e.status.stems) do add_name(group, stem.name) end
+      end
+      for _, file in ipairs(e.status.srt) do
+        local text = spool.read_file(file.path)
+        local segments = text and transcript.parse_srt(text) or {}
+        for _, region in ipairs(transcript.regions(segments, e.entry.item_values, e.entry.take_values)) do
+          reaper.AddProjectMarker2(proj, true, region.start, region.stop, region.name, -1, 0)
+        end
       end
       inserted = inserted + 1
     end
-    if #on_tracks > 0 then
-      local stem_tracks = place.stem_tracks(reaper, proj, group.track, group.names, options.folder)
+    if #group.names > 0 then
+      local result_tracks = place.stem_tracks(reaper, proj, group.track, group.names, options.folder)
       for _, e in ipairs(on_tracks) do
         for _, stem in ipairs(e.status.stems) do
-          place.stem_item(reaper, proj, stem_tracks[stem.name], stem.path, stem.name,
+          place.stem_item(reaper, proj, result_tracks[stem.name], stem.path, stem.name,
                           e.entry.item_values, e.entry.take_values, e.entry.reverse)
         end
       end
+      -- MIDI (Basic Pitch, SOME, Transkun) on its own track, even when stems become takes
+      for _, e in ipairs(group.entries) do
+        local item_values, take_values = plan.midi_item(e.entry.item_values, e.entry.take_values)
+        for _, file in ipairs(e.status.midi) do
+          place.stem_item(reaper, proj, result_tracks[file.name], file.path, file.name, item_values, take_values, false)
+        end
+      end
     end
+  end
+  for _, g in ipairs(generated) do
+    place.generated(reaper, proj, g.entry.label, g.entry.position, g.stems)
+    inserted = inserted + 1
   end
   return inserted
 end

@@ -82,6 +82,18 @@ function place.stem_take(reaper, item, path, stem, item_values, take_values)
   return take
 end
 
+-- Generated audio (it has no source item): a new track per file at the end of the project, named
+-- `name` (and the file's stem name when there are several), its item at `position`.
+function place.generated(reaper, proj, name, position, stems)
+  for _, stem in ipairs(stems) do
+    local index = reaper.CountTracks(proj)
+    reaper.InsertTrackInProject(proj, index, 0)
+    local track = reaper.GetTrack(proj, index)
+    reaper.GetSetMediaTrackInfo_String(track, 'P_NAME', #stems > 1 and (name .. plan.DASH .. stem.name) or name, true)
+    place.stem_item(reaper, proj, track, stem.path, stem.name, plan.generated_item(position, stem), {}, false)
+  end
+end
+
 -- REAPER reverses a take only through its action, which works on the selected items: select
 -- just this one, reverse, and give the user's selection back.
 function place.reverse(reaper, proj, item)

@@ -134,6 +134,24 @@ function plan.stem_item(reaper, item, window)
   return item_values, take_values
 end
 
+-- A MIDI result's item: where the stem item would be, with the take's offset and playrate (the
+-- notes' times are the separated section's); pitch, volume and channel keys are audio's.
+function plan.midi_item(item_values, take_values)
+  return { D_POSITION = item_values.D_POSITION, D_LENGTH = item_values.D_LENGTH, B_LOOPSRC = 0 },
+         { D_STARTOFFS = take_values.D_STARTOFFS, D_PLAYRATE = take_values.D_PLAYRATE }
+end
+
+-- The files of a status's other_files of one kind (midi, text, ...), optionally with this ending
+function plan.files_of_kind(files, kind, ending)
+  local found = {}
+  for _, file in ipairs(files or {}) do
+    if file.kind == kind and (not ending or file.path:lower():sub(-#ending) == ending) then
+      found[#found + 1] = file
+    end
+  end
+  return found
+end
+
 -- Where the stem tracks of `track` are or go. `tracks` is the project's track list as plain
 -- tables {name, depth, guid, stem_of, stem} (see place.track_list). Returns, per stem name,
 -- {index} of an existing track or {index, new, name, depth} of one to insert (0-based indices,
@@ -171,6 +189,21 @@ function plan.stem_tracks(tracks, source_index, stems, as_folder)
     final.depth = closing
   end
   return result
+end
+
+-- The catalog's algorithms that take this input ('audio': separation and the like; 'none':
+-- generation and speech from text). Entries of an older bridge have no `input`: audio.
+function plan.taking(catalog, input)
+  local found = {}
+  for _, algorithm in ipairs(catalog) do
+    if (algorithm.input or 'audio') == input then found[#found + 1] = algorithm end
+  end
+  return found
+end
+
+-- A generated file's item: at `position`, as long as the file.
+function plan.generated_item(position, stem)
+  return { D_POSITION = position, D_LENGTH = stem.frames / stem.sample_rate, B_LOOPSRC = 0 }
 end
 
 -- A stem's name from its file name ("vocals.flac" -> "vocals")

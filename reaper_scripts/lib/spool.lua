@@ -10,7 +10,8 @@ spool.__index = spool
 spool.CONFIG = 'mvsep-bridge.json'  -- next to the scripts, written by `mvsep-bridge install-reaper`
 spool.HEARTBEAT_STALE = 10  -- seconds: an older heartbeat means the daemon is not running
 
-local function read(path)
+-- A whole file's text, or nil when it cannot be read
+function spool.read_file(path)
   local handle = io.open(path, 'rb')
   if not handle then return nil end
   local text = handle:read('a')
@@ -19,7 +20,7 @@ local function read(path)
 end
 
 local function read_json(path)
-  local text = read(path)
+  local text = spool.read_file(path)
   if not text then return nil end
   return json.decode(text)
 end

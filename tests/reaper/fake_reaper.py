@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from lupa.lua54 import LuaRuntime
 
-from .model import Item, Project, Source, Take, Track, new_guid
+from .model import Item, Marker, Project, Source, Take, Track, new_guid
 from .signatures import ApiMisuse, Signatures
 
 TICK = 1 / 30  # REAPER runs deferred functions about 30 times a second
@@ -52,7 +52,8 @@ class FakeReaper:
         self.answers: list[int] = []  # what the user clicks in the next message boxes (default OK=1)
         self.menu_choices: list[int] = []  # what the user picks in the next gfx.showmenu calls
         self.menus: list[str] = []
-        self.inputs: list[str | None] = []  # GetUserInputs answers (None = cancel)
+        self.inputs: list[str | list[str] | None] = []  # GetUserInputs answers (None = cancel)
+        self.dialogs: list[tuple[str, str, str]] = []  # GetUserInputs (title, captions, defaults)
         self.drawn: list[str] = []  # gfx.drawstr since the last tick
         self.gfx_char = 0  # what gfx.getchar returns (-1: window closed)
         self.calls: list[str] = []
@@ -240,6 +241,18 @@ class _Impl:
         if 0 <= idx < len(keys):
             return True, keys[int(idx)][1], self._project(proj).ext_state[keys[int(idx)]]
         return False, None, None
+
+    def reaper_AddProjectMarker2(self, proj, isrgn, pos, rgnend, name, wantidx, color):
+        """Adds a marker (or a region from pos to rgnend); wantidx -1: the next free number of its kind."""
+        project = self._project(proj)
+        if isrgn and rgnend < pos:
+            raise ApiMisuse(f"AddProjectMarker2: a region ending ({rgnend}) before it starts ({pos})")
+        taken = {m.number for m in project.markers if m.is_region == isrgn}
+        number = int(wantidx) if wantidx >= 0 and wantidx not in taken else max(taken, default=0) + 1
+        project.markers.append(Marker(number, isrgn, float(pos), float(rgnend) if isrgn else float(pos), name, int(color)))
+        project.markers.sort(key=lambda m: m.position)
+        self._change(project, "add region" if isrgn else "add marker")
+        return number
 
     # undo and refresh
     def reaper_Undo_BeginBlock2(self, proj):
@@ -546,8 +559,22 @@ class _Impl:
         return self.reaper_ShowMessageBox(msg, title, type)
 
     def reaper_GetUserInputs(self, title, num_inputs, captions_csv, retvals_csv):
+        """The user's answer: inputs[0] as typed in the fields (a list, joined as REAPER joins
+        them: by `separator=X` of captions_csv, else commas) or a str, None = cancel; none: OK."""
+        self.f.dialogs.append((title, captions_csv, retvals_csv))
+        separator = next((c[len("separator="):] for c in captions_csv.split(",") if c.startswith("separator=")), ",")
+        captions = [c for c in captions_csv.split(",") if not c.startswith(("separator=", "extrawidth="))]
+        if len(captions) != num_inputs:
+            raise ApiMisuse(f"GetUserInputs: {num_inputs} inputs but captions {captions_csv!r}")
         answer = self.f.inputs.pop(0) if self.f.inputs else retvals_csv
+        if isinstance(answer, list):
+            if len(answer) != num_inputs or any(separator in value for value in answer):
+                raise AssertionError(f"a user answer of {num_inputs} one-line fields, not {answer!r}")
+            answer = separator.join(answer)
         return (False, "") if answer is None else (True, answer)
+
+    def reaper_GetCursorPositionEx(self, proj):
+        return self._project(proj).cursor
 
     # gfx
     def gfx_init(self, name, width=None, height=None, dockstate=None, xpos=None, ypos=None):

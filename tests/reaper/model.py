@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mido
 import soundfile as sf
 
 
@@ -30,6 +31,8 @@ class Source:
     @classmethod
     def from_file(cls, path: str | Path) -> Source:
         path = str(path)
+        if Path(path).suffix.lower() in (".mid", ".midi"):
+            return cls._midi(path)
         try:
             info = sf.info(path)
         except (RuntimeError, OSError):  # REAPER keeps the reference but the source is offline
@@ -37,6 +40,16 @@ class Source:
         kind = {"WAV": "WAVE", "FLAC": "FLAC", "OGG": "VORBIS"}.get(info.format, info.format)
         return cls(filename=path, sample_rate=info.samplerate, channels=info.channels,
                    length=info.frames / info.samplerate, kind=kind)
+
+    @classmethod
+    def _midi(cls, path: str) -> Source:
+        """REAPER reads a MIDI file into a source of type "MIDI": no sample rate or channels, as
+        long as its last event (read here with mido, not our code)."""
+        try:
+            length = mido.MidiFile(path).length
+        except (OSError, ValueError, EOFError):
+            return cls(filename=path, kind="MIDI", online=False)
+        return cls(filename=path, length=length, kind="MIDI")
 
     @classmethod
     def section(cls, parent: Source, offset: float, length: float, reverse: bool = False) -> Source:
@@ -89,6 +102,18 @@ class Track:
     ext: dict[str, str] = field(default_factory=dict)  # P_EXT:<key>
 
 
+@dataclass(frozen=True)
+class Marker:
+    """A project marker or region (AddProjectMarker2): regions have an end."""
+
+    number: int  # the number REAPER shows (markers and regions are numbered apart)
+    is_region: bool
+    position: float
+    end: float
+    name: str
+    color: int = 0
+
+
 @dataclass(eq=False)
 class Project:
     path: str  # the .rpp file ("" when never saved)
@@ -96,7 +121,9 @@ class Project:
     tracks: list[Track] = field(default_factory=list)
     ext_state: dict[tuple[str, str], str] = field(default_factory=dict)
     undo_points: list[str] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
     time_selection: tuple[float, float] = (0.0, 0.0)
+    cursor: float = 0.0  # the edit cursor, seconds
     open: bool = True
     block_depth: int = 0
     # every mutation: (what, block depth, UI refresh prevented?) for undo/refresh assertions
@@ -105,15 +132,17 @@ class Project:
 
     undo_states: list[list] = field(default_factory=list)  # the state before each undo point
 
-    def snapshot(self) -> list:
-        """What Ctrl+Z restores: tracks, their items, takes and every value (not ext state)."""
-        return [(t, t.name, dict(t.values), dict(t.ext), [
+    def snapshot(self) -> tuple:
+        """What Ctrl+Z restores: tracks, their items, takes and every value, markers (not ext state)."""
+        return list(self.markers), [(t, t.name, dict(t.values), dict(t.ext), [
             (i, dict(i.values), [(k, dict(k.values), k.source, k.name) for k in i.takes]) for i in t.items])
             for t in self.tracks]
 
-    def restore(self, state: list) -> None:
+    def restore(self, state: tuple) -> None:
+        markers, tracks = state
+        self.markers = list(markers)
         self.tracks = []
-        for track, name, values, ext, items in state:
+        for track, name, values, ext, items in tracks:
             track.name, track.values, track.ext, track.items = name, dict(values), dict(ext), []
             for item, item_values, takes in items:
                 item.values, item.takes = dict(item_values), []
@@ -125,7 +154,7 @@ class Project:
 
     def describe(self) -> list:
         """The project as a user sees it, for before/after comparisons."""
-        return [(t.name, sorted(t.values.items()), [
+        return list(self.markers) + [(t.name, sorted(t.values.items()), [
             (sorted(i.values.items()), [(k.name, sorted(k.values.items()), id(k.source)) for k in i.takes])
             for i in t.items]) for t in self.tracks]
 

@@ -219,7 +219,7 @@ def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(
     assert 0 < max_per_second(list(window_reads.values())) <= 1, "the window draws from memory, not files"
     console = "".join(fake.console)
     assert "item 1 on track 'Drums' at 1.000 s (take 'drums 48k mono'): cancelled" in console
-    assert "item 1 on track 'Bass' at 0.500 s (take 'bass 44k stereo'): its track was deleted; the stems are in" in console
+    assert "item 1 on track 'Bass' at 0.500 s (take 'bass 44k stereo'): its track was deleted; the results are in" in console
     drum_stems = [i for t in a.tracks if t.name.startswith("Drums – ") for i in t.items]
     assert [i.values["D_POSITION"] for i in drum_stems] == [3.0, 3.0]  # only the half-speed item's
     assert not [t for t in a.tracks if t.name.startswith("Bass")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import mido
 import numpy as np
 import pytest
 import soundfile as sf
@@ -61,6 +62,25 @@ def test_sources_are_measured_from_the_file_and_sections_nest(fake, tmp_path):
     assert got == ("SECTION", True, 1.0, 1.5, True, str(path), 48_000, 1, None)
     offline = run(fake, f"return reaper.GetMediaSourceSampleRate(reaper.PCM_Source_CreateFromFile('{tmp_path}/none.wav'))")
     assert offline == 0  # how a script sees an offline file in plain REAPER
+
+
+def test_a_midi_file_becomes_a_midi_source_as_long_as_its_notes(fake, tmp_path):
+    path = tmp_path / "notes.mid"
+    song = mido.MidiFile(ticks_per_beat=480)  # a file written by mido, not by the emulator
+    song.tracks.append(mido.MidiTrack([mido.Message("note_on", note=60, velocity=90, time=0),
+                                       mido.Message("note_off", note=60, velocity=0, time=1440)]))
+    song.save(path)
+    track = fake.add_track(fake.current, "Keys")
+    got = run(fake, f"""
+        local item = reaper.AddMediaItemToTrack(reaper.GetTrack(0, 0))
+        local take = reaper.AddTakeToMediaItem(item)
+        local src = reaper.PCM_Source_CreateFromFile({str(path)!r})
+        reaper.SetMediaItemTake_Source(take, src)
+        return reaper.GetMediaSourceType(src), reaper.TakeIsMIDI(take), reaper.GetMediaSourceFileName(src),
+               reaper.GetMediaSourceLength(src)
+    """)
+    assert got == ("MIDI", True, str(path), 1.5, False)  # 1440 ticks at 120 bpm, in seconds (not beats)
+    assert track.items[0].active_take.source.kind == "MIDI"
 
 
 def test_pointers_keep_identity_and_validate_per_project(fake, tmp_path):

@@ -53,7 +53,7 @@ def test_install_copies_the_scripts_registers_every_action_and_says_where_the_sp
         assert done.returncode == 0, done.stderr
     folder = resource / "Scripts" / "MVSEP Bridge"
     actions = sorted(p.name for p in SCRIPTS.glob("*.lua"))
-    assert sorted(p.name for p in folder.glob("*.lua")) == actions and len(actions) == 8
+    assert sorted(p.name for p in folder.glob("*.lua")) == actions and len(actions) == 9
     assert sorted(p.name for p in (folder / "lib").iterdir()) == sorted(p.name for p in (SCRIPTS / "lib").glob("*.lua"))
     spool = json.loads((folder / "mvsep-bridge.json").read_text())["spool"]
     assert spool == str(tmp_path / "data" / "reaper-spool") and (Path(spool) / "requests").is_dir()

@@ -4,10 +4,12 @@ fake REAPER: which part of which file an item plays, and where its stems go."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import numpy as np
 import pytest
 import soundfile as sf
+import srt
 
 from .lua import require, table, to_python
 from .model import Source
@@ -164,3 +166,17 @@ def test_json_round_trips_and_reports_damage(fake):
     for broken in ['{"a": 1', '{"a": 1}x', '[1,]', '{"a" 1}', '"\\q"', '']:
         result, problem = codec.decode(broken)
         assert result is None and problem.startswith("json: "), broken
+
+
+def test_srt_segments_read_as_the_srt_library_writes_them_and_land_on_the_item(fake):
+    subtitles = [srt.Subtitle(1, timedelta(seconds=0.25), timedelta(seconds=1.5), "first line\nsecond line"),
+                 srt.Subtitle(2, timedelta(minutes=1, seconds=2, milliseconds=5), timedelta(minutes=1, seconds=3), "late")]
+    text = "\ufeff" + srt.compose(subtitles).replace("\n", "\r\n")  # a BOM and Windows line ends
+    transcript = require(fake, "transcript")
+    segments = to_python(transcript.parse_srt(text))
+    assert segments == [{"start": 0.25, "stop": 1.5, "text": "first line second line"},
+                        {"start": 62.005, "stop": 63.0, "text": "late"}]
+    # at half speed from 0.1 s of the section, 10 s long at 4 s: the late segment is past the item's end
+    regions = to_python(transcript.regions(table(fake, segments), table(fake, {"D_POSITION": 4.0, "D_LENGTH": 10.0}),
+                                           table(fake, {"D_STARTOFFS": 0.1, "D_PLAYRATE": 0.5})))
+    assert regions == [{"start": pytest.approx(4.3), "stop": pytest.approx(6.8), "name": "first line second line"}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
@@ -105,3 +106,24 @@ def test_a_daemon_killed_mid_job_reports_the_same_job_after_restart(spool_world,
     done = world.wait_status("r1", ("done", "failed", "cancelled"))
     assert done["state"] == "done" and done["job"] == first["job"], (first, done)
     assert len(store_states(world.data)) == 1  # never a second job for one request
+
+
+def test_a_generate_request_without_a_source_is_checked_like_any_other(spool_world, tmp_path):
+    world = spool_world
+    base = {"kind": "generate", "sep_type": 62, "options": {"add_opt1": "rain on a tin roof", "add_opt2": "2"}}
+    world.write_request({**base, "id": "relative", "destination": "media/x"})
+    world.write_request({**base, "id": "with-source", "source": str(tmp_path / "a.wav"),
+                         "destination": str(world.root / "out")})
+    world.write_request({**base, "id": "outside", "destination": "/tmp/not-allowed-for-reaper"})
+    world.write_request({**base, "id": "separation", "sep_type": 40, "destination": str(world.root / "out")})
+    world.write_request({**base, "id": "good", "destination": str(world.root / "out")})
+    world.start()
+    for request_id, words in [("relative", "must be an absolute path"), ("with-source", "extra"),
+                              ("outside", "allowed"), ("separation", "give a file")]:
+        status = world.wait_status(request_id, ("rejected", "failed", "done"))
+        assert status["state"] == "rejected" and words in status["error"].lower() + (status["hint"] or ""), status
+    done = world.wait_status("good", ("done", "failed", "rejected"))
+    assert done["state"] == "done", done
+    (stem,) = done["stems"]
+    assert Path(stem["path"]).parent == world.root / "out" / "sep_type-62"
+    assert sf.info(stem["path"]).frames == 2 * 44_100

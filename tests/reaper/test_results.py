@@ -1,0 +1,164 @@
+"""Results that are not audio stems, end to end (real actions in lupa, the real daemon on the
+emulator): MIDI becomes MIDI items on a track of its own (read back with mido), a transcript
+becomes regions (checked against its SRT file with the srt library)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+import soundfile as sf
+import srt
+
+from .model import Source
+from .world import install
+
+LAST = "mvsep_Separate selected items (last settings).lua"
+RATE = 44_100
+
+
+def phrase(path: Path) -> Path:
+    """1 s of A4 (MIDI 69), 1 s of silence, 1 s of C5 (72): notes and pauses whose times a
+    transcription or pitch tracker must give back."""
+    t = np.arange(RATE) / RATE
+    tone = lambda hz: 0.3 * np.sin(2 * np.pi * hz * t)
+    samples = np.concatenate([tone(440.0), np.zeros(RATE), tone(523.25)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, np.stack([samples, samples], axis=1).astype(np.float32), RATE, subtype="PCM_24")
+    return path
+
+
+@pytest.fixture
+def keys(spool_world, fake):
+    """Track "Keys" with one item at 2.0 s playing the phrase from 0.5 s on, and "Below" under it."""
+    world = spool_world
+    project = fake.current
+    source = Source.from_file(phrase(Path(project.media_dir) / "keys.wav"))
+    track = fake.add_track(project, "Keys")
+    item = fake.add_item(track, source, position=2.0, length=2.5, offset=0.5)
+    fake.add_track(project, "Below")
+    scripts = install(fake, world.env)
+    world.start()
+    return world, scripts, project, item
+
+
+def run_with(fake, world, scripts, project, sep_type: int) -> None:
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps({"sep_type": sep_type, "options": {}, "output_format": 2})
+    fake.run(scripts / LAST)
+    deadline = time.monotonic() + 120
+    while not project.undo_points:
+        assert time.monotonic() < deadline, f"nothing inserted; console: {fake.console}\n{world.log()[-3000:]}"
+        fake.tick(8)
+        time.sleep(0.02)
+
+
+def note_times(item) -> list[tuple[int, float, float]]:
+    """(note, project start, project end) of what a MIDI item plays, from its file (mido) and
+    the item's properties as REAPER applies them."""
+    take = item.active_take
+    offset, playrate = take.values["D_STARTOFFS"], take.values["D_PLAYRATE"]
+    position = item.values["D_POSITION"]
+    now, started, found = 0.0, {}, []
+    for message in mido.MidiFile(take.source.filename):  # iterating gives delta times in seconds
+        now += message.time
+        if message.type == "note_on" and message.velocity > 0:
+            started[message.note] = now
+        elif message.type in ("note_off", "note_on"):
+            begin = started.pop(message.note)
+            found.append((message.note, position + (begin - offset) / playrate, position + (now - offset) / playrate))
+    return found
+
+
+def test_basic_pitch_midi_lands_as_a_midi_item_on_its_own_track(keys, fake):
+    world, scripts, project, original = keys
+    as_it_was = project.describe()
+    run_with(fake, world, scripts, project, 114)
+    assert fake.console == [], fake.console
+    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert [t.name for t in project.tracks] == ["Keys", "Keys – midi", "Below"]
+    (midi,) = project.tracks[1].items
+    take = midi.active_take
+    assert take.source.kind == "MIDI" and take.source.online
+    path = Path(take.source.filename)
+    assert path.suffix == ".mid" and path.is_relative_to(Path(project.media_dir) / "MVSEP"), path
+    assert midi.values["D_POSITION"] == original.values["D_POSITION"]
+    assert midi.values["D_LENGTH"] == pytest.approx(original.values["D_LENGTH"])
+    # what it plays, where: A4 from the item's start for 0.5 s, C5 from 1.5 s later to its end (50 ms frames)
+    notes = note_times(midi)
+    assert [n for n, _, _ in notes] == [69, 72], notes
+    assert notes[0][1] == pytest.approx(2.0, abs=0.06) and notes[0][2] == pytest.approx(2.5, abs=0.06)
+    assert notes[1][1] == pytest.approx(3.5, abs=0.06) and notes[1][2] == pytest.approx(4.5, abs=0.06)
+    assert [t.name for t in project.tracks if t.items and t is not original.track] == ["Keys – midi"]
+    # one Ctrl+Z takes it all back
+    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert project.describe() == as_it_was
+
+
+@pytest.mark.parametrize("sep_type", [39, 64])  # Whisper, Parakeet
+def test_a_transcript_becomes_regions_where_its_words_are_heard(keys, fake, sep_type):
+    world, scripts, project, _ = keys
+    as_it_was = project.describe()
+    run_with(fake, world, scripts, project, sep_type)
+    assert fake.console == [], fake.console
+    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    (srt_file,) = (Path(project.media_dir) / "MVSEP").rglob("*.srt")
+    segments = list(srt.parse(srt_file.read_text()))  # the job's own file, read with the srt library
+    assert len(segments) == 2
+    # a region per segment, at the item's position + the segment's time, named with its text
+    regions = [(m.position, m.end, m.name) for m in project.markers if m.is_region]
+    assert regions == [(pytest.approx(2.0 + s.start.total_seconds(), abs=1e-6),
+                        pytest.approx(2.0 + s.end.total_seconds(), abs=1e-6), s.content) for s in segments]
+    # the sounds are where the phrase has them: from the item's start, and 1.5 s later (20 ms frames)
+    assert regions[0][0] == pytest.approx(2.0, abs=0.03) and regions[0][1] == pytest.approx(2.5, abs=0.03)
+    assert regions[1][0] == pytest.approx(3.5, abs=0.03) and regions[1][1] == pytest.approx(4.5, abs=0.03)
+    assert [t.name for t in project.tracks] == ["Keys", "Below"]  # a transcript adds no track
+    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert project.describe() == as_it_was and project.markers == []
+
+
+def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fake, emulator, tmp_path):
+    world = spool_world
+    project = fake.current
+    fake.add_track(project, "Keys")
+    project.cursor = 3.25
+    scripts = install(fake, world.env)
+    world.start()
+    deadline = time.monotonic() + 30
+    while not (world.spool / "catalog.json").exists():
+        assert time.monotonic() < deadline, "the bridge wrote no catalog"
+        time.sleep(0.05)
+    catalog = json.loads((world.spool / "catalog.json").read_text())["algorithms"]
+    makers = sorted(a["sep_type"] for a in catalog if a["input"] == "none")
+    assert {62, 104, 115, 118, 119} <= set(makers), makers
+    # quotes, a comma, shell syntax and letters beyond ASCII: data, never a command
+    prompt = 'a "calm" piano, by the sea; $(touch PWNED) `id` – ünïcode'
+    fake.menu_choices = ["Stable Audio Open Gen", "Output: flac (16 bit)"]
+    fake.inputs = [[prompt, "4"]]
+    as_it_was = project.describe()
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    assert "Stable Audio Open Gen" in fake.menus[0] and "BS Roformer" not in fake.menus[0]  # no-upload ones only
+    assert fake.dialogs[0][1].split(",")[:2] == ["Text prompt", "Length (in seconds)"]
+    deadline = time.monotonic() + 120
+    while not project.undo_points:
+        assert time.monotonic() < deadline, f"nothing inserted; console: {fake.console}\n{world.log()[-3000:]}"
+        fake.tick(8)
+        time.sleep(0.02)
+    assert fake.console == [], fake.console
+    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert [t.name for t in project.tracks] == ["Keys", "Stable Audio Open Gen: " + prompt[:40]]
+    (item,) = project.tracks[1].items
+    assert item.values["D_POSITION"] == 3.25 and item.values["D_LENGTH"] == pytest.approx(4.0)
+    path = Path(item.active_take.source.filename)
+    assert path.is_relative_to(Path(project.media_dir) / "MVSEP"), path
+    info = sf.info(str(path))  # libsndfile's reading of what the item plays
+    assert (info.format, info.frames, info.samplerate) == ("FLAC", 4 * 44_100, 44_100)
+    # the server got the prompt exactly as typed, from one create; nothing was run
+    (job,) = emulator.stats()["jobs"]
+    assert (job["sep_type"], job["options"]["add_opt1"]) == (62, prompt)
+    assert not fake.processes and not list(tmp_path.rglob("PWNED")) and not Path("PWNED").exists()
+    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert project.describe() == as_it_was
