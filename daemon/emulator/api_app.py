@@ -28,10 +28,10 @@ def algorithms(world: Emulator, request: Request) -> Response:
 def news(world: Emulator, request: Request) -> Response:
     start, limit = params.page(request)
     lang = params.text(request, "lang")
-    now = world.clock.now()
+    today = world.clock.now() // 86400 * 86400  # fixed dates, as a real feed has (10:00 each day)
     items = [
         {"title": n["title"], "lang": n["lang"], "text": n["text"],
-         "created_at": world.clock.stamp(now - n["days_ago"] * 86400)}
+         "created_at": world.clock.stamp(today - n["days_ago"] * 86400 + 10 * 3600)}
         for n in sitedata.NEWS if not lang or n["lang"] == lang
     ]
     return json_response(items[start:start + limit])

@@ -71,17 +71,20 @@ def test_jobs_and_status_list_what_the_daemon_knows(emulator, daemons, tmp_path)
     assert unknown.returncode == 2 and "no job '0123456789ab'" in unknown.stderr
 
 
-def test_cancel_without_a_daemon_cancels_a_left_over_job_cleanly(tmp_path):
-    # a job left unfinished (e.g. a `separate` stopped with Ctrl-C), no daemon running
+def test_cancel_without_a_daemon_cancels_a_left_over_job_cleanly(emulator, tmp_path):
+    # a job left unfinished (e.g. a `separate` stopped with Ctrl-C), no daemon running: `cancel`
+    # starts one, which takes the job up again (on the server for a while) and cancels it
     from mvsep_bridge.daemon.jobs.store import JobStore
 
+    emulator.configure(waiting_seconds=60.0)
+    account = emulator.create_account()
     data = tmp_path / "data"
     source = write_wav(tmp_path / "song.wav", seconds=1.0)
     store = JobStore(data / "jobs.sqlite3")
-    job = store.add(JobRequest(source=source, sep_type=40), backend="local").id
+    job = store.add(JobRequest(source=source, sep_type=40), backend="mvsep").id
     store.close()
 
-    result = run_cli(["cancel", job], daemon_env(data))
+    result = run_cli(["cancel", job], daemon_env(data, emulator.base_url, account.token))
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "cancelled" in result.stdout

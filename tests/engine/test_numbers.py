@@ -60,7 +60,9 @@ def test_the_config_file_refuses_non_finite_numbers(tmp_path, line, named):
 def test_the_config_file_refuses_negative_budgets_and_impossible_ports(tmp_path, table):
     config = tmp_path / "config.toml"
     config.write_text(table + "\n")
-    result = run_cli(["config", "show"], daemon_env(tmp_path / "data", config=config))
+    env = daemon_env(tmp_path / "data", config=config)
+    del env["MVSEP_BRIDGE_OSC__PORT"]  # the file's port is the one under test
+    result = run_cli(["config", "show"], env)
     assert result.returncode == 2, result.stderr
     assert table.split("\n")[1].split(" =")[0] in result.stderr
 
