@@ -82,7 +82,9 @@ class Recording:
         """End the recording now (the blocks already captured are kept)."""
         if not self._ended.is_set():
             try:
-                self._stream.stop()
+                # abort, not stop: stop waits for the device's next period, which an input that
+                # has gone quiet (a FIFO at its end, a paused source) may never deliver
+                self._stream.abort()
             except Exception as exc:  # a vanished device: the stream is over anyway
                 log.debug("stopping a recording: %s", exc)
                 self._blocks.put(None)

@@ -30,6 +30,7 @@ from ..audio.write import write_atomic
 from ..backends.base import Backend, Inputs, Progress, RemoteFile, SlotTaken, StageWords
 from ..errors import BudgetError, UsageError
 from ..files import replacing
+from ..kinds import PRODUCES
 from ..settings import BudgetSettings
 from . import manifest
 from .events import Journal
@@ -75,8 +76,10 @@ class Pipeline:
             if path is not None:
                 # the section with the source's audio around it: a hard-cut section, separated
                 # without context and resampled twice, is worse at its edges than inside; finish
-                # trims the margins (the reference is sent whole)
-                margin = self.margin_seconds if name == "section" else 0.0
+                # trims the margins (the reference is sent whole). Only for separations: a
+                # transcript or MIDI of the margins would hold words and notes outside the section
+                separation = request.sep_type not in PRODUCES
+                margin = self.margin_seconds if name == "section" and separation else 0.0
                 prepared[name] = self._encode_upload(job, path, start, length, margin, work)
         return self.journal.commit(job.id, state=JobState.QUEUED, message="prepared; waiting for its turn",
                                    **prepared)
