@@ -30,6 +30,7 @@ class Journal:
     def __init__(self, store: JobStore):
         self.store = store
         self._lock = threading.Lock()
+        self._order = threading.RLock()  # commits and their events in one order for everyone
         self._listeners: list[tuple[str | None, Listener]] = []
 
     def subscribe(self, callback: Listener, job_id: str | None = None) -> Callable[[], None]:
@@ -45,6 +46,12 @@ class Journal:
         return unsubscribe
 
     def commit(self, job_id: str, **changes: Any) -> Job:
+        # one commit at a time, row and event together: two threads changing a job (the poller
+        # and a worker) must not tell listeners the older state last
+        with self._order:
+            return self._commit(job_id, **changes)
+
+    def _commit(self, job_id: str, **changes: Any) -> Job:
         before = self.store.get(job_id)
         if changes.get("state", before.state) != before.state and "progress" not in changes:
             changes["progress"] = None  # "within the current state": the last one's is not this one's
@@ -56,10 +63,14 @@ class Journal:
             kind = _KIND.get(job.state, "progress")
         elif _seen(before) == _seen(job):
             return job  # nothing a listener could see changed (e.g. a repeated poll answer)
-        self.publish(job, kind)
+        self._publish(job, kind)
         return job
 
     def publish(self, job: Job, kind: str) -> None:
+        with self._order:
+            self._publish(job, kind)
+
+    def _publish(self, job: Job, kind: str) -> None:
         event = JobEvent(job=job.view(), kind=kind)
         with self._lock:
             listeners = [cb for wanted, cb in self._listeners if wanted in (None, job.id)]
