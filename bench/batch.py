@@ -15,7 +15,12 @@ writes COUNT stereo 48 kHz / 24-bit WAVs of SECONDS each, and times one
 - done → download start: when the emulator marked each job done vs when the daemon first asked
   for one of its result files (both on the emulator's clock), median and worst.
 - polls (separation/get): in total, in the busiest minute (any 60 s window; MVSEP allows 60 per
-  token) and the average rate over the run; answers 429; separation_history reads per batch.
+  token) and the average rate over the run; answers 429; separation_history reads per batch;
+  app/user reads (the daemon's "anything finished?" look, on the 120-a-minute limit).
+- where the time goes (s from Enter): the first job on the server (command start, prepare, the
+  first upload), the last upload in, the last job done, its results first asked for, the end.
+--repeat N runs each N times and prints the median of every figure (the machine may be loaded).
+Asserts MVSEP's limits from the emulator's counts: ≤ 60 polls in any minute, no 429.
 Prints a table, then one JSON line per run.
 """
 
@@ -67,7 +72,7 @@ def run(folder: Path, count: int, seconds: float, args) -> dict:
              "upload_bandwidth": args.bandwidth, "download_bandwidth": args.bandwidth}
     sources = [song(folder / f"song{i:02d}.wav", seconds, seed=i) for i in range(count)]
     with world(folder, knobs, premium=not args.free) as (emulator, env, _daemon):
-        started = time.perf_counter()
+        started, epoch = time.perf_counter(), time.time()
         result = subprocess.run([CLI, "separate", *map(str, sources), "--sep-type", str(SEP_TYPE),
                                  "--out", str(folder / "out"), "--json"],
                                 env=env, capture_output=True, text=True, timeout=3600, check=False)
@@ -87,7 +92,11 @@ def run(folder: Path, count: int, seconds: float, args) -> dict:
     server = args.waiting + args.processing
     bounds = {name: f(count, up, down, args.bandwidth, args.bandwidth, server, concurrency)
               for name, f in (("pipelined", pipelined_bound), ("sum", sum_bound))}
-    delays = [j["first_download_at"] - j["done_at"] for j in stats["jobs"]]
+    jobs = stats["jobs"]
+    delays = [j["first_download_at"] - j["done_at"] for j in jobs]
+    polls_limit = endpoints.get("/api/separation/get", {}).get("busiest_minute", 0)
+    if polls_limit > 60 or any(e.get("status_429", 0) for e in endpoints.values()):
+        raise SystemExit(f"over MVSEP's limits: {polls_limit} polls in a minute, {endpoints}")
     # the emulator renders real audio: on a loaded machine its jobs take longer than configured
     measured = statistics.median(j["done_at"] - j["created"] for j in stats["jobs"])
     bounds["measured"] = pipelined_bound(count, up, down, args.bandwidth, args.bandwidth, measured, concurrency)
@@ -103,6 +112,13 @@ def run(folder: Path, count: int, seconds: float, args) -> dict:
         "polls_per_minute_avg": round(polls / wall * 60, 1),
         "answers_429": sum(e.get("status_429", 0) for e in endpoints.values()),
         "history_reads": endpoints.get("/api/app/separation_history", empty)["requests"],
+        "user_reads": endpoints.get("/api/app/user", empty)["requests"],
+        "user_reads_busiest_minute": endpoints.get("/api/app/user", {}).get("busiest_minute", 0),
+        # where the time goes, seconds from Enter
+        "t_first_on_server": round(min(j["created"] for j in jobs) - epoch, 2),
+        "t_last_on_server": round(max(j["created"] for j in jobs) - epoch, 2),
+        "t_last_done": round(max(j["done_at"] for j in jobs) - epoch, 2),
+        "t_last_download": round(max(j["first_download_at"] for j in jobs) - epoch, 2),
         "creates": stats["creates"]["total"], "upload_bytes": up, "download_bytes": down,
     }
 
@@ -116,12 +132,14 @@ def main() -> None:
     parser.add_argument("--waiting", type=float, default=1.0)
     parser.add_argument("--processing", type=float, default=4.0)
     parser.add_argument("--free", action="store_true", help="a non-premium account (one job at a time)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each; the median of every figure")
     parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (logs, stems)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mvsep-bench-") as tmp:
         where = args.keep or Path(tmp)
-        rows = [run(where / "batch", args.count, args.seconds, args),
-                run(where / "single", 1, args.seconds, args)]
+        runs = [[run(where / f"batch{i}", args.count, args.seconds, args),
+                 run(where / f"single{i}", 1, args.seconds, args)] for i in range(args.repeat)]
+    rows = [median_row([r[k] for r in runs]) for k in (0, 1)]
     print(f"{'run':<8}{'wall s':>8}{'bound s':>9}{'ratio':>7}{'sum s':>7}{'ratio':>7}{'server s':>9}{'ratio':>7}"
           f"{'done→dl med':>12}{'worst':>7}{'polls':>7}{'max/min':>8}{'429':>5}{'history':>8}")
     for name, row in zip(("batch", "single"), rows):
@@ -130,8 +148,23 @@ def main() -> None:
               f"{row['ratio_measured']:>7.2f}{row['done_to_download_median']:>12.2f}"
               f"{row['done_to_download_worst']:>7.2f}{row['polls']:>7}{row['polls_busiest_minute']:>8}"
               f"{row['answers_429']:>5}{row['history_reads']:>8}")
+    print(f"{'where the time goes (s from Enter)':<36}{'first in':>9}{'last in':>8}{'last done':>10}"
+          f"{'last dl':>8}{'end':>7}{'user reads':>11}")
     for name, row in zip(("batch", "single"), rows):
-        print(json.dumps({"run": name, **row}))
+        print(f"{name:<36}{row['t_first_on_server']:>9.2f}{row['t_last_on_server']:>8.2f}"
+              f"{row['t_last_done']:>10.2f}{row['t_last_download']:>8.2f}{row['wall']:>7.2f}{row['user_reads']:>11}")
+    for name, row in zip(("batch", "single"), rows):
+        print(json.dumps({"run": name, "runs": args.repeat, **row}))
+    if args.repeat > 1:
+        for each in runs:
+            for name, row in zip(("batch", "single"), each):
+                print(json.dumps({"run": f"{name} (one of {args.repeat})", **row}))
+
+
+def median_row(rows: list[dict]) -> dict:
+    """Every figure's median over the runs (each figure on its own: a row of medians)."""
+    return {key: (statistics.median(r[key] for r in rows) if isinstance(rows[0][key], (int, float))
+                  else rows[0][key]) for key in rows[0]}
 
 
 if __name__ == "__main__":
