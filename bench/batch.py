@@ -81,6 +81,7 @@ def run(folder: Path, count: int, seconds: float, args) -> dict:
             raise SystemExit(f"separate failed ({result.returncode}): {result.stderr[-2000:]}")
         states = [job["state"] for job in json.loads(result.stdout)]
         stats = emulator.stats()
+    (folder / "stats.json").write_text(json.dumps(stats, indent=1))  # with --keep: what the emulator saw
     if states != ["done"] * count:
         raise SystemExit(f"not every job is done: {states}")
     endpoints = stats["endpoints"]

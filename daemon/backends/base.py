@@ -159,6 +159,10 @@ class Backend(Protocol):
 
     def status(self, handle: str) -> Progress: ...
 
+    def running(self) -> int | None:
+        """How many of the account's jobs the server runs now, all tools together, without a
+        status call (None: the backend cannot tell)."""
+
     def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path: ...
 
     def cancel(self, handle: str) -> bool: ...

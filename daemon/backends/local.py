@@ -110,6 +110,9 @@ class LocalBackend:
             return Progress(status="failed", message=run.error)
         return Progress(status="processing", fraction=run.fraction, message="separating locally")
 
+    def running(self) -> None:
+        return None  # status is a look at a folder: nothing to save
+
     def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path:
         # moved, not copied: a local result is read once (retention 0), so no copy is left behind
         partial = dest.with_name(dest.name + ".part")

@@ -193,6 +193,14 @@ class MvsepBackend:
             fraction=fraction, files=files,
         )
 
+    def running(self) -> int | None:
+        """The account's jobs on the server (app/user's current_queue: on the 120-a-minute
+        limit, where separation/get has 60); the account read serves the plan's capacity too."""
+        user = self.client.user()
+        with self._lock:
+            self._account = (user, time.monotonic())
+        return user.running_jobs
+
     def _remote_status(self, remote_hash: str) -> Progress:
         """A link's job: the server fetches the file first (get-remote), then it is a normal job."""
         try:

@@ -1,7 +1,9 @@
 """Who runs which stage when.
 
-- Worker threads run the local stages (prepare, plan, upload, download, finish), so one job can
-  be written while others wait on the server.
+- Worker threads run the local stages in lanes, each with its own threads and the oldest job
+  first: prepare (and plan), upload, download, finish. A finished job's download never waits
+  behind an upload or another job's finishing, and an upload never behind preparing; the links
+  are shared, so a lane runs few transfers at once (more would only split the link).
 - Slots: a job holds one from its upload until the server says done/failed; never more than the
   backend's capacity (MVSEP: 1 non-premium, up to 10 premium, read from the account). Prepared
   jobs wait for a slot first come, first served.
@@ -9,12 +11,18 @@
   jobs near the front of the server's queue are asked more often, and Retry-After pauses all.
   Once jobs of an algorithm have been seen done (ServerPace), a job like them is not asked about
   before its expected end, so the polls go to the jobs that may be done.
+- The bell: while jobs are on the server, the poller counts the account's running jobs every
+  BELL_SECONDS (MVSEP's app/user current_queue, on the 120-a-minute limit, not the 60 of
+  separation/get). Fewer running than ours on the server: that many of ours are done, and the
+  ones most likely done are asked about at once. The regular polls then only cover what the
+  count cannot show (e.g. jobs of the site hiding ours), with at most half the poll budget.
 - Transient failures (network, 5xx, 429) are retried later with backoff; the rest fail the job.
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import queue
 import statistics
@@ -31,12 +39,15 @@ from .store import Job
 
 log = logging.getLogger("mvsep_bridge.jobs")
 
-WORKERS = 3
+#: worker threads per lane (see the module's doc)
+LANES = {"prepare": 2, "upload": 2, "download": 2, "finish": 1}
 CAPACITY_TTL = 60.0  # seconds a plan's capacity is trusted before the account is asked again
 MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 min of backoff)
 TRANSIENT = (Unreachable, ServerError, RateLimited)
 EARLY = 0.5  # seconds before a job's expected end that it is first asked about
 SLOT_WAIT_MAX = 30.0  # seconds between creates while the plan's slots are taken from elsewhere
+BELL_SECONDS = 1.0  # how often the account's running jobs are counted while ours are on the server
+BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
 
 
 def poll_interval(job: Job, now: float | None = None, expected: float | None = None) -> float:
@@ -89,14 +100,16 @@ def backoff(attempt: int) -> float:
 
 
 class Scheduler:
-    def __init__(self, pipeline: Pipeline, workers: int = WORKERS):
+    def __init__(self, pipeline: Pipeline, lanes: dict[str, int] = LANES):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.journal = pipeline.journal
         self.backend = pipeline.backend
         self.polls = PollRate(self.backend.polls_per_minute)
         self.pace = ServerPace()
-        self._work: queue.Queue[str | None] = queue.Queue()
+        # lane -> (created_at, sequence, job id): the oldest job first; a None id stops a thread
+        self._lanes = {lane: queue.PriorityQueue() for lane in lanes}
+        self._sequence = itertools.count()
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._awaiting: list[tuple[float, str]] = []  # (created_at, id): prepared, want a slot
@@ -105,9 +118,14 @@ class Scheduler:
         self._retries: dict[str, int] = {}  # job id -> transient failures in its current stage
         self._slot_waits: dict[str, int] = {}  # job id -> creates refused for a full plan
         self._busy: set[str] = set()  # jobs a worker is running right now (one worker per job)
+        self._asked: dict[str, float] = {}  # job id -> monotonic time of its last poll answer
+        self._bell_at = 0.0  # monotonic time of the next count of the account's running jobs
+        self._bell_on = False  # the backend counts them (a first count came back)
         self._capacity = (1, -CAPACITY_TTL)
-        self._threads = [threading.Thread(target=self._worker, name=f"job-worker-{i}", daemon=True)
-                         for i in range(workers)]
+        self._workers = [(lane, threading.Thread(target=self._worker, args=(lane,), name=f"job-{lane}-{i}",
+                                                 daemon=True))
+                         for lane, count in lanes.items() for i in range(count)]
+        self._threads = [thread for _, thread in self._workers]
         self._threads.append(threading.Thread(target=self._poller, name="job-poller", daemon=True))
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -122,8 +140,8 @@ class Scheduler:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        for _ in self._threads:
-            self._work.put(None)
+        for lane, _ in self._workers:
+            self._lanes[lane].put((float("-inf"), next(self._sequence), None))
         for thread in self._threads:
             thread.join(timeout)
 
@@ -137,12 +155,11 @@ class Scheduler:
             if job.state in (JobState.UPLOADING, JobState.REMOTE):
                 self._in_flight.add(job.id)  # on the server already (or maybe): it holds a slot
             if job.state == JobState.REMOTE and not job.cancel_requested:
-                expected = self.pace.expected(job)  # just sent: nothing to ask before then
-                wait = poll_interval(job, expected=expected) if expected else 0.0
-                self._polls[job.id] = time.monotonic() + wait
+                # just sent: nothing to ask before jobs like it were done, or the bell rings
+                self._polls[job.id] = time.monotonic() + self._next_poll(job)
                 self._cond.notify_all()
                 return
-        self._work.put(job.id)
+        self._enqueue(job.id)
 
     def kick(self, job_id: str) -> None:
         """Look at a job again now (e.g. a cancel was requested)."""
@@ -150,10 +167,25 @@ class Scheduler:
             if job_id in self._polls:
                 del self._polls[job_id]
             self._awaiting = [(t, i) for t, i in self._awaiting if i != job_id]
-        self._work.put(job_id)
+        self._enqueue(job_id)
+
+    def _enqueue(self, job_id: str) -> None:
+        """Queue a job on the lane of its current stage."""
+        job = self.store.get(job_id)
+        with self._cond:
+            granted = job.id in self._in_flight
+        if job.state == JobState.DOWNLOADING:
+            lane = "download"
+        elif job.state == JobState.FINISHING:
+            lane = "finish"
+        elif job.state == JobState.UPLOADING or (granted and job.plan is not None and self.pipeline.prepared(job)):
+            lane = "upload"
+        else:
+            lane = "prepare"  # and planning, and a cancel of a job on the server
+        self._lanes[lane].put((job.created_at, next(self._sequence), job_id))
 
     def _later(self, job_id: str, seconds: float) -> None:
-        timer = threading.Timer(seconds, self._work.put, args=(job_id,))
+        timer = threading.Timer(seconds, self._enqueue, args=(job_id,))
         timer.daemon = True
         timer.start()
 
@@ -162,6 +194,7 @@ class Scheduler:
             self._in_flight.discard(job_id)
             self._polls.pop(job_id, None)
             self._retries.pop(job_id, None)
+            self._asked.pop(job_id, None)
         job = self.store.get(job_id)
         if job.state.final:  # failed or cancelled: nothing reads its upload or downloads again
             shutil.rmtree(self.pipeline.work_dir(job), ignore_errors=True)
@@ -184,12 +217,12 @@ class Scheduler:
             while self._awaiting and len(self._in_flight) < capacity:
                 _, job_id = self._awaiting.pop(0)
                 self._in_flight.add(job_id)
-                self._work.put(job_id)
+                self._enqueue(job_id)
 
     def _await_slot(self, job: Job) -> None:
         with self._cond:
             if job.id in self._in_flight:  # granted already (a retry): go on
-                self._work.put(job.id)
+                self._enqueue(job.id)
                 return
             if all(i != job.id for _, i in self._awaiting):
                 self._awaiting.append((job.created_at, job.id))
@@ -197,9 +230,9 @@ class Scheduler:
         self._dispatch()
 
     # --- workers ------------------------------------------------------------------------------
-    def _worker(self) -> None:
+    def _worker(self, lane: str) -> None:
         while True:
-            job_id = self._work.get()
+            _, _, job_id = self._lanes[lane].get()
             if job_id is None or self._stop.is_set():
                 return
             with self._cond:
@@ -308,10 +341,15 @@ class Scheduler:
                     continue
                 job_id, due = min(self._polls.items(), key=lambda item: item[1])
                 now = time.monotonic()
-                if due > now:
-                    self._cond.wait(due - now)
+                ring = due > now and self._bell_at <= now
+                if due > now and not ring:
+                    self._cond.wait(min(due, self._bell_at) - now)
                     continue
-                del self._polls[job_id]
+                if not ring:
+                    del self._polls[job_id]
+            if ring:
+                self._ring()
+                continue
             if not self.polls.acquire(self._stop):
                 return
             try:
@@ -320,6 +358,46 @@ class Scheduler:
                 log.exception("job %s: poll failed", job_id)
                 self._schedule_poll(job_id, 5.0)
 
+    def _next_poll(self, job: Job) -> float:
+        """Seconds until `job` is asked about again. While the bell rings, these looks are only
+        for what it cannot show, so together they use at most half the poll budget."""
+        seconds = poll_interval(job, expected=self.pace.expected(job))
+        per_minute = self.polls.per_minute
+        if self._bell_on and per_minute:
+            seconds = max(seconds, (len(self._polls) + 1) * 120.0 / per_minute)
+        return seconds
+
+    def _ring(self) -> None:
+        """Count the account's running jobs; ask at once about as many of ours as are missing
+        from the count, those most likely done first (not asked since the last count, the
+        earliest expected end)."""
+        rang_before = self._bell_at - BELL_SECONDS
+        try:
+            running = self.backend.running()
+        except BridgeError as exc:  # a 429 or an outage: the regular polls go on meanwhile
+            log.info("cannot count the running jobs (%s); again in %.0f s", exc, BELL_PAUSE)
+            self._bell_at = time.monotonic() + BELL_PAUSE
+            return
+        self._bell_at = time.monotonic() + BELL_SECONDS
+        if running is None:  # the backend cannot tell: the regular polls alone
+            self._bell_on = False
+            self._bell_at = float("inf")
+            return
+        self._bell_on = True
+        with self._cond:
+            ours = list(self._polls)
+        finished = len(ours) - running
+        if finished <= 0:
+            return
+        jobs = [self.store.get(job_id) for job_id in ours]
+        jobs.sort(key=lambda job: (self._asked.get(job.id, 0.0) > rang_before,
+                                   self.pace.expected(job) or job.submitted_at or 0.0))
+        with self._cond:
+            for job in jobs[:finished]:
+                if job.id in self._polls:
+                    self._polls[job.id] = 0.0  # before every regular poll
+            self._cond.notify_all()
+
     def _schedule_poll(self, job_id: str, seconds: float) -> None:
         with self._cond:
             self._polls[job_id] = time.monotonic() + seconds
@@ -327,7 +405,7 @@ class Scheduler:
 
     def _poll(self, job: Job) -> None:
         if job.state != JobState.REMOTE or job.cancel_requested:
-            self._work.put(job.id)
+            self._enqueue(job.id)
             return
         try:
             progress = self.backend.status(job.remote_hash or "")
@@ -346,13 +424,14 @@ class Scheduler:
             self._schedule_poll(job.id, backoff(attempt))
             return
         self._retries.pop(job.id, None)
+        self._asked[job.id] = time.monotonic()
         self.polls.set_limit(self.backend.polls_per_minute)
         job = self.pipeline.apply(job, progress)
         if job.state == JobState.REMOTE:
-            self._schedule_poll(job.id, poll_interval(job, expected=self.pace.expected(job)))
+            self._schedule_poll(job.id, self._next_poll(job))
             return
         if job.state == JobState.DOWNLOADING:
             self.pace.learn(job, time.time())
         self._release(job.id)
         if not job.state.final:
-            self._work.put(job.id)
+            self._enqueue(job.id)

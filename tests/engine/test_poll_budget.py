@@ -1,0 +1,36 @@
+"""A batch under MVSEP's real limits (the emulator's defaults: 60 separation/get and 120 other
+calls a minute per token, sliding windows). The daemon counts the account's running jobs
+(app/user) to learn how many are done, so it asks separation/get about each job about once
+instead of every fraction of a second, and never runs into a 429."""
+
+from __future__ import annotations
+
+import json
+
+from harness import read_manifest, run_cli, write_wav
+from processes import daemon_env
+
+JOBS = 12
+
+
+def test_a_batch_stays_under_mvseps_limits_asking_about_each_job_about_once(emulator, daemons, tmp_path):
+    emulator.configure(waiting_seconds=0.5, processing_seconds=2.0)
+    account = emulator.create_account(premium=True)
+    sources = [write_wav(tmp_path / f"take{i:02d}.wav", seconds=2.0, seed=i) for i in range(JOBS)]
+    daemons(daemon_env(tmp_path / "data", emulator.base_url, account.token))
+
+    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--out", str(tmp_path / "out"),
+                      "--json"], daemon_env(tmp_path / "data", emulator.base_url, account.token), timeout=240)
+
+    assert result.returncode == 0, result.stderr
+    assert [v["state"] for v in json.loads(result.stdout)] == ["done"] * JOBS
+    for source in sources:
+        assert read_manifest(tmp_path / "out" / source.stem)["source"]["path"] == str(source)
+    endpoints = emulator.stats()["endpoints"]
+    assert {name: e["status_429"] for name, e in endpoints.items() if e["status_429"]} == {}
+    polls = endpoints["/api/separation/get"]
+    assert polls["busiest_minute"] <= 60
+    assert endpoints["/api/app/user"]["requests"] > 0  # the count of running jobs was read
+    # the count said when jobs were done: about one poll each (the regular schedule alone, with
+    # no pace known for the first jobs, asks several times a second)
+    assert polls["requests"] <= 2 * JOBS
