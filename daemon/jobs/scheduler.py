@@ -171,6 +171,8 @@ class Scheduler:
 
     def _enqueue(self, job_id: str) -> None:
         """Queue a job on the lane of its current stage."""
+        if self._stop.is_set():  # e.g. a retry's timer after the engine stopped (its store closed)
+            return
         job = self.store.get(job_id)
         with self._cond:
             granted = job.id in self._in_flight
