@@ -40,7 +40,7 @@ from .store import Job
 log = logging.getLogger("mvsep_bridge.jobs")
 
 #: worker threads per lane (see the module's doc)
-LANES = {"prepare": 2, "upload": 2, "download": 2, "finish": 1}
+LANES = {"prepare": 2, "upload": 2, "download": 2, "finish": 2}
 CAPACITY_TTL = 60.0  # seconds a plan's capacity is trusted before the account is asked again
 MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 min of backoff)
 TRANSIENT = (Unreachable, ServerError, RateLimited)
@@ -285,11 +285,13 @@ class Scheduler:
             self.route(job)
 
     def _run_stage(self, job: Job) -> Job:
-        """Run the stage(s) of the job's state up to the next hand-over point."""
+        """Run the stage of the job's state; the next one is another lane's (see _enqueue)."""
         pipeline = self.pipeline
         if job.state in (JobState.QUEUED, JobState.PREPARING):
             if not pipeline.prepared(job):
                 job = pipeline.prepare(job)
+                if job.id in self._in_flight:
+                    return job  # its slot is granted already: on to the upload lane
             if job.id in self._in_flight and job.plan is not None:
                 return pipeline.upload(job)
             job = pipeline.plan(job)  # ledger: may come back REMOTE or DONE
@@ -297,7 +299,7 @@ class Scheduler:
         if job.state == JobState.UPLOADING:
             return pipeline.upload(job)
         if job.state == JobState.DOWNLOADING:
-            job = pipeline.download(job)
+            return pipeline.download(job)  # the finish lane takes it from here
         if job.state == JobState.FINISHING:
             if job.remote_files:
                 return pipeline.finish(job)
