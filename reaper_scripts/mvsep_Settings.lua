@@ -3,7 +3,8 @@
 -- @author mvsep-bridge
 -- @about
 --   Where stems go: a folder under the source track, muting the originals, stems as takes of the
---   original items, and whether takes with FX or stretch markers may be sent as their raw source.
+--   original items, and how takes with FX or stretch markers are sent: as heard (rendered first), as
+--   their raw source, or not at all.
 -- @provides
 --   [main] .
 -- @changelog

@@ -26,13 +26,13 @@ local function keep(reaper, proj, batch)
   return batch
 end
 
--- Send one request per item and keep the batch in `proj`. `entries`: {item, window, label}.
+-- Send one request per item and keep the batch in `proj`. `entries`: {item, window, label,
+-- item_values, take_values} (the stem item's values, plan.stem_item).
 function jobs.start(reaper, sp, proj, entries, settings, options)
   local batch = new_batch(reaper, options)
   local media = reaper.GetProjectPathEx(proj)
   for n, e in ipairs(entries) do
     local request_id = batch.id .. '-' .. n
-    local item_values, take_values = plan.stem_item(reaper, e.item, e.window)
     local track = reaper.GetMediaItem_Track(e.item)
     local _, item_guid = reaper.GetSetMediaItemInfo_String(e.item, 'GUID', '', false)
     local ok, problem = sp:request({
@@ -47,7 +47,7 @@ function jobs.start(reaper, sp, proj, entries, settings, options)
     end
     batch.entries[n] = {
       request = request_id, label = e.label, item = item_guid, track = reaper.GetTrackGUID(track),
-      reverse = e.window.reverse, item_values = item_values, take_values = take_values,
+      reverse = e.window.reverse, item_values = e.item_values, take_values = e.take_values,
     }
   end
   return keep(reaper, proj, batch)
