@@ -319,3 +319,51 @@ def test_the_start_daemon_action_starts_it_and_waiting_requests_go_out(spool_wor
     fake.run(scripts / "mvsep_Start daemon.lua")
     assert fake.messages[-1][0] == "The mvsep-bridge daemon is running."
     assert len(fake.processes) == 1
+
+
+def test_takes_with_fx_and_stretch_markers_are_separated_as_heard(spool_world, fake):
+    """The default for such takes: REAPER renders them, the render is undone, the stems play what
+    the item played (the gain of its FX, the 2x part of its stretch markers) where it played it."""
+    world = spool_world
+    project = fake.current
+    vox_file = music(Path(project.media_dir) / "vox.wav", 4.0, 44_100, 2, seed=4)
+    vox = Source.from_file(vox_file)
+    track = fake.add_track(project, "Vox")
+    fake.add_track(project, "Below")
+    louder = fake.add_item(track, vox, position=1.0, length=1.5, offset=0.3, D_FADEINLEN=0.1)
+    louder.active_take.fx = [0.5, 3.0]  # two gains in a chain: 1.5 in all
+    stretched = fake.add_item(track, vox, position=3.0, length=1.0, offset=0.2)
+    stretched.active_take.stretch_markers = [(0.0, 0.2), (0.5, 1.2)]  # 1 s in 0.5 s, then rate 1
+    scripts = install(fake, world.env)
+    world.start()
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps({"sep_type": ALGORITHM, "name": "BS Roformer",
+                                                           "options": {}, "output_format": 2})
+    as_it_was = project.describe()
+    user_file = vox_file.read_bytes()
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    assert project.describe() == as_it_was and project.undo_points == [], "the render is undone at once"
+    run_until(fake, world, lambda: project.undo_points, "the inserts")
+    assert fake.console == [], fake.console
+    assert [t.name for t in project.tracks] == ["Vox", "Vox – vocals", "Vox – instrumental", "Below"]
+    assert vox_file.read_bytes() == user_file and [len(i.takes) for i in (louder, stretched)] == [1, 1]
+
+    samples, rate = sf.read(vox_file, always_2d=True)
+    start = round(0.2 * rate)
+    heard = {  # what each item plays, computed here from the user's file
+        "fx": 1.5 * samples[round(0.3 * rate):round(0.3 * rate) + round(1.5 * rate)],
+        "stretch": np.concatenate([samples[start:start + rate:2], samples[start + rate:start + rate + rate // 2]]),
+    }
+    for label, original in (("fx", louder), ("stretch", stretched)):
+        total = 0
+        for stem_track in project.tracks[1:3]:
+            (stem,) = [i for i in stem_track.items if i.values["D_POSITION"] == original.values["D_POSITION"]]
+            check_same_playback(original, stem, label)
+            total = total + played(stem)[0]
+        expected = heard[label]
+        assert total.shape == expected.shape, (label, total.shape, expected.shape)
+        error = np.abs(total - expected)[EDGE:-EDGE].max()
+        shifted = np.abs(total[EDGE:-EDGE] - expected[EDGE - 1:-EDGE - 1]).max()
+        assert error < 1e-3 and shifted > 20 * error, f"{label}: off by {error} (one sample off: {shifted})"
+    assert len(project.undo_points) == 1
+    fake.undo(project)
+    assert project.describe() == as_it_was
