@@ -225,6 +225,19 @@ function plan.stem_name(file)
   return (file:match('([^/\\]+)$') or file):gsub('%.[^.]*$', '')
 end
 
+-- What a job's undo point says: which items (one by its label, else how many on which tracks) and
+-- the algorithm. `entries`: {label, track_name}; `algorithm`: its name.
+function plan.undo_label(entries, algorithm)
+  local tracks, names = {}, {}
+  for _, e in ipairs(entries) do
+    if not tracks[e.track_name] then tracks[e.track_name] = true; names[#names + 1] = e.track_name end
+  end
+  local subject = #entries == 1 and entries[1].label
+    or #names == 1 and string.format("%d items on track '%s'", #entries, names[1])
+    or string.format('%d items on %d tracks', #entries, #names)
+  return string.format('MVSEP: insert stems of %s (%s)', subject, algorithm)
+end
+
 -- MVSEP's price: credits = max(1, floor(seconds * coefficient / 60)), per item
 function plan.credits(windows, coefficient)
   local total = 0

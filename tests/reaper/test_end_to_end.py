@@ -83,6 +83,11 @@ def studio(spool_world, fake, tmp_path):
     return world, scripts, a, b, items
 
 
+def algorithm_name(world) -> str:
+    catalog = json.loads((world.spool / "catalog.json").read_text())["algorithms"]
+    return next(x["name"] for x in catalog if x["sep_type"] == ALGORITHM)
+
+
 def choose_defaults(fake, spool: Path) -> None:
     """The user picks algorithm 40 and keeps every default, then flac."""
     catalog = json.loads((spool / "catalog.json").read_text())["algorithms"]
@@ -118,7 +123,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
     assert fake.console == [], fake.console
 
     # one undo block, every insert inside it with the UI refresh held; the other tab untouched
-    assert a.undo_points == ["MVSEP: insert stems (5 items)"]
+    assert a.undo_points == [f"MVSEP: insert stems of 5 items on 3 tracks ({algorithm_name(world)})"]
     inserted = a.changes[before:]
     assert inserted and all(depth == 1 and held for _, depth, held in inserted), inserted
     assert [t.name for t in b.tracks] == ["Elsewhere"] and not b.changes
@@ -153,7 +158,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
     stem_files = {file_time(i.active_take.source)[0].filename for t in a.tracks if " – " in t.name for i in t.items}
     assert len(stem_files) == 2 * len(items)
     # one Ctrl+Z and the project is as it was before the action
-    assert fake.undo(a) == "MVSEP: insert stems (5 items)"
+    assert fake.undo(a) == f"MVSEP: insert stems of 5 items on 3 tracks ({algorithm_name(world)})"
     assert a.describe() == as_it_was
 
 
@@ -215,7 +220,7 @@ def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(
     gfx.mouse_cap = 0
     assert fake.menus[-1].startswith("Cancel item 1 on track 'Drums'")
     run_until(fake, world, lambda: a.undo_points, "the inserts")
-    assert a.undo_points == ["MVSEP: insert stems (3 items)"]
+    assert a.undo_points == [f"MVSEP: insert stems of 5 items on 3 tracks ({algorithm_name(world)})"]  # the job's
     assert 0 < max_per_second(list(window_reads.values())) <= 1, "the window draws from memory, not files"
     console = "".join(fake.console)
     assert "item 1 on track 'Drums' at 1.000 s (take 'drums 48k mono'): cancelled" in console
@@ -250,7 +255,7 @@ def test_a_project_closed_mid_job_gets_its_stems_when_opened_again(studio, fake)
     assert not a.undo_points
     a.open = True
     run_until(fake, world, lambda: a.undo_points, "the inserts after reopening")
-    assert a.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert a.undo_points == [f"MVSEP: insert stems of item 1 on track 'Gtr' at 2.000 s (take '') ({algorithm_name(world)})"]
     stems = [i for t in a.tracks if t.name.startswith("Gtr – ") for i in t.items]
     assert len(stems) == 2 and all(i.values["D_POSITION"] == 2.0 for i in stems)
     assert not [k for k in a.ext_state if k[1].startswith("batch:")] and fake.console == []
@@ -364,6 +369,6 @@ def test_takes_with_fx_and_stretch_markers_are_separated_as_heard(spool_world, f
         error = np.abs(total - expected)[EDGE:-EDGE].max()
         shifted = np.abs(total[EDGE:-EDGE] - expected[EDGE - 1:-EDGE - 1]).max()
         assert error < 1e-3 and shifted > 20 * error, f"{label}: off by {error} (one sample off: {shifted})"
-    assert len(project.undo_points) == 1
+    assert project.undo_points == ["MVSEP: insert stems of 2 items on track 'Vox' (BS Roformer)"]
     fake.undo(project)
     assert project.describe() == as_it_was

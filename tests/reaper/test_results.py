@@ -19,6 +19,7 @@ from .world import install
 
 LAST = "mvsep_Separate selected items (last settings).lua"
 RATE = 44_100
+KEYS_UNDO = "MVSEP: insert stems of item 1 on track 'Keys' at 2.000 s (take 'keys') (sep_type {})"
 
 
 def phrase(path: Path) -> Path:
@@ -78,7 +79,7 @@ def test_basic_pitch_midi_lands_as_a_midi_item_on_its_own_track(keys, fake):
     as_it_was = project.describe()
     run_with(fake, world, scripts, project, 114)
     assert fake.console == [], fake.console
-    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert project.undo_points == [KEYS_UNDO.format(114)]
     assert [t.name for t in project.tracks] == ["Keys", "Keys – midi", "Below"]
     (midi,) = project.tracks[1].items
     take = midi.active_take
@@ -94,7 +95,7 @@ def test_basic_pitch_midi_lands_as_a_midi_item_on_its_own_track(keys, fake):
     assert notes[1][1] == pytest.approx(3.5, abs=0.06) and notes[1][2] == pytest.approx(4.5, abs=0.06)
     assert [t.name for t in project.tracks if t.items and t is not original.track] == ["Keys – midi"]
     # one Ctrl+Z takes it all back
-    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert fake.undo(project) == KEYS_UNDO.format(114)
     assert project.describe() == as_it_was
 
 
@@ -104,7 +105,7 @@ def test_a_transcript_becomes_regions_where_its_words_are_heard(keys, fake, sep_
     as_it_was = project.describe()
     run_with(fake, world, scripts, project, sep_type)
     assert fake.console == [], fake.console
-    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert project.undo_points == [KEYS_UNDO.format(sep_type)]
     (srt_file,) = (Path(project.media_dir) / "MVSEP").rglob("*.srt")
     segments = list(srt.parse(srt_file.read_text()))  # the job's own file, read with the srt library
     assert len(segments) == 2
@@ -116,7 +117,7 @@ def test_a_transcript_becomes_regions_where_its_words_are_heard(keys, fake, sep_
     assert regions[0][0] == pytest.approx(2.0, abs=0.03) and regions[0][1] == pytest.approx(2.5, abs=0.03)
     assert regions[1][0] == pytest.approx(3.5, abs=0.03) and regions[1][1] == pytest.approx(4.5, abs=0.03)
     assert [t.name for t in project.tracks] == ["Keys", "Below"]  # a transcript adds no track
-    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert fake.undo(project) == KEYS_UNDO.format(sep_type)
     assert project.describe() == as_it_was and project.markers == []
 
 
@@ -148,7 +149,7 @@ def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fa
         fake.tick(8)
         time.sleep(0.02)
     assert fake.console == [], fake.console
-    assert project.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert project.undo_points == ["MVSEP: insert generated audio at 3.250 s (Stable Audio Open Gen)"]
     assert [t.name for t in project.tracks] == ["Keys", "Stable Audio Open Gen: " + prompt[:40]]
     (item,) = project.tracks[1].items
     assert item.values["D_POSITION"] == 3.25 and item.values["D_LENGTH"] == pytest.approx(4.0)
@@ -160,5 +161,5 @@ def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fa
     (job,) = emulator.stats()["jobs"]
     assert (job["sep_type"], job["options"]["add_opt1"]) == (62, prompt)
     assert not fake.processes and not list(tmp_path.rglob("PWNED")) and not Path("PWNED").exists()
-    assert fake.undo(project) == "MVSEP: insert stems (1 item)"
+    assert fake.undo(project) == "MVSEP: insert generated audio at 3.250 s (Stable Audio Open Gen)"
     assert project.describe() == as_it_was
