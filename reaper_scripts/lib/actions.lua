@@ -125,6 +125,14 @@ end
 local NO_CATALOG = 'The list of algorithms is not there yet: the mvsep-bridge daemon writes it when it runs. '
                    .. 'Start it with `mvsep-bridge daemon`, then try again.'
 
+-- Ask before sending: `question` and MVSEP's price for `windows` (what is uploaded: {length}
+-- in seconds each); true when the user says OK.
+local function confirmed(reaper, question, windows, coefficient)
+  local credits = plan.credits(windows, coefficient)
+  local text = string.format('%s\n\nEstimated cost: about %d credit%s.', question, credits, credits == 1 and '' or 's')
+  return reaper.ShowMessageBox(text, TITLE, OK_CANCEL) == OK
+end
+
 -- After sending: say so if the daemon is not running, and follow the jobs (one follower per REAPER).
 local function follow_sent(reaper, sp)
   if not sp:daemon_running() then
@@ -160,10 +168,9 @@ function actions.separate(reaper, gfx, scripts_dir, how)
     for n, e in ipairs(entries) do windows[n] = e.window end
     local seconds = 0
     for _, w in ipairs(windows) do seconds = seconds + w.length end
-    local text = string.format('Separate %d item%s (%.1f s of audio) with %s?\n\nEstimated cost: about %d credit%s.',
-                               #entries, #entries == 1 and '' or 's', seconds, settings.name,
-                               plan.credits(windows, settings.coefficient), plan.credits(windows, settings.coefficient) == 1 and '' or 's')
-    if reaper.ShowMessageBox(text, TITLE, OK_CANCEL) ~= OK then return end
+    local question = string.format('Separate %d item%s (%.1f s of audio) with %s?', #entries,
+                                   #entries == 1 and '' or 's', seconds, settings.name)
+    if not confirmed(reaper, question, windows, settings.coefficient) then return end
     reaper.SetExtState(jobs.EXT, 'last', json.encode(settings), true)
   end
   local rendered, not_rendered = heard.render(reaper, proj, entries, range)
@@ -219,6 +226,9 @@ function actions.generate(reaper, gfx, scripts_dir)
   if not texts then return end
   local first = algorithm.text_fields and algorithm.text_fields[1]
   for name, text in pairs(texts) do settings.options[name] = text end
+  -- nothing is uploaded: MVSEP charges for no seconds of audio, its minimum
+  local question = string.format('Generate audio with %s at %.3f s?', settings.name, position)
+  if not confirmed(reaper, question, { { length = 0 } }, settings.coefficient) then return end
   reaper.SetExtState(jobs.EXT, 'last_generate', json.encode(settings), true)
   local prompt = first and texts[first.name]
   local cut = prompt and utf8.offset(prompt, 41)  -- 40 characters, not bytes: never half a letter

@@ -137,9 +137,17 @@ def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fa
     assert {62, 104, 115, 118, 119} <= set(makers), makers
     # quotes, a comma, shell syntax and letters beyond ASCII: data, never a command
     prompt = 'a "calm" piano, by the sea; $(touch PWNED) `id` – ünïcode'
+    as_it_was = project.describe()
+    # the estimate comes before anything is sent: cancelling it sends nothing
     fake.menu_choices = ["Stable Audio Open Gen", "Output: flac (16 bit)"]
     fake.inputs = [[prompt, "4"]]
-    as_it_was = project.describe()
+    fake.answers = [2]
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    assert fake.messages[-1][0] == ("Generate audio with Stable Audio Open Gen at 3.250 s?\n\n"
+                                    "Estimated cost: about 1 credit.")
+    assert not list((world.spool / "requests").glob("*.json")) and ("mvsep_bridge", "last_generate") not in fake.ext_state
+    fake.menu_choices = ["Stable Audio Open Gen", "Output: flac (16 bit)"]
+    fake.inputs = [[prompt, "4"]]
     fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
     assert "Stable Audio Open Gen" in fake.menus[0] and "BS Roformer" not in fake.menus[0]  # no-upload ones only
     assert fake.dialogs[0][1].split(",")[:2] == ["Text prompt", "Length (in seconds)"]
@@ -160,6 +168,7 @@ def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fa
     # the server got the prompt exactly as typed, from one create; nothing was run
     (job,) = emulator.stats()["jobs"]
     assert (job["sep_type"], job["options"]["add_opt1"]) == (62, prompt)
+    assert job["credits"] == 1  # what the estimate said
     assert not fake.processes and not list(tmp_path.rglob("PWNED")) and not Path("PWNED").exists()
     assert fake.undo(project) == "MVSEP: insert generated audio at 3.250 s (Stable Audio Open Gen)"
     assert project.describe() == as_it_was
