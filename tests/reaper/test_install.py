@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -136,3 +137,23 @@ def test_every_script_has_the_reapack_headers_and_the_index_matches_them():
             provided[str(path.relative_to(SCRIPTS))] = "main" if kind == "main" else None
     assert listed == provided
     assert set(listed) == {s.name for s in scripts} | {f"lib/{m.name}" for m in (SCRIPTS / "lib").glob("*.lua")}
+
+
+def test_the_index_is_what_the_generator_makes_and_the_repository_is_one_setting(tmp_path):
+    from mvsep_bridge.bridges.reaper import reapack
+
+    committed = (SCRIPTS / "index.xml").read_text(encoding="utf-8")
+    time_ = ET.fromstring(committed).find("./category/reapack/version").get("time")
+    assert reapack.index_xml(time=time_) == committed  # no hand edits: regenerate after changing a header
+    # a maintainer publishing elsewhere changes one setting and every link follows
+    output = tmp_path / "index.xml"
+    done = subprocess.run([sys.executable, "-m", "mvsep_bridge.bridges.reaper.reapack", "--repository",
+                           "https://github.com/someone/fork.git", "--output", str(output)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    version = headers(SCRIPTS / reapack.MAIN)["version"][0]
+    links = [s.text for s in ET.parse(output).getroot().iter("source")]
+    assert len(links) == len(ET.fromstring(committed).findall(".//source"))
+    assert all(link.startswith(f"https://raw.githubusercontent.com/someone/fork/v{version}/reaper_scripts/") for link in links)
+    wrong = subprocess.run([sys.executable, "-m", "mvsep_bridge.bridges.reaper.reapack", "--repository",
+                            "gitlab.com/x", "--output", str(output)], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "is not a GitHub repository URL: give https://github.com/OWNER/REPO" in wrong.stderr
