@@ -224,13 +224,17 @@ function actions.generate(reaper, gfx, scripts_dir)
   for _, a in ipairs(makers) do if a.sep_type == settings.sep_type then algorithm = a end end
   local texts = ask_texts(reaper, algorithm, last and last.sep_type == settings.sep_type and last.options)
   if not texts then return end
-  local first = algorithm.text_fields and algorithm.text_fields[1]
+  -- what names the result: the text prompt (VibeVoice asks for its model type first), else the first text
+  local named = (algorithm.text_fields or {})[1]
+  for _, field in ipairs(algorithm.text_fields or {}) do
+    if field.text:lower() == 'text prompt' then named = field break end
+  end
   for name, text in pairs(texts) do settings.options[name] = text end
   -- nothing is uploaded: MVSEP charges for no seconds of audio, its minimum
   local question = string.format('Generate audio with %s at %.3f s?', settings.name, position)
   if not confirmed(reaper, question, { { length = 0 } }, settings.coefficient) then return end
   reaper.SetExtState(jobs.EXT, 'last_generate', json.encode(settings), true)
-  local prompt = first and texts[first.name]
+  local prompt = named and texts[named.name]
   local cut = prompt and utf8.offset(prompt, 41)  -- 40 characters, not bytes: never half a letter
   if cut then prompt = prompt:sub(1, cut - 1) end
   local label = settings.name .. (prompt and (': ' .. prompt) or '')

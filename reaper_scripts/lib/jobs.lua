@@ -355,7 +355,11 @@ function jobs.follow(reaper, sp, keep)
   local follower = jobs.follower(reaper, sp)
   local function loop()
     follower:step()
-    if follower:pending() > 0 or (keep and keep()) then reaper.defer(loop) end
+    if follower:pending() > 0 or (keep and keep()) then
+      reaper.defer(loop)
+    else  -- ended: the next action must start a follower, not take this one for running
+      reaper.DeleteExtState(jobs.EXT, 'follower', false)
+    end
   end
   loop()
   return follower

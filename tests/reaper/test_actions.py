@@ -191,3 +191,32 @@ def test_takes_with_fx_or_stretch_markers_go_as_heard_raw_or_not_at_all_as_the_u
     fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
     assert [(r["source"], r["start"]) for r in requests(spool)] == [(source.filename, 0.25), (source.filename, 0.0)]
     assert "Not separated" not in "".join(m for m, _ in fake.messages)
+
+
+def test_a_speech_model_whose_language_is_a_choice_offers_the_catalogs_options(setup):
+    """Where the catalog gives a field its options (Qwen3-TTS (Voice Cloning)'s Language does in
+    MVSEP's catalog), "Generate audio at edit cursor…" offers them in a menu and sends the key."""
+    fake, scripts, spool, track, source = setup
+    cloning = next(a for a in catalog_entries(Catalog.snapshot()) if a["sep_type"] == 120)
+    (language,) = [f for f in cloning["fields"] if f["text"] == "Language"]
+    speech = {"sep_type": 118, "name": "Qwen3-TTS (Custom Voice)", "group": "Speech", "order": 1,
+              "price_coefficient": 1, "input": "none", "fields": [{**language, "name": "add_opt3"}],
+              "text_fields": [{"name": "add_opt1", "text": "Text prompt", "default": None},
+                              {"name": "add_opt2", "text": "Speaker", "default": None}]}
+    (spool / "catalog.json").write_text(json.dumps({"protocol": 1, "algorithms": [speech]}))
+    fake.current.cursor = 2.5
+    fake.menu_choices = ["Qwen3-TTS (Custom Voice)", "Language: German", "Output: flac (16 bit)"]
+    fake.inputs = [["Guten Tag", "Vivian"]]
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    offered = [part.lstrip("!") for part in fake.menus[1].split("|")]
+    assert offered == [f"Language: {c['label']}" for c in language["choices"]] and len(offered) > 5
+    (request,) = requests(spool)
+    assert (request["kind"], request["sep_type"]) == ("generate", 118) and "source" not in request
+    assert request["options"] == {"add_opt1": "Guten Tag", "add_opt2": "Vivian", "add_opt3": "german"}
+    assert request["label"] == "Qwen3-TTS (Custom Voice): Guten Tag"
+    # the choice is remembered: checked in the menu next time
+    fake.menu_choices = []
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    fake.menu_choices = ["Qwen3-TTS (Custom Voice)"]
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    assert "!Language: German" in fake.menus[-1].split("|")

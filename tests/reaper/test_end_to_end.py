@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 
 from .model import Source
-from .world import EDGE, install, music
+from .world import EDGE, install, music, run_until
 
 SEPARATE = "mvsep_Separate selected items.lua"
 ALGORITHM = 40  # "BS Roformer (vocals, instrumental)" in the bundled catalog
@@ -76,10 +76,7 @@ def studio(spool_world, fake, tmp_path):
     fake.add_track(b, "Elsewhere")
     scripts = install(fake, world.env)
     world.start()
-    deadline = time.monotonic() + 30
-    while not (world.spool / "catalog.json").exists():
-        assert time.monotonic() < deadline, "the bridge wrote no catalog"
-        time.sleep(0.05)
+    world.catalog()
     return world, scripts, a, b, items
 
 
@@ -190,14 +187,6 @@ def count_reads(fake, spool: Path) -> dict:
 
 def max_per_second(times: list[float]) -> int:
     return max((sum(1 for u in times if t <= u < t + 1.0) for t in times), default=0)
-
-
-def run_until(fake, world, done, what: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}; console: {fake.console}\n{world.log()[-3000:]}"
-        fake.tick(8)
-        time.sleep(0.02)
 
 
 def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(studio, fake, emulator):

@@ -15,7 +15,7 @@ import soundfile as sf
 import srt
 
 from .model import Source
-from .world import install
+from .world import install, run_until
 
 LAST = "mvsep_Separate selected items (last settings).lua"
 RATE = 44_100
@@ -128,11 +128,7 @@ def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fa
     project.cursor = 3.25
     scripts = install(fake, world.env)
     world.start()
-    deadline = time.monotonic() + 30
-    while not (world.spool / "catalog.json").exists():
-        assert time.monotonic() < deadline, "the bridge wrote no catalog"
-        time.sleep(0.05)
-    catalog = json.loads((world.spool / "catalog.json").read_text())["algorithms"]
+    catalog = world.catalog()
     makers = sorted(a["sep_type"] for a in catalog if a["input"] == "none")
     assert {62, 104, 115, 118, 119} <= set(makers), makers
     # quotes, a comma, shell syntax and letters beyond ASCII: data, never a command
@@ -172,3 +168,42 @@ def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fa
     assert not fake.processes and not list(tmp_path.rglob("PWNED")) and not Path("PWNED").exists()
     assert fake.undo(project) == "MVSEP: insert generated audio at 3.250 s (Stable Audio Open Gen)"
     assert project.describe() == as_it_was
+
+
+TYPED = {"Text prompt": "Hello there, how are you today", "Speaker": "Vivian", "Language": "English",
+         "Voice description": "warm, slow; a \"radio\" voice", "Model type": "1"}
+
+
+def test_text_to_speech_runs_with_what_the_catalog_asks_for(spool_world, fake, emulator):
+    """VibeVoice, Bark and both Qwen3-TTS through "Generate audio at edit cursor…": each asks the
+    fields the catalog gives it (the emulator's catalog, like MVSEP's published field list, knows
+    no speaker or language values, so they are typed), the values reach the server as typed, the
+    speech lands at the cursor."""
+    world = spool_world
+    project = fake.current
+    scripts = install(fake, world.env)
+    world.start()
+    catalog = {a["sep_type"]: a for a in world.catalog()}
+    words = len(TYPED["Text prompt"].split())
+    for n, sep_type in enumerate((104, 115, 118, 119)):
+        algorithm = catalog[sep_type]
+        project.cursor = 10.0 * n
+        fake.menu_choices = [algorithm["name"]] + [
+            f"{f['text']}: {next(c['label'] for c in f['choices'] if c['key'] == f['default'])}"
+            for f in algorithm["fields"]] + ["Output: wav (16 bit)"]
+        fake.inputs = [[TYPED[f["text"]] for f in algorithm["text_fields"]]]
+        fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+        assert fake.dialogs[-1][1].split(",")[:len(algorithm["text_fields"])] == [f["text"] for f in algorithm["text_fields"]]
+        run_until(fake, world, lambda: len(project.undo_points) == n + 1, f"the speech of {sep_type}")
+        assert fake.console == [], fake.console
+        assert project.undo_points[-1] == f"MVSEP: insert generated audio at {10.0 * n:.3f} s ({algorithm['name']})"
+        track = project.tracks[-1]
+        assert track.name == f"{algorithm['name']}: {TYPED['Text prompt'][:40]}"
+        (item,) = track.items
+        info = sf.info(item.active_take.source.filename)
+        assert (info.format, info.frames) == ("WAV", round(words * 0.4 * 44_100))  # the emulator's 0.4 s a word
+        assert item.values["D_POSITION"] == 10.0 * n and item.values["D_LENGTH"] == pytest.approx(info.duration)
+        job = emulator.stats()["jobs"][-1]
+        assert job["sep_type"] == sep_type
+        assert job["options"] == {f["name"]: TYPED[f["text"]] for f in algorithm["text_fields"]}
+    assert len(project.tracks) == 4
