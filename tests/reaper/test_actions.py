@@ -220,3 +220,18 @@ def test_a_speech_model_whose_language_is_a_choice_offers_the_catalogs_options(s
     fake.menu_choices = ["Qwen3-TTS (Custom Voice)"]
     fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
     assert "!Language: German" in fake.menus[-1].split("|")
+
+
+def test_a_take_with_fx_sent_as_heard_is_cut_to_the_time_selection(setup):
+    fake, scripts, spool, track, source = setup
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps(LAST)
+    item = fake.add_item(track, source, position=10.0, length=3.0, offset=0.5)
+    item.active_take.fx = [2.0]
+    fake.current.time_selection = (11.0, 12.5)
+    fake.run(scripts / "mvsep_Separate time selection of selected items.lua")
+    (request,) = requests(spool)
+    assert (request["start"], request["length"]) == (1.0, 1.5)  # of the render, which starts at the item's start
+    rendered, rate = sf.read(request["source"], always_2d=True)
+    vox, _ = sf.read(source.filename, always_2d=True)
+    assert len(rendered) == 3 * rate and np.array_equal(rendered, (2.0 * vox[rate // 2:rate // 2 + 3 * rate]).astype(np.float32))
+    assert [len(i.takes) for i in track.items] == [1] and fake.current.undo_points == []
