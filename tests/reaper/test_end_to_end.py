@@ -20,23 +20,11 @@ SEPARATE = "mvsep_Separate selected items.lua"
 ALGORITHM = 40  # "BS Roformer (vocals, instrumental)" in the bundled catalog
 
 
-def file_time(source: Source) -> tuple[Source, float, float]:
-    """The test's own reading of a source: the file, and file time = a + b * source time."""
-    a, b = 0.0, 1.0
-    while source.parent is not None:
-        if source.reverse:
-            a, b = source.section_offset + source.section_length - a, -b
-        else:
-            a = source.section_offset + a
-        source = source.parent
-    return source, a, b
-
-
 def played(item, take=None) -> tuple[np.ndarray, int]:
     """The frames of its file a take (the active one) plays, in file order, as REAPER reads its
     properties; frames before the file's start are silence."""
     take = take or item.active_take
-    source, a, b = file_time(take.source)
+    source, a, b = take.source.file_map()
     rate = source.sample_rate
     offset, playrate = take.values["D_STARTOFFS"], take.values["D_PLAYRATE"]
     t0, t1 = a + b * offset, a + b * (offset + item.values["D_LENGTH"] * playrate)
@@ -140,8 +128,8 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
             stem = next(i for i in stem_track.items if i.values["D_POSITION"] == pytest.approx(original.values["D_POSITION"]))
             check_same_playback(original, stem, label)
             # played in the same direction (a reversed section gives a reversed stem)
-            assert file_time(stem.active_take.source)[2] == file_time(original.active_take.source)[2], label
-            stem_file = file_time(stem.active_take.source)[0].filename
+            assert stem.active_take.source.file_map()[2] == original.active_take.source.file_map()[2], label
+            stem_file = stem.active_take.source.file_map()[0].filename
             assert Path(stem_file).is_relative_to(Path(a.media_dir) / "MVSEP"), stem_file
             info = sf.info(stem_file)
             assert (info.samplerate, info.channels) == (rate, expected.shape[1]), label
@@ -152,7 +140,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
         shifted = np.abs(total[EDGE:-EDGE] - expected[EDGE - 1:-EDGE - 1]).max()
         assert error < 1e-3 and shifted > 20 * error, f"{label}: off by {error} (one sample off: {shifted})"
     # each source file's stems in a folder of their own: no job replaces what another item plays
-    stem_files = {file_time(i.active_take.source)[0].filename for t in a.tracks if " – " in t.name for i in t.items}
+    stem_files = {i.active_take.source.file_map()[0].filename for t in a.tracks if " – " in t.name for i in t.items}
     assert len(stem_files) == 2 * len(items)
     # one Ctrl+Z and the project is as it was before the action
     assert fake.undo(a) == f"MVSEP: insert stems of 5 items on 3 tracks ({algorithm_name(world)})"

@@ -12,27 +12,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
 
+from mvsep_bridge.bridges.reaper.reapack import script_headers as headers
+
 from .lua import SCRIPTS
 from harness import run_cli
 from processes import daemon_env
 
 HEADERS = ("description", "version", "author", "about", "provides", "changelog")
-
-
-def headers(path: Path) -> dict[str, list[str]]:
-    """ReaPack's header tags of a script: `-- @tag value` and the indented lines that follow."""
-    tags: dict[str, list[str]] = {}
-    current = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("--"):
-            break
-        match = re.match(r"--\s*@(\w+)\s*(.*)", line)
-        if match:
-            current = match.group(1)
-            tags[current] = [match.group(2)] if match.group(2) else []
-        elif current:
-            tags[current].append(line[2:].strip())
-    return tags
 
 
 def env_for(tmp_path):
