@@ -235,3 +235,14 @@ def test_a_take_with_fx_sent_as_heard_is_cut_to_the_time_selection(setup):
     vox, _ = sf.read(source.filename, always_2d=True)
     assert len(rendered) == 3 * rate and np.array_equal(rendered, (2.0 * vox[rate // 2:rate // 2 + 3 * rate]).astype(np.float32))
     assert [len(i.takes) for i in track.items] == [1] and fake.current.undo_points == []
+
+
+def test_a_user_who_allowed_the_raw_source_in_0_2_keeps_that_choice(setup):
+    fake, scripts, spool, track, source = setup
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps(LAST)
+    fake.ext_state[("mvsep_bridge", "raw_source")] = "y"  # what 0.2.0's settings wrote
+    fake.add_item(track, source, position=0.0, length=1.0).active_take.fx = [0.5]
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    assert [r["source"] for r in requests(spool)] == [source.filename]
+    fake.run(scripts / "mvsep_Settings.lua")  # the dialog shows it as the new setting
+    assert fake.dialogs[-1][2].split(",")[3] == "raw"
