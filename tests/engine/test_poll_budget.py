@@ -34,3 +34,20 @@ def test_a_batch_stays_under_mvseps_limits_asking_about_each_job_about_once(emul
     # the count said when jobs were done: about one poll each (the regular schedule alone, with
     # no pace known for the first jobs, asks several times a second)
     assert polls["requests"] <= 2 * JOBS
+
+
+def test_a_long_job_is_asked_about_a_few_times_not_every_two_seconds(emulator, daemons, tmp_path):
+    emulator.configure(waiting_seconds=1.0, processing_seconds=20.0)
+    account = emulator.create_account(premium=True)
+    sources = [write_wav(tmp_path / f"long{i}.wav", seconds=2.0, seed=i) for i in range(2)]
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
+
+    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--out", str(tmp_path / "out"),
+                      "--json"], env, timeout=240)
+
+    assert result.returncode == 0, result.stderr
+    assert [v["state"] for v in json.loads(result.stdout)] == ["done"] * 2
+    # the count of running jobs says when they end; a look every few seconds covers the rest
+    # (asked every 2 s, 21 s on the server would be ~10 polls each)
+    assert emulator.stats()["endpoints"]["/api/separation/get"]["requests"] <= 2 * 6
