@@ -25,7 +25,13 @@ _BLOCK = 1 << 16
 def mono(samples: np.ndarray) -> np.ndarray:
     """Mean of the channels as float64 (1-D input is taken as mono)."""
     samples = np.asarray(samples)
-    return samples.astype(np.float64) if samples.ndim == 1 else samples.mean(axis=1, dtype=np.float64)
+    if samples.ndim == 1:
+        return samples.astype(np.float64)
+    # column by column, in order: the same sums as mean(axis=1), without its slow strided reduce
+    total = samples[:, 0].astype(np.float64)
+    for channel in range(1, samples.shape[1]):
+        total += samples[:, channel]
+    return total / samples.shape[1]
 
 
 def correlation(reference: np.ndarray, candidate: np.ndarray, max_lag: int) -> np.ndarray:
