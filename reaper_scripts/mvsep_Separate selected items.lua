@@ -1,5 +1,5 @@
 -- @description Separate selected items… (MVSEP Bridge)
--- @version 0.2.0
+-- @version 0.3.0
 -- @author mvsep-bridge
 -- @about
 --   Separates the selected audio items with MVSEP through the mvsep-bridge daemon. Pick the algorithm
@@ -18,7 +18,8 @@
 --   [main] mvsep_Generate audio at edit cursor.lua
 --   [nomain] lib/*.lua
 -- @changelog
---   MIDI results as MIDI items, transcripts as regions, and audio generated at the edit cursor.
+--   Takes with FX or stretch markers separated as heard (rendered first), the credit estimate before
+--   generating, text to speech with its choices, undo points that name the job.
 local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
 package.path = dir .. '/lib/?.lua;' .. package.path
 require('actions').separate(reaper, gfx, dir, 'menu')

@@ -1,5 +1,5 @@
 -- @description Show separation jobs (MVSEP Bridge)
--- @version 0.2.0
+-- @version 0.3.0
 -- @author mvsep-bridge
 -- @about
 --   A small window with every separation job of the open projects: queue place, progress, chunks.
@@ -7,7 +7,8 @@
 -- @provides
 --   [main] .
 -- @changelog
---   MIDI results as MIDI items, transcripts as regions, and audio generated at the edit cursor.
+--   Takes with FX or stretch markers separated as heard (rendered first), the credit estimate before
+--   generating, text to speech with its choices, undo points that name the job.
 local dir = debug.getinfo(1, 'S').source:match('^@?(.*)[/\\]')  -- this file's folder, however it is run
 package.path = dir .. '/lib/?.lua;' .. package.path
 require('actions').show_jobs(reaper, gfx, dir)

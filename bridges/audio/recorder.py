@@ -1,10 +1,16 @@
 """Capturing an input device into a lossless file, then handing it over as a job.
 
-PortAudio's callback only copies each block into a queue (it must never wait on a disk); the
-recorder's thread writes the queue to the file (FLAC 24-bit or 32-bit float WAV), so a slow disk
-cannot cause a dropout. Every input overflow the stream reports is counted and reported: a
-recording with overflows has gaps. A recording ends at its length (`seconds`, to the frame), at
-`stop()`, or when the device fails; the file is then closed and `on_done` runs on that thread.
+The recording's reader thread reads the device in blocking mode, taking only what the device has
+(never waiting inside PortAudio), and queues the blocks; its writer thread writes them to the file
+(FLAC 24-bit or 32-bit float WAV), so a slow disk cannot cause a dropout. A large device buffer
+(`LATENCY`) absorbs a busy daemon; every input overflow PortAudio reports is counted: a recording
+with overflows has gaps. A recording ends at its length (`seconds`, to the frame), at `stop()`, or
+when the device fails; the file is then closed and `on_done` runs on the writer thread.
+
+Why not PortAudio's callback mode: stopping a callback stream that has no new data means
+Pa_AbortStream, which pthread_cancels the callback thread; cancelled while it waits for Python's
+GIL, that thread deadlocks with itself and the abort never returns (a record_stop hung the daemon's
+control call in about 1 of 30 runs).
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ log = logging.getLogger("mvsep_bridge.audio")
 
 #: file format -> (libsndfile format, subtype): both lossless for what a device delivers
 FILE_FORMATS = {"flac": ("FLAC", "PCM_24"), "wav": ("WAV", "FLOAT")}
+LATENCY = 0.5  # s of device buffer: the reader may be late by this much without losing a frame
+BLOCK_FRAMES = 4096  # at most this many frames per read
+IDLE_WAIT = 0.005  # s between looks at a device that has nothing yet
+STOP_GRACE = 2.0  # s a stop waits for a read in progress before closing the file without it
 
 
 @dataclass
@@ -44,9 +54,11 @@ class Recording:
     error: str | None = None
     job: str | None = None
     _blocks: queue.Queue = field(default_factory=queue.Queue, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _reader_done: threading.Event = field(default_factory=threading.Event, repr=False)
     _ended: threading.Event = field(default_factory=threading.Event, repr=False)
-    _stream: object = field(default=None, repr=False)
-    _callback_stop: type = field(default=Exception, repr=False)  # sounddevice.CallbackStop, set in begin()
+    _queue_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _closed: bool = field(default=False, repr=False)  # the end of the file is queued: nothing more joins it
 
     @property
     def limit(self) -> int | None:
@@ -64,44 +76,66 @@ class Recording:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         out = sf.SoundFile(str(self.path), "w", samplerate=self.rate, channels=self.channels,
                            format=file_format, subtype=subtype)
-        self._callback_stop = sd.CallbackStop
+        stream = None
         try:
-            self._stream = sd.InputStream(device=self.device.index, samplerate=self.rate,
-                                             channels=self.channels, dtype="float32", callback=self._on_block,
-                                             finished_callback=lambda: self._blocks.put(None))
-            self._stream.start()
+            stream = sd.InputStream(device=self.device.index, samplerate=self.rate, channels=self.channels,
+                                    dtype="float32", latency=LATENCY)
+            stream.start()
         except Exception:
             out.close()
             self.path.unlink(missing_ok=True)
-            if self._stream is not None:
-                close_quietly(self._stream)
+            if stream is not None:
+                close_quietly(stream)
             raise
-        threading.Thread(target=self._write, args=(out,), name=f"record-{self.id}", daemon=True).start()
+        threading.Thread(target=self._read, args=(stream,), name=f"record-{self.id}-read", daemon=True).start()
+        threading.Thread(target=self._write, args=(out,), name=f"record-{self.id}-write", daemon=True).start()
 
     def stop(self) -> None:
-        """End the recording now (the blocks already captured are kept)."""
-        if not self._ended.is_set():
-            try:
-                # abort, not stop: stop waits for the device's next period, which an input that
-                # has gone quiet (a FIFO at its end, a paused source) may never deliver
-                self._stream.abort()
-            except Exception as exc:  # a vanished device: the stream is over anyway
-                log.debug("stopping a recording: %s", exc)
-                self._blocks.put(None)
+        """End the recording now: the blocks already read are kept. A read that does not return (an
+        input that went quiet inside its driver) is not waited for beyond STOP_GRACE."""
+        self._stop.set()
+        if not self._reader_done.wait(STOP_GRACE):
+            log.warning("recording %s: the device %r does not return a read; closing the file without it",
+                        self.id, self.device.name)
+            self._close_file()
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._ended.wait(timeout)
 
-    def _on_block(self, indata: np.ndarray, frames: int, _time, status) -> None:
-        # PortAudio's thread: copy and return; no I/O, no locks held for long
-        if status.input_overflow:
-            self.overflows += 1
-        limit = self.limit
-        take = frames if limit is None else min(frames, limit - self.frames)
-        self._blocks.put(indata[:take].copy())
-        self.frames += take
-        if limit is not None and self.frames >= limit:
-            raise self._callback_stop()
+    def _read(self, stream) -> None:
+        try:
+            while not self._stop.is_set():
+                limit = self.limit
+                wanted = BLOCK_FRAMES if limit is None else min(BLOCK_FRAMES, limit - self.frames)
+                if wanted <= 0:
+                    break
+                available = stream.read_available
+                if not available:
+                    self._stop.wait(IDLE_WAIT)
+                    continue
+                block, overflowed = stream.read(min(wanted, available))
+                self._add(block, overflowed)
+        except Exception as exc:  # the device went away: what came in so far is kept
+            self.error = f"the device {self.device.name!r} failed: {exc}"
+            log.warning("recording %s: %s", self.id, self.error)
+        finally:
+            self._reader_done.set()
+            self._close_file()
+            close_quietly(stream)  # a stopped blocking stream: no thread to cancel
+
+    def _add(self, block: np.ndarray, overflowed: bool) -> None:
+        with self._queue_lock:
+            if self._closed:  # a read that outlived a stop: the file is closed without it
+                return
+            self._blocks.put(block.copy())
+            self.frames += len(block)
+            self.overflows += bool(overflowed)
+
+    def _close_file(self) -> None:
+        with self._queue_lock:
+            if not self._closed:
+                self._closed = True
+                self._blocks.put(None)
 
     def _write(self, out: sf.SoundFile) -> None:
         try:
@@ -112,8 +146,6 @@ class Recording:
         except Exception as exc:  # the disk filled up, the folder went away
             self.state, self.error = "failed", f"writing {self.path} failed: {exc}"
             log.warning("%s", self.error)
-        finally:
-            close_quietly(self._stream)
         log.info("recording %s from %r: %d frames, %d overflow(s), %s", self.id, self.device.name,
                  self.frames, self.overflows, self.state)
         if self.on_done:

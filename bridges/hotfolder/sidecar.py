@@ -34,7 +34,10 @@ def read_sidecar(audio: Path) -> Sidecar | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError(f"sidecar {path.name} cannot be read: {exc}") from exc
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        raise ValidationError(f"sidecar {path.name} sets {exc.key!r} twice",
+                              hint="keep one: which of the two was meant cannot be guessed") from exc
     except json.JSONDecodeError as exc:
         raise ValidationError(
             f"sidecar {path.name} is not valid JSON ({exc})",
@@ -51,6 +54,22 @@ def read_sidecar(audio: Path) -> Sidecar | None:
         raise ValidationError(
             f"sidecar {path.name} is invalid: {problems}", hint=f"valid keys: {', '.join(KEYS)}"
         ) from exc
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are all different (json's default keeps the last of a pair silently)."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
 
 
 def merge(preset: Preset, sidecar: Sidecar | None) -> Preset:

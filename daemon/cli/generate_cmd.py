@@ -11,7 +11,8 @@ from ..client.algorithms import Algorithm, AlgorithmField
 from ..errors import UsageError
 from ..jobs.model import clean_name
 from ..settings import load_settings
-from .separate_cmd import daemon_client, job_options, make_request, parse_options, run_through_daemon
+from .params import parse_options
+from .separate_cmd import daemon_client, job_options, make_request, run_through_daemon
 
 #: flags → the start of the catalog field label they fill (MVSEP's own labels, e.g. "Text prompt",
 #: "Length (in seconds)", "Speaker", "Language", "Voice description")

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..settings import load_settings
-from .separate_cmd import job_options, make_request, parse_options, run_through_daemon
+from .params import parse_options
+from .separate_cmd import job_options, make_request, run_through_daemon
 
 MATCHERING = 68
 

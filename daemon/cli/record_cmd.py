@@ -14,7 +14,8 @@ from ..errors import JobFailed
 from ..jobs.model import JobRequest, JobView
 from ..settings import load_settings
 from .interrupts import uninterrupted
-from .separate_cmd import DaemonRunner, daemon_client, job_options, parse_options, run_jobs
+from .params import parse_options
+from .separate_cmd import DaemonRunner, daemon_client, job_options, run_jobs
 
 STOP_MARGIN_SECONDS = 30.0  # beyond --seconds, for the device to deliver the last block
 

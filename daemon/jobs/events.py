@@ -17,7 +17,7 @@ Listener = Callable[[JobEvent], None]
 _KIND = {JobState.DONE: "done", JobState.FAILED: "failed", JobState.CANCELLED: "cancelled"}
 
 
-#: fields a listener does not care about: a change of only these is not news
+#: fields whose change alone is not news to a listener
 _QUIET = {"updated_at"}
 
 
@@ -82,4 +82,6 @@ class Journal:
 
 
 def _seen(job: Job) -> dict:
-    return job.view().model_dump(exclude=_QUIET)
+    # the row's own fields, not its view: what the view shows derives from them, and a view per
+    # commit would be built twice for nothing
+    return {name: value for name, value in vars(job).items() if name not in _QUIET}

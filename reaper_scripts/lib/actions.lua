@@ -5,6 +5,7 @@ local json = require('json')
 local plan = require('plan')
 local jobs = require('jobs')
 local spool = require('spool')
+local heard = require('heard')
 
 local actions = {}
 
@@ -28,7 +29,9 @@ local function selected_windows(reaper, proj, range, options)
     local item = reaper.GetSelectedMediaItem(proj, i)
     local window, problem = plan.window(reaper, item, range, options)
     if window then
-      entries[#entries + 1] = { item = item, window = window, label = plan.describe_item(reaper, item) }
+      local entry = { item = item, window = window, label = plan.describe_item(reaper, item) }
+      if not window.render then entry.item_values, entry.take_values = plan.stem_item(reaper, item, window) end
+      entries[#entries + 1] = entry
     else
       refused[#refused + 1] = problem
     end
@@ -122,6 +125,14 @@ end
 local NO_CATALOG = 'The list of algorithms is not there yet: the mvsep-bridge daemon writes it when it runs. '
                    .. 'Start it with `mvsep-bridge daemon`, then try again.'
 
+-- Ask before sending: `question` and MVSEP's price for `windows` (what is uploaded: {length}
+-- in seconds each); true when the user says OK.
+local function confirmed(reaper, question, windows, coefficient)
+  local credits = plan.credits(windows, coefficient)
+  local text = string.format('%s\n\nEstimated cost: about %d credit%s.', question, credits, credits == 1 and '' or 's')
+  return reaper.ShowMessageBox(text, TITLE, OK_CANCEL) == OK
+end
+
 -- After sending: say so if the daemon is not running, and follow the jobs (one follower per REAPER).
 local function follow_sent(reaper, sp)
   if not sp:daemon_running() then
@@ -157,13 +168,15 @@ function actions.separate(reaper, gfx, scripts_dir, how)
     for n, e in ipairs(entries) do windows[n] = e.window end
     local seconds = 0
     for _, w in ipairs(windows) do seconds = seconds + w.length end
-    local text = string.format('Separate %d item%s (%.1f s of audio) with %s?\n\nEstimated cost: about %d credit%s.',
-                               #entries, #entries == 1 and '' or 's', seconds, settings.name,
-                               plan.credits(windows, settings.coefficient), plan.credits(windows, settings.coefficient) == 1 and '' or 's')
-    if reaper.ShowMessageBox(text, TITLE, OK_CANCEL) ~= OK then return end
+    local question = string.format('Separate %d item%s (%.1f s of audio) with %s?', #entries,
+                                   #entries == 1 and '' or 's', seconds, settings.name)
+    if not confirmed(reaper, question, windows, settings.coefficient) then return end
     reaper.SetExtState(jobs.EXT, 'last', json.encode(settings), true)
   end
-  local batch, failure = jobs.start(reaper, sp, proj, entries, settings, options)
+  local rendered, not_rendered = heard.render(reaper, proj, entries, range)
+  if not_rendered then message(reaper, not_rendered) end
+  if #rendered == 0 then return end
+  local batch, failure = jobs.start(reaper, sp, proj, rendered, settings, options)
   if not batch then return message(reaper, failure) end
   follow_sent(reaper, sp)
 end
@@ -211,10 +224,17 @@ function actions.generate(reaper, gfx, scripts_dir)
   for _, a in ipairs(makers) do if a.sep_type == settings.sep_type then algorithm = a end end
   local texts = ask_texts(reaper, algorithm, last and last.sep_type == settings.sep_type and last.options)
   if not texts then return end
-  local first = algorithm.text_fields and algorithm.text_fields[1]
+  -- what names the result: the text prompt (VibeVoice asks for its model type first), else the first text
+  local named = (algorithm.text_fields or {})[1]
+  for _, field in ipairs(algorithm.text_fields or {}) do
+    if field.text:lower() == 'text prompt' then named = field break end
+  end
   for name, text in pairs(texts) do settings.options[name] = text end
+  -- nothing is uploaded: MVSEP charges for no seconds of audio, its minimum
+  local question = string.format('Generate audio with %s at %.3f s?', settings.name, position)
+  if not confirmed(reaper, question, { { length = 0 } }, settings.coefficient) then return end
   reaper.SetExtState(jobs.EXT, 'last_generate', json.encode(settings), true)
-  local prompt = first and texts[first.name]
+  local prompt = named and texts[named.name]
   local cut = prompt and utf8.offset(prompt, 41)  -- 40 characters, not bytes: never half a letter
   if cut then prompt = prompt:sub(1, cut - 1) end
   local label = settings.name .. (prompt and (': ' .. prompt) or '')
@@ -223,40 +243,72 @@ function actions.generate(reaper, gfx, scripts_dir)
   follow_sent(reaper, sp)
 end
 
--- The user's placement choices (ExtState, kept across sessions): name -> question
+-- The user's choices (ExtState, kept across sessions): name, question, the answers (the first
+-- is the default; a yes/no question has none)
 actions.OPTIONS = {
   { 'folder', 'Stem tracks in a folder under the source track' },
   { 'mute_original', 'Mute the original items' },
   { 'as_takes', 'Stems as takes of the original items' },
-  { 'raw_source', 'Send takes with FX/stretch markers as their raw source' },
+  { 'processed', 'Takes with FX/stretch markers: send as heard (rendered) or raw or refuse', plan.PROCESSED },
 }
 
 function actions.options(reaper)
   local options = {}
   for _, option in ipairs(actions.OPTIONS) do
-    options[option[1]] = reaper.GetExtState(jobs.EXT, option[1]) == 'y'
+    local value = reaper.GetExtState(jobs.EXT, option[1])
+    if option[3] then
+      if value == '' and reaper.GetExtState(jobs.EXT, 'raw_source') == 'y' then value = 'raw' end  -- 0.2.0's yes/no
+      options[option[1]] = value ~= '' and value or option[3][1]
+    else
+      options[option[1]] = value == 'y'
+    end
   end
   return options
+end
+
+-- The answer of `option` the user typed (a yes/no, or a word of option[3] or its start), or nil.
+local function answer_of(option, typed)
+  typed = typed:lower():match('^%s*(.-)%s*$')
+  if not option[3] then
+    if typed:sub(1, 1) == 'y' then return 'y' elseif typed:sub(1, 1) == 'n' then return 'n' end
+    return nil
+  end
+  local found
+  for _, choice in ipairs(option[3]) do
+    if typed ~= '' and choice:sub(1, #typed) == typed then
+      if found then return nil end  -- 'r': raw or refuse?
+      found = choice
+    end
+  end
+  return found
 end
 
 function actions.settings(reaper)
   local captions, values = {}, {}
   local current = actions.options(reaper)
   for n, option in ipairs(actions.OPTIONS) do
-    captions[n] = option[2] .. ' (y/n)'
-    values[n] = current[option[1]] and 'y' or 'n'
+    local value = current[option[1]]
+    captions[n] = option[2] .. (option[3] and '' or ' (y/n)')
+    values[n] = option[3] and value or (value and 'y' or 'n')
   end
   local ok, answer = reaper.GetUserInputs(TITLE .. ': settings', #captions,
                                           table.concat(captions, ',') .. ',extrawidth=120', table.concat(values, ','))
   if not ok then return end
-  local n = 0
-  for value in (answer .. ','):gmatch('([^,]*),') do
+  local n, wrong = 0, {}
+  for typed in (answer .. ','):gmatch('([^,]*),') do
     n = n + 1
     local option = actions.OPTIONS[n]
     if option then
-      reaper.SetExtState(jobs.EXT, option[1], value:lower():sub(1, 1) == 'y' and 'y' or 'n', true)
+      local value = answer_of(option, typed)
+      if value then
+        reaper.SetExtState(jobs.EXT, option[1], value, true)
+      else
+        wrong[#wrong + 1] = string.format('"%s" for "%s": answer %s', typed, option[2],
+                                          option[3] and table.concat(option[3], ', ') or 'y or n')
+      end
     end
   end
+  if #wrong > 0 then message(reaper, 'Not changed:\n' .. table.concat(wrong, '\n')) end
 end
 
 -- The background follower (from __startup.lua): silent when not set up, one per REAPER.

@@ -26,13 +26,19 @@ local function keep(reaper, proj, batch)
   return batch
 end
 
--- Send one request per item and keep the batch in `proj`. `entries`: {item, window, label}.
+-- Send one request per item and keep the batch in `proj`. `entries`: {item, window, label,
+-- item_values, take_values} (the stem item's values, plan.stem_item).
 function jobs.start(reaper, sp, proj, entries, settings, options)
   local batch = new_batch(reaper, options)
   local media = reaper.GetProjectPathEx(proj)
+  local named = {}
+  for n, e in ipairs(entries) do
+    local _, track_name = reaper.GetTrackName(reaper.GetMediaItem_Track(e.item))
+    named[n] = { label = e.label, track_name = track_name }
+  end
+  batch.undo = plan.undo_label(named, settings.name or ('sep_type ' .. settings.sep_type))
   for n, e in ipairs(entries) do
     local request_id = batch.id .. '-' .. n
-    local item_values, take_values = plan.stem_item(reaper, e.item, e.window)
     local track = reaper.GetMediaItem_Track(e.item)
     local _, item_guid = reaper.GetSetMediaItemInfo_String(e.item, 'GUID', '', false)
     local ok, problem = sp:request({
@@ -47,7 +53,7 @@ function jobs.start(reaper, sp, proj, entries, settings, options)
     end
     batch.entries[n] = {
       request = request_id, label = e.label, item = item_guid, track = reaper.GetTrackGUID(track),
-      reverse = e.window.reverse, item_values = item_values, take_values = take_values,
+      reverse = e.window.reverse, item_values = e.item_values, take_values = e.take_values,
     }
   end
   return keep(reaper, proj, batch)
@@ -56,6 +62,7 @@ end
 -- Ask for audio made from text options alone (no source), to land at `position` of `proj`.
 function jobs.generate(reaper, sp, proj, position, settings, label)
   local batch = new_batch(reaper)
+  batch.undo = string.format('MVSEP: insert generated audio at %.3f s (%s)', position, settings.name)
   local request_id = batch.id .. '-1'
   local ok, problem = sp:request({
     kind = 'generate', id = request_id, sep_type = settings.sep_type, options = settings.options or {},
@@ -205,13 +212,10 @@ function Follower:apply(key, batch)
   local any_done = false
   for _, entry in ipairs(batch.data.entries) do any_done = any_done or batch.status[entry.request].state == 'done' end
   if any_done then  -- nothing to insert (all failed or cancelled): no empty undo point
-    local inserted = 0
     reaper.PreventUIRefresh(1)
     reaper.Undo_BeginBlock2(proj)
-    local ok, problem = pcall(function()
-      inserted = self:insert(proj, batch, notes)
-    end)
-    reaper.Undo_EndBlock2(proj, string.format('MVSEP: insert stems (%d item%s)', inserted, inserted == 1 and '' or 's'), -1)
+    local ok, problem = pcall(function() self:insert(proj, batch, notes) end)
+    reaper.Undo_EndBlock2(proj, batch.data.undo or 'MVSEP: insert stems', -1)
     reaper.PreventUIRefresh(-1)
     reaper.UpdateArrange()
     if not ok then notes[#notes + 1] = 'inserting stopped: ' .. tostring(problem) end
@@ -279,7 +283,6 @@ function Follower:insert(proj, batch, notes)
       end
     end
   end
-  local inserted = 0
   for _, guid in ipairs(order) do
     local group = by_track[guid]
     local on_tracks = {}
@@ -305,7 +308,6 @@ function Follower:insert(proj, batch, notes)
           reaper.AddProjectMarker2(proj, true, region.start, region.stop, region.name, -1, 0)
         end
       end
-      inserted = inserted + 1
     end
     if #group.names > 0 then
       local result_tracks = place.stem_tracks(reaper, proj, group.track, group.names, options.folder)
@@ -326,9 +328,7 @@ function Follower:insert(proj, batch, notes)
   end
   for _, g in ipairs(generated) do
     place.generated(reaper, proj, g.entry.label, g.entry.position, g.stems)
-    inserted = inserted + 1
   end
-  return inserted
 end
 
 -- What the jobs window shows (a non-persistent ExtState: memory, not a file).
@@ -355,7 +355,11 @@ function jobs.follow(reaper, sp, keep)
   local follower = jobs.follower(reaper, sp)
   local function loop()
     follower:step()
-    if follower:pending() > 0 or (keep and keep()) then reaper.defer(loop) end
+    if follower:pending() > 0 or (keep and keep()) then
+      reaper.defer(loop)
+    else  -- ended: the next action must start a follower, not take this one for running
+      reaper.DeleteExtState(jobs.EXT, 'follower', false)
+    end
   end
   loop()
   return follower

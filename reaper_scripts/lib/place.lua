@@ -94,16 +94,21 @@ function place.generated(reaper, proj, name, position, stems)
   end
 end
 
--- REAPER reverses a take only through its action, which works on the selected items: select
--- just this one, reverse, and give the user's selection back.
-function place.reverse(reaper, proj, item)
+-- Run an action that works on the selected items on just `items`, then give the user's
+-- selection back.
+function place.on_items(reaper, proj, items, command)
   local selected = {}
   for i = 0, reaper.CountSelectedMediaItems(proj) - 1 do selected[#selected + 1] = reaper.GetSelectedMediaItem(proj, i) end
   reaper.SelectAllMediaItems(proj, false)
-  reaper.SetMediaItemSelected(item, true)
-  reaper.Main_OnCommandEx(TAKE_REVERSE, 0, proj)
-  reaper.SetMediaItemSelected(item, false)
+  for _, item in ipairs(items) do reaper.SetMediaItemSelected(item, true) end
+  reaper.Main_OnCommandEx(command, 0, proj)
+  reaper.SelectAllMediaItems(proj, false)
   for _, other in ipairs(selected) do reaper.SetMediaItemSelected(other, true) end
+end
+
+-- REAPER reverses a take only through its action.
+function place.reverse(reaper, proj, item)
+  place.on_items(reaper, proj, { item }, TAKE_REVERSE)
 end
 
 return place

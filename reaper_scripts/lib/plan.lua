@@ -43,10 +43,29 @@ local function refuse(reaper, item, why)
   return nil, plan.describe_item(reaper, item) .. ': ' .. why
 end
 
+-- What makes a take sound other than its source, or nil: then the source is not what is heard.
+function plan.processed(reaper, take)
+  if reaper.TakeFX_GetCount(take) > 0 then return 'take FX' end
+  if reaper.GetTakeNumStretchMarkers(take) > 0 then return 'stretch markers' end
+end
+
+-- The project time [t0, t1] of `item` that is wanted (clipped to `range`), or nil.
+function plan.span(reaper, item, range)
+  local position = reaper.GetMediaItemInfo_Value(item, 'D_POSITION')
+  local t0, t1 = position, position + reaper.GetMediaItemInfo_Value(item, 'D_LENGTH')
+  if range then t0, t1 = math.max(t0, range[1]), math.min(t1, range[2]) end
+  if t1 > t0 then return t0, t1 end
+end
+
+-- How takes with FX or stretch markers are sent (the user's choice, see actions.OPTIONS):
+-- 'heard' rendered first (heard.lua), 'raw' as their source, 'refuse' not at all.
+plan.PROCESSED = { 'heard', 'raw', 'refuse' }
+
 -- The window of one item: which part of which file it plays and how a stem of that part must be
 -- placed to play in sync. `range` (optional, project seconds {start, stop}) clips to the time
--- selection; `options.raw_source` sends takes with FX or stretch markers as their raw source.
--- Returns the window or nil and a message naming the item.
+-- selection; `options.processed` says what to do with a take whose FX or stretch markers make it
+-- sound other than its source: for 'heard' the window is only {render = why, length}, filled in
+-- once the take is rendered. Returns the window or nil and a message naming the item.
 function plan.window(reaper, item, range, options)
   options = options or {}
   local take = reaper.GetActiveTake(item)
@@ -54,15 +73,6 @@ function plan.window(reaper, item, range, options)
   if reaper.TakeIsMIDI(take) then return refuse(reaper, item, 'a MIDI item has no audio to separate') end
   local source = reaper.GetMediaItemTake_Source(take)
   if not source then return refuse(reaper, item, 'the take has no source') end
-  -- what is heard is not the source: sending the raw source must be the user's choice
-  if not options.raw_source then
-    local fx, markers = reaper.TakeFX_GetCount(take), reaper.GetTakeNumStretchMarkers(take)
-    if fx > 0 or markers > 0 then
-      return refuse(reaper, item, string.format('the take has %s, so the raw source is not what you hear; '
-        .. 'render the take first (Item: Apply track/take FX to items), or allow sending the raw source '
-        .. 'in "MVSEP Bridge: settings"', fx > 0 and 'take FX' or 'stretch markers'))
-    end
-  end
   local file_source, a, b = plan.source_file(reaper, source)
   local file = reaper.GetMediaSourceFileName(file_source)
   local rate = reaper.GetMediaSourceSampleRate(file_source)
@@ -71,6 +81,16 @@ function plan.window(reaper, item, range, options)
   if rate <= 0 or channels <= 0 then
     return refuse(reaper, item, 'the source is offline (' .. file .. '); bring the file back first')
   end
+  local t0, t1 = plan.span(reaper, item, range)
+  if not t0 then return refuse(reaper, item, 'the item is outside the time selection') end
+  local processed = plan.processed(reaper, take)
+  if processed and options.processed ~= 'raw' then
+    if options.processed == 'refuse' then
+      return refuse(reaper, item, 'the take has ' .. processed .. ', so the raw source is not what you hear; '
+        .. 'choose "heard" (render it first) or "raw" for such takes in "MVSEP Bridge: settings"')
+    end
+    return { render = processed, length = t1 - t0 }
+  end
   local file_length = reaper.GetMediaSourceLength(file_source)
 
   local position = reaper.GetMediaItemInfo_Value(item, 'D_POSITION')
@@ -78,12 +98,6 @@ function plan.window(reaper, item, range, options)
   local offset = reaper.GetMediaItemTakeInfo_Value(take, 'D_STARTOFFS')
   local playrate = reaper.GetMediaItemTakeInfo_Value(take, 'D_PLAYRATE')
 
-  -- project time [t0, t1] of the item that is wanted
-  local t0, t1 = position, position + length
-  if range then
-    t0, t1 = math.max(t0, range[1]), math.min(t1, range[2])
-    if t1 <= t0 then return refuse(reaper, item, 'the item is outside the time selection') end
-  end
   -- the take's source time played there, then the file's
   local s0 = offset + (t0 - position) * playrate
   local s1 = offset + (t1 - position) * playrate
@@ -209,6 +223,19 @@ end
 -- A stem's name from its file name ("vocals.flac" -> "vocals")
 function plan.stem_name(file)
   return (file:match('([^/\\]+)$') or file):gsub('%.[^.]*$', '')
+end
+
+-- What a job's undo point says: which items (one by its label, else how many on which tracks) and
+-- the algorithm. `entries`: {label, track_name}; `algorithm`: its name.
+function plan.undo_label(entries, algorithm)
+  local tracks, names = {}, {}
+  for _, e in ipairs(entries) do
+    if not tracks[e.track_name] then tracks[e.track_name] = true; names[#names + 1] = e.track_name end
+  end
+  local subject = #entries == 1 and entries[1].label
+    or #names == 1 and string.format("%d items on track '%s'", #entries, names[1])
+    or string.format('%d items on %d tracks', #entries, #names)
+  return string.format('MVSEP: insert stems of %s (%s)', subject, algorithm)
 end
 
 -- MVSEP's price: credits = max(1, floor(seconds * coefficient / 60)), per item

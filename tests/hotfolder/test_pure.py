@@ -194,6 +194,8 @@ def test_sidecar_overrides_the_preset(tmp_path):
         ("[1, 2]", "must hold a JSON object"),
         ('{"sep_typ": 40}', "sep_typ: Extra inputs are not permitted"),
         ('{"sep_type": "forty"}', "sep_type: Input should be a valid integer"),
+        ('{"sep_type": 40, "sep_type": 20}', "sets 'sep_type' twice"),
+        ('{"options": {"add_opt1": 1, "add_opt1": 2}}', "sets 'add_opt1' twice"),
     ],
 )
 def test_bad_sidecars_name_the_problem(tmp_path, text, expected):

@@ -19,6 +19,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+import soundfile as sf
 from lupa.lua54 import LuaRuntime
 
 from .model import Item, Marker, Project, Source, Take, Track, new_guid
@@ -26,6 +28,7 @@ from .signatures import ApiMisuse, Signatures
 
 TICK = 1 / 30  # REAPER runs deferred functions about 30 times a second
 TAKE_REVERSE = 41051  # "Item properties: Toggle take reverse"
+RENDER_TAKE = 40601  # "Item: Render items to new take"
 
 # gfx variables a script may read or assign (REAPER's gfx.* state; not functions, so not in the
 # signature file)
@@ -268,6 +271,20 @@ class _Impl:
         project.block_depth -= 1
         if project.block_depth == 0:
             project.undo_points.append(descchange)
+            project.redo_points.clear()
+
+    def reaper_Undo_CanUndo2(self, proj):
+        points = self._project(proj).undo_points
+        return points[-1] if points else None
+
+    def reaper_Undo_DoUndo2(self, proj):
+        project = self._project(proj)
+        if project.block_depth:
+            raise ApiMisuse("Undo_DoUndo2 inside an undo block")
+        if not project.undo_points:
+            return 0
+        project.redo_points.append(self.f.undo(project))
+        return 1
 
     def reaper_PreventUIRefresh(self, prevent_count):
         self.f.prevent_refresh += int(prevent_count)
@@ -364,17 +381,68 @@ class _Impl:
             item.values["B_UISEL"] = float(selected)
 
     def reaper_Main_OnCommandEx(self, command, flag, proj):
+        """Runs an action on the selected items; outside an undo block it is an undo point of its
+        own, as every REAPER action is."""
         project = self._project(proj)
-        if command != TAKE_REVERSE:
+        actions = {TAKE_REVERSE: ("Toggle take reverse", self._reverse_take),
+                   RENDER_TAKE: ("Render items to new take", self._render_take)}
+        if command not in actions:
             raise ApiMisuse(f"Main_OnCommandEx: command {command} not faked")
-        for item in self._selected(project):  # a reversed section of the source, or back
-            take = item.active_take
-            source = take.source
-            if source.kind == "SECTION" and source.section_offset == 0 and source.section_length == source.parent.length:
-                take.source = source.parent if source.reverse else Source.section(source.parent, 0, source.length, True)
-            else:
-                take.source = Source.section(source, 0, source.length, True)
-            self._change(project, "reverse take")
+        name, action = actions[command]
+        before = project.snapshot() if project.block_depth == 0 else None
+        for item in self._selected(project):
+            action(project, item)
+        if before is not None:
+            project.undo_states.append(before)
+            project.undo_points.append(name)
+            project.redo_points.clear()
+
+    def _reverse_take(self, project: Project, item: Item) -> None:
+        """A reversed section of the source, or back."""
+        take = item.active_take
+        source = take.source
+        if source.kind == "SECTION" and source.section_offset == 0 and source.section_length == source.parent.length:
+            take.source = source.parent if source.reverse else Source.section(source.parent, 0, source.length, True)
+        else:
+            take.source = Source.section(source, 0, source.length, True)
+        self._change(project, "reverse take")
+
+    def _render_take(self, project: Project, item: Item) -> None:
+        """What the active take plays over the item's length (source window, playrate as
+        varispeed, stretch markers, take FX) written to a new file in the project's media folder,
+        played by a new take that becomes the active one; the old take stays as it was. Take
+        volume, pan and channel mode are not baked in: the new take keeps them. Pitch shifting
+        (preserved pitch at another rate, a pitch offset) is beyond this fake: refused."""
+        take = item.active_take
+        values = take.values
+        if values["D_PITCH"] or (values["B_PPITCH"] and values["D_PLAYRATE"] != 1):
+            raise ApiMisuse("the fake renders no pitch shifting (B_PPITCH at another rate, D_PITCH)")
+        if take.stretch_markers and values["D_PLAYRATE"] != 1:
+            raise ApiMisuse("the fake renders stretch markers at playrate 1 only")
+        file_source, a, b = take.source.file_map()
+        samples, rate = sf.read(file_source.filename, always_2d=True)
+        t = np.arange(int(round(item.values["D_LENGTH"] * rate))) / rate  # item time of each frame
+        if take.stretch_markers:  # piecewise linear between markers, the take's rate outside them
+            pos, src = (np.array(v) for v in zip(*sorted(take.stretch_markers)))
+            s = np.interp(t, pos, src) + np.clip(t - pos[-1], 0, None) + np.clip(t - pos[0], None, 0)
+        else:
+            s = values["D_STARTOFFS"] + t * values["D_PLAYRATE"]
+        frame = (a + b * s) * rate
+        heard = np.stack([np.interp(frame, np.arange(len(samples)), column, left=0.0, right=0.0)
+                          for column in samples.T], axis=1) * float(np.prod(take.fx))
+        folder = Path(project.media_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        n = 1
+        while (folder / f"{take.name or 'untitled'}-render-{n:03d}.wav").exists():
+            n += 1
+        path = folder / f"{take.name or 'untitled'}-render-{n:03d}.wav"
+        sf.write(path, heard.astype(np.float32), rate, subtype="FLOAT")
+        rendered = Take(item, Source.from_file(path), name=path.stem)
+        for key in ("D_VOL", "D_PAN", "D_PANLAW", "I_CHANMODE"):
+            rendered.values[key] = values[key]
+        item.takes.append(rendered)
+        item.values["I_CURTAKE"] = float(len(item.takes) - 1)
+        self._change(project, "render take")
 
     def reaper_GetTrackNumMediaItems(self, tr):
         return len(tr.items)
@@ -441,10 +509,10 @@ class _Impl:
         return take.source is not None and take.source.kind == "MIDI"
 
     def reaper_TakeFX_GetCount(self, take):
-        return take.fx_count
+        return len(take.fx)
 
     def reaper_GetTakeNumStretchMarkers(self, take):
-        return take.stretch_markers
+        return len(take.stretch_markers)
 
     def reaper_GetTakeName(self, take):
         return take.name

@@ -51,6 +51,17 @@ class Source:
             return cls(filename=path, kind="MIDI", online=False)
         return cls(filename=path, length=length, kind="MIDI")
 
+    def file_map(self) -> tuple[Source, float, float]:
+        """The file source under the sections, and file time = a + b * this source's time."""
+        a, b, source = 0.0, 1.0, self
+        while source.parent is not None:
+            if source.reverse:
+                a, b = source.section_offset + source.section_length - a, -b
+            else:
+                a = source.section_offset + a
+            source = source.parent
+        return source, a, b
+
     @classmethod
     def section(cls, parent: Source, offset: float, length: float, reverse: bool = False) -> Source:
         return cls(kind="SECTION", parent=parent, section_offset=offset, section_length=length,
@@ -68,8 +79,10 @@ class Take:
     })
     name: str = ""
     guid: str = field(default_factory=new_guid)
-    fx_count: int = 0
-    stretch_markers: int = 0
+    # take FX, modelled as gains (what a volume plugin does to the samples) in chain order
+    fx: list[float] = field(default_factory=list)
+    # stretch markers (pos: seconds from the item's start, srcpos: the take's source time)
+    stretch_markers: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -131,11 +144,13 @@ class Project:
     change_count: int = 0
 
     undo_states: list[list] = field(default_factory=list)  # the state before each undo point
+    redo_points: list[str] = field(default_factory=list)  # what Ctrl+Shift+Z would bring back
 
     def snapshot(self) -> tuple:
         """What Ctrl+Z restores: tracks, their items, takes and every value, markers (not ext state)."""
         return list(self.markers), [(t, t.name, dict(t.values), dict(t.ext), [
-            (i, dict(i.values), [(k, dict(k.values), k.source, k.name) for k in i.takes]) for i in t.items])
+            (i, dict(i.values), [(k, dict(k.values), k.source, k.name, list(k.fx), list(k.stretch_markers))
+                                  for k in i.takes]) for i in t.items])
             for t in self.tracks]
 
     def restore(self, state: tuple) -> None:
@@ -146,8 +161,9 @@ class Project:
             track.name, track.values, track.ext, track.items = name, dict(values), dict(ext), []
             for item, item_values, takes in items:
                 item.values, item.takes = dict(item_values), []
-                for take, take_values, source, take_name in takes:
+                for take, take_values, source, take_name, fx, markers in takes:
                     take.values, take.source, take.name = dict(take_values), source, take_name
+                    take.fx, take.stretch_markers = list(fx), list(markers)
                     item.takes.append(take)
                 track.items.append(item)
             self.tracks.append(track)
@@ -155,7 +171,8 @@ class Project:
     def describe(self) -> list:
         """The project as a user sees it, for before/after comparisons."""
         return list(self.markers) + [(t.name, sorted(t.values.items()), [
-            (sorted(i.values.items()), [(k.name, sorted(k.values.items()), id(k.source)) for k in i.takes])
+            (sorted(i.values.items()), [(k.name, sorted(k.values.items()), id(k.source), k.fx, k.stretch_markers)
+                                         for k in i.takes])
             for i in t.items]) for t in self.tracks]
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from mvsep_bridge.bridges.reaper.catalog import catalog_entries
 from mvsep_bridge.daemon.catalog import Catalog
@@ -134,23 +136,113 @@ def test_cancelling_the_estimate_sends_nothing(setup):
     assert ("mvsep_bridge", "last") not in fake.ext_state
 
 
-def test_takes_with_fx_or_stretch_markers_are_sent_raw_only_when_the_user_allows_it(setup):
+def test_takes_with_fx_or_stretch_markers_go_as_heard_raw_or_not_at_all_as_the_user_chooses(setup):
     fake, scripts, spool, track, source = setup
+    project = fake.current
     fake.ext_state[("mvsep_bridge", "last")] = json.dumps(LAST)
-    with_fx = fake.add_item(track, source, position=0.0, length=1.0)
-    with_fx.active_take.fx_count = 2
+    with_fx = fake.add_item(track, source, position=0.0, length=1.0, offset=0.25)
+    with_fx.active_take.fx = [0.5]
     stretched = fake.add_item(track, source, position=2.0, length=1.0)
-    stretched.active_take.stretch_markers = 3
+    stretched.active_take.stretch_markers = [(0.0, 0.0), (0.5, 1.0)]  # the first half plays 1 s at 2x
+    user_file = Path(source.filename).read_bytes()
+    as_it_was = project.describe()
+
+    # the default: as heard, from files REAPER rendered; the project and its undo history as they were
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    assert "Not separated" not in "".join(m for m, _ in fake.messages)
+    sent = requests(spool)
+    assert len(sent) == 2
+    assert project.describe() == as_it_was and project.undo_points == []
+    assert [len(i.takes) for i in (with_fx, stretched)] == [1, 1] and with_fx.active_take.fx == [0.5]
+    assert Path(source.filename).read_bytes() == user_file
+    vox, rate = sf.read(source.filename, always_2d=True)
+    for request in sent:
+        assert request["source"] != source.filename and Path(request["source"]).parent == Path(project.media_dir)
+        assert (request["start"], request["length"]) == (0.0, 1.0)  # the whole rendered take
+    by_label = {r["label"]: sf.read(r["source"], always_2d=True)[0] for r in sent}
+    heard_fx = by_label["item 1 on track 'Vox' at 0.000 s (take 'vox')"]
+    assert np.array_equal(heard_fx, (0.5 * vox[rate // 4:rate // 4 + rate]).astype(np.float32))
+    heard_stretch = by_label["item 2 on track 'Vox' at 2.000 s (take 'vox')"]
+    half = rate // 2
+    assert np.allclose(heard_stretch[:half], vox[0:rate:2], atol=1e-6)  # 2x: every other frame
+    assert np.allclose(heard_stretch[half:], vox[rate:rate + half], atol=1e-6)
+
+    # refused by name when the user says so
+    for path in (spool / "requests").glob("*.json"):
+        path.unlink()
+    fake.inputs = ["n,n,n,refuse"]
+    fake.run(scripts / "mvsep_Settings.lua")
+    assert fake.ext_state[("mvsep_bridge", "processed")] == "refuse"
+    fake.messages.clear()
     fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
     refused = fake.messages[0][0]
     assert "item 1 on track 'Vox' at 0.000 s (take 'vox'): the take has take FX" in refused
     assert "item 2 on track 'Vox' at 2.000 s (take 'vox'): the take has stretch markers" in refused
-    assert not (spool / "requests").exists() or not requests(spool)
-    # the settings action: the user allows the raw source (and keeps the rest)
-    fake.inputs = ["n,n,n,y"]
+    assert not requests(spool)
+
+    # the raw source, when chosen; an answer that fits two choices changes nothing and says why
+    fake.inputs = ["n,n,n,r"]
     fake.run(scripts / "mvsep_Settings.lua")
-    assert [fake.ext_state[("mvsep_bridge", k)] for k in ("folder", "mute_original", "as_takes", "raw_source")] == \
-        ["n", "n", "n", "y"]
+    assert '"r" for "Takes with FX/stretch markers' in fake.messages[-1][0] and "heard, raw, refuse" in fake.messages[-1][0]
+    assert fake.ext_state[("mvsep_bridge", "processed")] == "refuse"
+    fake.inputs = ["n,n,n,raw"]
+    fake.run(scripts / "mvsep_Settings.lua")
     fake.messages.clear()
     fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
-    assert len(requests(spool)) == 2 and "Not separated" not in "".join(m for m, _ in fake.messages)
+    assert [(r["source"], r["start"]) for r in requests(spool)] == [(source.filename, 0.25), (source.filename, 0.0)]
+    assert "Not separated" not in "".join(m for m, _ in fake.messages)
+
+
+def test_a_speech_model_whose_language_is_a_choice_offers_the_catalogs_options(setup):
+    """Where the catalog gives a field its options (Qwen3-TTS (Voice Cloning)'s Language does in
+    MVSEP's catalog), "Generate audio at edit cursor…" offers them in a menu and sends the key."""
+    fake, scripts, spool, track, source = setup
+    cloning = next(a for a in catalog_entries(Catalog.snapshot()) if a["sep_type"] == 120)
+    (language,) = [f for f in cloning["fields"] if f["text"] == "Language"]
+    speech = {"sep_type": 118, "name": "Qwen3-TTS (Custom Voice)", "group": "Speech", "order": 1,
+              "price_coefficient": 1, "input": "none", "fields": [{**language, "name": "add_opt3"}],
+              "text_fields": [{"name": "add_opt1", "text": "Text prompt", "default": None},
+                              {"name": "add_opt2", "text": "Speaker", "default": None}]}
+    (spool / "catalog.json").write_text(json.dumps({"protocol": 1, "algorithms": [speech]}))
+    fake.current.cursor = 2.5
+    fake.menu_choices = ["Qwen3-TTS (Custom Voice)", "Language: German", "Output: flac (16 bit)"]
+    fake.inputs = [["Guten Tag", "Vivian"]]
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    offered = [part.lstrip("!") for part in fake.menus[1].split("|")]
+    assert offered == [f"Language: {c['label']}" for c in language["choices"]] and len(offered) > 5
+    (request,) = requests(spool)
+    assert (request["kind"], request["sep_type"]) == ("generate", 118) and "source" not in request
+    assert request["options"] == {"add_opt1": "Guten Tag", "add_opt2": "Vivian", "add_opt3": "german"}
+    assert request["label"] == "Qwen3-TTS (Custom Voice): Guten Tag"
+    # the choice is remembered: checked in the menu next time
+    fake.menu_choices = []
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    fake.menu_choices = ["Qwen3-TTS (Custom Voice)"]
+    fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
+    assert "!Language: German" in fake.menus[-1].split("|")
+
+
+def test_a_take_with_fx_sent_as_heard_is_cut_to_the_time_selection(setup):
+    fake, scripts, spool, track, source = setup
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps(LAST)
+    item = fake.add_item(track, source, position=10.0, length=3.0, offset=0.5)
+    item.active_take.fx = [2.0]
+    fake.current.time_selection = (11.0, 12.5)
+    fake.run(scripts / "mvsep_Separate time selection of selected items.lua")
+    (request,) = requests(spool)
+    assert (request["start"], request["length"]) == (1.0, 1.5)  # of the render, which starts at the item's start
+    rendered, rate = sf.read(request["source"], always_2d=True)
+    vox, _ = sf.read(source.filename, always_2d=True)
+    assert len(rendered) == 3 * rate and np.array_equal(rendered, (2.0 * vox[rate // 2:rate // 2 + 3 * rate]).astype(np.float32))
+    assert [len(i.takes) for i in track.items] == [1] and fake.current.undo_points == []
+
+
+def test_a_user_who_allowed_the_raw_source_in_0_2_keeps_that_choice(setup):
+    fake, scripts, spool, track, source = setup
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps(LAST)
+    fake.ext_state[("mvsep_bridge", "raw_source")] = "y"  # what 0.2.0's settings wrote
+    fake.add_item(track, source, position=0.0, length=1.0).active_take.fx = [0.5]
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    assert [r["source"] for r in requests(spool)] == [source.filename]
+    fake.run(scripts / "mvsep_Settings.lua")  # the dialog shows it as the new setting
+    assert fake.dialogs[-1][2].split(",")[3] == "raw"

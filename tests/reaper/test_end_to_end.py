@@ -14,29 +14,17 @@ import pytest
 import soundfile as sf
 
 from .model import Source
-from .world import EDGE, install, music
+from .world import EDGE, install, music, run_until
 
 SEPARATE = "mvsep_Separate selected items.lua"
 ALGORITHM = 40  # "BS Roformer (vocals, instrumental)" in the bundled catalog
-
-
-def file_time(source: Source) -> tuple[Source, float, float]:
-    """The test's own reading of a source: the file, and file time = a + b * source time."""
-    a, b = 0.0, 1.0
-    while source.parent is not None:
-        if source.reverse:
-            a, b = source.section_offset + source.section_length - a, -b
-        else:
-            a = source.section_offset + a
-        source = source.parent
-    return source, a, b
 
 
 def played(item, take=None) -> tuple[np.ndarray, int]:
     """The frames of its file a take (the active one) plays, in file order, as REAPER reads its
     properties; frames before the file's start are silence."""
     take = take or item.active_take
-    source, a, b = file_time(take.source)
+    source, a, b = take.source.file_map()
     rate = source.sample_rate
     offset, playrate = take.values["D_STARTOFFS"], take.values["D_PLAYRATE"]
     t0, t1 = a + b * offset, a + b * (offset + item.values["D_LENGTH"] * playrate)
@@ -76,11 +64,13 @@ def studio(spool_world, fake, tmp_path):
     fake.add_track(b, "Elsewhere")
     scripts = install(fake, world.env)
     world.start()
-    deadline = time.monotonic() + 30
-    while not (world.spool / "catalog.json").exists():
-        assert time.monotonic() < deadline, "the bridge wrote no catalog"
-        time.sleep(0.05)
+    world.catalog()
     return world, scripts, a, b, items
+
+
+def algorithm_name(world) -> str:
+    catalog = json.loads((world.spool / "catalog.json").read_text())["algorithms"]
+    return next(x["name"] for x in catalog if x["sep_type"] == ALGORITHM)
 
 
 def choose_defaults(fake, spool: Path) -> None:
@@ -118,7 +108,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
     assert fake.console == [], fake.console
 
     # one undo block, every insert inside it with the UI refresh held; the other tab untouched
-    assert a.undo_points == ["MVSEP: insert stems (5 items)"]
+    assert a.undo_points == [f"MVSEP: insert stems of 5 items on 3 tracks ({algorithm_name(world)})"]
     inserted = a.changes[before:]
     assert inserted and all(depth == 1 and held for _, depth, held in inserted), inserted
     assert [t.name for t in b.tracks] == ["Elsewhere"] and not b.changes
@@ -138,8 +128,8 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
             stem = next(i for i in stem_track.items if i.values["D_POSITION"] == pytest.approx(original.values["D_POSITION"]))
             check_same_playback(original, stem, label)
             # played in the same direction (a reversed section gives a reversed stem)
-            assert file_time(stem.active_take.source)[2] == file_time(original.active_take.source)[2], label
-            stem_file = file_time(stem.active_take.source)[0].filename
+            assert stem.active_take.source.file_map()[2] == original.active_take.source.file_map()[2], label
+            stem_file = stem.active_take.source.file_map()[0].filename
             assert Path(stem_file).is_relative_to(Path(a.media_dir) / "MVSEP"), stem_file
             info = sf.info(stem_file)
             assert (info.samplerate, info.channels) == (rate, expected.shape[1]), label
@@ -150,10 +140,10 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
         shifted = np.abs(total[EDGE:-EDGE] - expected[EDGE - 1:-EDGE - 1]).max()
         assert error < 1e-3 and shifted > 20 * error, f"{label}: off by {error} (one sample off: {shifted})"
     # each source file's stems in a folder of their own: no job replaces what another item plays
-    stem_files = {file_time(i.active_take.source)[0].filename for t in a.tracks if " – " in t.name for i in t.items}
+    stem_files = {i.active_take.source.file_map()[0].filename for t in a.tracks if " – " in t.name for i in t.items}
     assert len(stem_files) == 2 * len(items)
     # one Ctrl+Z and the project is as it was before the action
-    assert fake.undo(a) == "MVSEP: insert stems (5 items)"
+    assert fake.undo(a) == f"MVSEP: insert stems of 5 items on 3 tracks ({algorithm_name(world)})"
     assert a.describe() == as_it_was
 
 
@@ -187,14 +177,6 @@ def max_per_second(times: list[float]) -> int:
     return max((sum(1 for u in times if t <= u < t + 1.0) for t in times), default=0)
 
 
-def run_until(fake, world, done, what: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}; console: {fake.console}\n{world.log()[-3000:]}"
-        fake.tick(8)
-        time.sleep(0.02)
-
-
 def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(studio, fake, emulator):
     world, scripts, a, b, items = studio
     emulator.configure(processing_seconds=4.0)
@@ -215,7 +197,7 @@ def test_the_jobs_window_shows_progress_cancels_and_a_deleted_track_is_reported(
     gfx.mouse_cap = 0
     assert fake.menus[-1].startswith("Cancel item 1 on track 'Drums'")
     run_until(fake, world, lambda: a.undo_points, "the inserts")
-    assert a.undo_points == ["MVSEP: insert stems (3 items)"]
+    assert a.undo_points == [f"MVSEP: insert stems of 5 items on 3 tracks ({algorithm_name(world)})"]  # the job's
     assert 0 < max_per_second(list(window_reads.values())) <= 1, "the window draws from memory, not files"
     console = "".join(fake.console)
     assert "item 1 on track 'Drums' at 1.000 s (take 'drums 48k mono'): cancelled" in console
@@ -250,7 +232,7 @@ def test_a_project_closed_mid_job_gets_its_stems_when_opened_again(studio, fake)
     assert not a.undo_points
     a.open = True
     run_until(fake, world, lambda: a.undo_points, "the inserts after reopening")
-    assert a.undo_points == ["MVSEP: insert stems (1 item)"]
+    assert a.undo_points == [f"MVSEP: insert stems of item 1 on track 'Gtr' at 2.000 s (take '') ({algorithm_name(world)})"]
     stems = [i for t in a.tracks if t.name.startswith("Gtr – ") for i in t.items]
     assert len(stems) == 2 and all(i.values["D_POSITION"] == 2.0 for i in stems)
     assert not [k for k in a.ext_state if k[1].startswith("batch:")] and fake.console == []
@@ -319,3 +301,51 @@ def test_the_start_daemon_action_starts_it_and_waiting_requests_go_out(spool_wor
     fake.run(scripts / "mvsep_Start daemon.lua")
     assert fake.messages[-1][0] == "The mvsep-bridge daemon is running."
     assert len(fake.processes) == 1
+
+
+def test_takes_with_fx_and_stretch_markers_are_separated_as_heard(spool_world, fake):
+    """The default for such takes: REAPER renders them, the render is undone, the stems play what
+    the item played (the gain of its FX, the 2x part of its stretch markers) where it played it."""
+    world = spool_world
+    project = fake.current
+    vox_file = music(Path(project.media_dir) / "vox.wav", 4.0, 44_100, 2, seed=4)
+    vox = Source.from_file(vox_file)
+    track = fake.add_track(project, "Vox")
+    fake.add_track(project, "Below")
+    louder = fake.add_item(track, vox, position=1.0, length=1.5, offset=0.3, D_FADEINLEN=0.1)
+    louder.active_take.fx = [0.5, 3.0]  # two gains in a chain: 1.5 in all
+    stretched = fake.add_item(track, vox, position=3.0, length=1.0, offset=0.2)
+    stretched.active_take.stretch_markers = [(0.0, 0.2), (0.5, 1.2)]  # 1 s in 0.5 s, then rate 1
+    scripts = install(fake, world.env)
+    world.start()
+    fake.ext_state[("mvsep_bridge", "last")] = json.dumps({"sep_type": ALGORITHM, "name": "BS Roformer",
+                                                           "options": {}, "output_format": 2})
+    as_it_was = project.describe()
+    user_file = vox_file.read_bytes()
+    fake.run(scripts / "mvsep_Separate selected items (last settings).lua")
+    assert project.describe() == as_it_was and project.undo_points == [], "the render is undone at once"
+    run_until(fake, world, lambda: project.undo_points, "the inserts")
+    assert fake.console == [], fake.console
+    assert [t.name for t in project.tracks] == ["Vox", "Vox – vocals", "Vox – instrumental", "Below"]
+    assert vox_file.read_bytes() == user_file and [len(i.takes) for i in (louder, stretched)] == [1, 1]
+
+    samples, rate = sf.read(vox_file, always_2d=True)
+    start = round(0.2 * rate)
+    heard = {  # what each item plays, computed here from the user's file
+        "fx": 1.5 * samples[round(0.3 * rate):round(0.3 * rate) + round(1.5 * rate)],
+        "stretch": np.concatenate([samples[start:start + rate:2], samples[start + rate:start + rate + rate // 2]]),
+    }
+    for label, original in (("fx", louder), ("stretch", stretched)):
+        total = 0
+        for stem_track in project.tracks[1:3]:
+            (stem,) = [i for i in stem_track.items if i.values["D_POSITION"] == original.values["D_POSITION"]]
+            check_same_playback(original, stem, label)
+            total = total + played(stem)[0]
+        expected = heard[label]
+        assert total.shape == expected.shape, (label, total.shape, expected.shape)
+        error = np.abs(total - expected)[EDGE:-EDGE].max()
+        shifted = np.abs(total[EDGE:-EDGE] - expected[EDGE - 1:-EDGE - 1]).max()
+        assert error < 1e-3 and shifted > 20 * error, f"{label}: off by {error} (one sample off: {shifted})"
+    assert project.undo_points == ["MVSEP: insert stems of 2 items on track 'Vox' (BS Roformer)"]
+    fake.undo(project)
+    assert project.describe() == as_it_was

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -122,3 +123,35 @@ def test_changes_are_recorded_with_their_undo_block_and_refresh_state(fake):
     assert project.undo_points == ["one"]
     assert project.changes == [("insert track", 1, True), ("insert track", 0, False)]
     assert fake.undo(project) == "one" and len(project.tracks) == 0  # back to before the block
+
+
+def test_rendering_a_take_as_reaper_does_and_undoing_it(fake, tmp_path):
+    """"Item: Render items to new take" on a reversed section with a gain FX: a new active take
+    playing a new file of what the item played, the old take kept; as an action run on its own it
+    is an undo point, and undoing it gives the item back as it was (the file stays on disk)."""
+    path = tmp_path / "ramp.wav"
+    ramp = np.linspace(-0.5, 0.5, 48_000, dtype=np.float32)[:, None]
+    sf.write(path, ramp, 48_000, subtype="FLOAT")
+    track = fake.add_track(fake.current, "Ramp")
+    item = fake.add_item(track, Source.section(Source.from_file(path), 0.25, 0.5, reverse=True), position=3.0,
+                         length=0.25, offset=0.1)
+    item.active_take.fx = [2.0]
+    as_it_was = fake.current.describe()
+    got = run(fake, """
+        local item = reaper.GetSelectedMediaItem(0, 0)
+        reaper.Main_OnCommandEx(40601, 0, 0)
+        local take = reaper.GetActiveTake(item)
+        local src = reaper.GetMediaItemTake_Source(take)
+        return reaper.CountTakes(item), reaper.GetMediaSourceFileName(src), reaper.TakeFX_GetCount(take),
+               reaper.GetMediaItemTakeInfo_Value(take, 'D_STARTOFFS'), reaper.Undo_CanUndo2(0)
+    """)
+    count, rendered, fx, offset, undo = got
+    assert (count, fx, offset, undo) == (2, 0, 0.0, "Render items to new take")
+    samples, rate = sf.read(rendered, always_2d=True)
+    # the section plays file time 0.75 - t backwards from its 0.1 s offset: 0.65 s down to 0.40 s, doubled
+    expected = 2 * ramp[round(0.40 * rate) + 1:round(0.65 * rate) + 1][::-1]
+    assert rate == 48_000 and samples.shape == expected.shape and np.allclose(samples, expected, atol=1e-6)
+    assert item.takes[0].fx == [2.0]  # the old take keeps its FX
+    assert run(fake, "return reaper.Undo_DoUndo2(0)") == 1
+    assert fake.current.describe() == as_it_was and fake.current.redo_points == ["Render items to new take"]
+    assert Path(rendered).is_file()

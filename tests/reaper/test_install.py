@@ -6,32 +6,19 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
+
+from mvsep_bridge.bridges.reaper.reapack import script_headers as headers
 
 from .lua import SCRIPTS
 from harness import run_cli
 from processes import daemon_env
 
 HEADERS = ("description", "version", "author", "about", "provides", "changelog")
-
-
-def headers(path: Path) -> dict[str, list[str]]:
-    """ReaPack's header tags of a script: `-- @tag value` and the indented lines that follow."""
-    tags: dict[str, list[str]] = {}
-    current = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("--"):
-            break
-        match = re.match(r"--\s*@(\w+)\s*(.*)", line)
-        if match:
-            current = match.group(1)
-            tags[current] = [match.group(2)] if match.group(2) else []
-        elif current:
-            tags[current].append(line[2:].strip())
-    return tags
 
 
 def env_for(tmp_path):
@@ -136,3 +123,23 @@ def test_every_script_has_the_reapack_headers_and_the_index_matches_them():
             provided[str(path.relative_to(SCRIPTS))] = "main" if kind == "main" else None
     assert listed == provided
     assert set(listed) == {s.name for s in scripts} | {f"lib/{m.name}" for m in (SCRIPTS / "lib").glob("*.lua")}
+
+
+def test_the_index_is_what_the_generator_makes_and_the_repository_is_one_setting(tmp_path):
+    from mvsep_bridge.bridges.reaper import reapack
+
+    committed = (SCRIPTS / "index.xml").read_text(encoding="utf-8")
+    time_ = ET.fromstring(committed).find("./category/reapack/version").get("time")
+    assert reapack.index_xml(time=time_) == committed  # no hand edits: regenerate after changing a header
+    # a maintainer publishing elsewhere changes one setting and every link follows
+    output = tmp_path / "index.xml"
+    done = subprocess.run([sys.executable, "-m", "mvsep_bridge.bridges.reaper.reapack", "--repository",
+                           "https://github.com/someone/fork.git", "--output", str(output)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    version = headers(SCRIPTS / reapack.MAIN)["version"][0]
+    links = [s.text for s in ET.parse(output).getroot().iter("source")]
+    assert len(links) == len(ET.fromstring(committed).findall(".//source"))
+    assert all(link.startswith(f"https://raw.githubusercontent.com/someone/fork/v{version}/reaper_scripts/") for link in links)
+    wrong = subprocess.run([sys.executable, "-m", "mvsep_bridge.bridges.reaper.reapack", "--repository",
+                            "gitlab.com/x", "--output", str(output)], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "is not a GitHub repository URL: give https://github.com/OWNER/REPO" in wrong.stderr

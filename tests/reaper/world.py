@@ -75,6 +75,14 @@ class SpoolWorld:
         except FileNotFoundError:
             return None
 
+    def catalog(self, timeout: float = 30.0) -> list[dict]:
+        """The catalog the bridge wrote for the scripts, once it is there."""
+        deadline = time.monotonic() + timeout
+        while not (self.spool / "catalog.json").exists():
+            assert time.monotonic() < deadline, f"the bridge wrote no catalog\n{self.log()[-3000:]}"
+            time.sleep(0.05)
+        return json.loads((self.spool / "catalog.json").read_text())["algorithms"]
+
     def wait_status(self, request_id: str, states: tuple[str, ...], timeout: float = 90.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -92,3 +100,12 @@ def install(fake, env: dict) -> Path:
     done = run_cli(["install-reaper", "--resource-path", str(fake.resource_path)], env)
     assert done.returncode == 0, done.stderr
     return fake.resource_path / "Scripts" / "MVSEP Bridge"
+
+
+def run_until(fake, world: SpoolWorld, done, what: str, timeout: float = 120.0) -> None:
+    """Let REAPER run (its defer loops) until `done()`, as a user waits for the results."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}; console: {fake.console}\n{world.log()[-3000:]}"
+        fake.tick(8)
+        time.sleep(0.02)
