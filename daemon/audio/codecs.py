@@ -44,15 +44,18 @@ BLOCK_FRAMES = 1 << 16
 
 def decode(path: Path | str) -> tuple[np.ndarray, int]:
     """All samples of a file as float32 (frames, channels), and its sample rate."""
-    rate, channels, blocks = decode_blocks(path)
+    rate, channels, blocks = decode_blocks(path, block=None)
     chunks = list(blocks)
+    if len(chunks) == 1:  # a libsndfile format, read in one piece: no second copy
+        return np.ascontiguousarray(chunks[0]), rate
     samples = np.concatenate(chunks) if chunks else np.zeros((0, channels), np.float32)
-    return np.ascontiguousarray(samples), rate
+    return samples, rate
 
 
-def decode_blocks(path: Path | str, block: int = BLOCK_FRAMES) -> tuple[int, int, Iterator[np.ndarray]]:
+def decode_blocks(path: Path | str, block: int | None = BLOCK_FRAMES) -> tuple[int, int, Iterator[np.ndarray]]:
     """A file's sample rate and channel count, and its samples as float32 (frames, channels)
-    blocks, read as they are consumed (never the whole file in memory)."""
+    blocks, read as they are consumed (never the whole file in memory). block None: libsndfile
+    formats in one piece (FFmpeg's come in its own frames either way)."""
     path = Path(path)
     try:
         opened = sf.SoundFile(str(path))
@@ -73,9 +76,12 @@ def decode_blocks(path: Path | str, block: int = BLOCK_FRAMES) -> tuple[int, int
     return int(rate), channels, _ffmpeg_blocks(path, container, stream, rate, _declared_frames(container, stream, rate))
 
 
-def _soundfile_blocks(opened: sf.SoundFile, block: int) -> Iterator[np.ndarray]:
+def _soundfile_blocks(opened: sf.SoundFile, block: int | None) -> Iterator[np.ndarray]:
     with opened:
-        yield from opened.blocks(block, dtype="float32", always_2d=True)
+        if block is None:
+            yield opened.read(dtype="float32", always_2d=True)
+        else:
+            yield from opened.blocks(block, dtype="float32", always_2d=True)
 
 
 def _ffmpeg_blocks(path: Path, container, stream, rate: int, declared: int | None) -> Iterator[np.ndarray]:
