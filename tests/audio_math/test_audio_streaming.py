@@ -98,3 +98,22 @@ def test_finishing_two_minutes_of_stems_holds_blocks_not_files(tmp_path):
     assert peak < 32e6, f"{peak / 1e6:.0f} MB at the peak"
     for index in range(2):
         assert sf.info(str(tmp_path / f"out{index}.wav")).frames == frames
+
+
+def test_a_lossy_stem_that_needs_no_change_is_the_servers_file(tmp_path):
+    rate = 48_000
+    section = band_noise(rate * 3, rate)
+    reference = tmp_path / "section.flac"
+    codecs.encode(section, rate, 5, reference)
+    returned = []
+    for index, stem in enumerate(band_split(section, rate, 2)):
+        returned.append(tmp_path / f"stem{index}.mp3")
+        codecs.encode(stem, rate, 0, returned[-1])  # the LAME tag makes it decode to exactly 3 s, aligned
+    targets = [tmp_path / "kept0.mp3", tmp_path / "kept1.mp3"]
+    assert finish_stems(reference, list(zip(returned, targets)), rate, section.shape[0], 0, 0, rate // 2) == 0
+    assert [t.read_bytes() for t in targets] == [r.read_bytes() for r in returned]
+    # with a margin to trim, the same stems must change: encoded again, to the exact frames
+    moved = tmp_path / "moved.mp3"
+    finish_stems(reference, [(returned[0], moved)], rate, section.shape[0] - 480, 480, 0, rate // 2)
+    assert moved.read_bytes() != returned[0].read_bytes()
+    assert sf.info(str(moved)).frames == section.shape[0] - 480
