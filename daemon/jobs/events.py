@@ -82,6 +82,6 @@ class Journal:
 
 
 def _seen(job: Job) -> dict:
-    # the row's own fields, not its view: what the view shows derives from them, and a view per
-    # commit would be built twice for nothing
-    return {name: value for name, value in vars(job).items() if name not in _QUIET}
+    # the view, not the row: a change of a field the view does not show (the poller's bookkeeping)
+    # is no news to a listener
+    return job.view().model_dump(exclude=_QUIET)
