@@ -2,8 +2,8 @@
 
 The daemon implements `Engine` (jobs/job_engine.py); bridges receive one in `Bridge.start` and
 import nothing else from daemon/: the wire types, errors and settings they need are re-exported
-here, and `JobTracker` follows a bridge's own jobs for it (`write_text`: a file that appears
-whole, for the files a bridge hands to others).
+here, and `JobTracker` follows a bridge's own jobs for it (`write_text`, `replacing`: a file that
+appears whole, for the files a bridge hands to others).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .errors import (
     UsageError,
     ValidationError,
 )
-from .files import write_text
+from .files import replacing, write_text
 from .jobs.model import (
     OPTION_KEYS,
     OUTPUT_FORMATS,
@@ -45,7 +45,7 @@ __all__ = [
     "OPTION_KEYS", "OUTPUT_FORMATS", "Algorithm", "Bridge", "BridgeError", "BudgetError", "ConfigError",
     "Engine", "Estimate", "EventKind", "HotFolder", "JobEvent", "JobRequest", "JobState", "JobTracker", "JobView",
     "PathNotAllowed", "Preset", "ReplyChannel", "ResultFile", "Settings", "StemInfo", "Unreachable", "Unsubscribe",
-    "Usage", "UsageError", "ValidationError", "input_kind", "write_text",
+    "Usage", "UsageError", "ValidationError", "input_kind", "replacing", "write_text",
 ]
 
 Unsubscribe = Callable[[], None]

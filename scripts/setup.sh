@@ -25,4 +25,8 @@ PYTHON=${PYTHON:-python3}
     exit 2
 }
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" >&2
+# torch (the demucs extra) only in CI or when asked: the real-torch Demucs test needs it, an
+# everyday contributor does not (README, "The local engine"); without it that test is skipped
+EXTRAS=test
+if [ "${CI:-}" = true ] || [ "${MVSEP_SETUP_TORCH:-}" = 1 ]; then EXTRAS=test,demucs; fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]" >&2

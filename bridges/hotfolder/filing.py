@@ -1,8 +1,9 @@
 """Filing a claimed file once its job is over: `done/`, or `failed/` with `<name>.error.txt`.
 
 Nothing is overwritten: a name already in done/ or failed/ gets " (2)", " (3)", … The error note
-is written before the file moves, so a full disk leaves the file in processing/ for a retry
-instead of in failed/ without its reason.
+is written (to a temp name) before the file moves, so a full disk leaves the file in processing/
+for a retry instead of in failed/ without its reason; it takes its name last, so whoever sees the
+note finds the file and its sidecar already beside it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import errno
 import os
 from pathlib import Path
 
-from mvsep_bridge.daemon.engine import write_text
+from mvsep_bridge.daemon.engine import replacing
 
 from .layout import FolderLayout, error_note_of, sidecar_of
 
@@ -35,15 +36,12 @@ def file_failed(layout: FolderLayout, claimed: Path, reason: str) -> Path:
     target = _free_name(layout.failed / relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     note = error_note_of(target)
-    write_text(note, error_text(layout, relative, target, reason))
-    try:
+    with replacing(note) as staged:  # a failed move drops the staged note
+        staged.write_text(error_text(layout, relative, target, reason), encoding="utf-8")
         target = _move_unique(claimed, target)
-    except OSError:
-        note.unlink(missing_ok=True)
-        raise
+        _move_sidecar(claimed, target)
     if error_note_of(target) != note:  # lost the name to a concurrent filer: follow the file
         os.replace(note, error_note_of(target))
-    _move_sidecar(claimed, target)
     _prune(claimed.parent, layout.claims)
     return target
 

@@ -11,6 +11,7 @@ writes that metadata so a file decodes to exactly the frames it was given, align
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -36,39 +37,93 @@ class AudioInfo:
         return self.frames / self.sample_rate
 
 
+#: frames per block when audio is streamed: ~0.5 MB of stereo float32, so an hour-long file costs
+#: no more memory than a short one
+BLOCK_FRAMES = 1 << 16
+
+
 def decode(path: Path | str) -> tuple[np.ndarray, int]:
     """All samples of a file as float32 (frames, channels), and its sample rate."""
+    rate, channels, blocks = decode_blocks(path, block=None)
+    chunks = list(blocks)
+    if len(chunks) == 1:  # a libsndfile format, read in one piece: no second copy
+        return np.ascontiguousarray(chunks[0]), rate
+    samples = np.concatenate(chunks) if chunks else np.zeros((0, channels), np.float32)
+    return samples, rate
+
+
+def decode_blocks(path: Path | str, block: int | None = BLOCK_FRAMES) -> tuple[int, int, Iterator[np.ndarray]]:
+    """A file's sample rate and channel count, and its samples as float32 (frames, channels)
+    blocks, read as they are consumed (never the whole file in memory). block None: libsndfile
+    formats in one piece (FFmpeg's come in its own frames either way)."""
     path = Path(path)
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        return data, int(rate)
+        opened = sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError):
-        pass  # not a libsndfile format (m4a/aac, some mp3): let FFmpeg try
+        opened = None  # not a libsndfile format (m4a/aac, some mp3): let FFmpeg try
+    if opened is not None:
+        return int(opened.samplerate), int(opened.channels), _soundfile_blocks(opened, block)
     try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise AudioError(f"{path.name}: no audio stream", hint="give an audio file")
-            stream = container.streams.audio[0]
-            rate = stream.codec_context.sample_rate
-            # planar float at the stream's own rate: a format change only, never a resample
-            to_float = av.AudioResampler(format="fltp", rate=rate)
-            chunks = [
-                converted.to_ndarray()
-                for frame in container.decode(stream)
-                for converted in to_float.resample(frame)
-            ]
-            declared = _declared_frames(container, stream, rate)
+        container = av.open(str(path))
     except av.error.FFmpegError as exc:
-        raise AudioError(
-            f"cannot decode {path.name}: {exc.strerror or exc}",  # the reason, without FFmpeg's code and path
-            hint=AUDIO_HINT,
-        ) from exc
-    if not chunks:
+        raise _undecodable(path, exc) from exc
+    if not container.streams.audio:
+        container.close()
+        raise AudioError(f"{path.name}: no audio stream", hint="give an audio file")
+    stream = container.streams.audio[0]
+    rate = stream.codec_context.sample_rate
+    channels = stream.codec_context.layout.nb_channels
+    frames = _ffmpeg_frames(path, container, stream, rate, _declared_frames(container, stream, rate))
+    return int(rate), channels, frames if block is None else _gathered(frames, block)
+
+
+def _soundfile_blocks(opened: sf.SoundFile, block: int | None) -> Iterator[np.ndarray]:
+    with opened:
+        if block is None:
+            yield opened.read(dtype="float32", always_2d=True)
+        else:
+            yield from opened.blocks(block, dtype="float32", always_2d=True)
+
+
+def _ffmpeg_frames(path: Path, container, stream, rate: int, declared: int | None) -> Iterator[np.ndarray]:
+    """The stream's samples as FFmpeg decodes them: a codec frame (1024 or 1152 samples) at a time."""
+    # planar float at the stream's own rate: a format change only, never a resample
+    to_float = av.AudioResampler(format="fltp", rate=rate)
+    left = declared  # None: all; else the frames before the encoder's tail padding (edit list)
+    empty = True
+    try:
+        with container:
+            for frame in container.decode(stream):
+                for converted in to_float.resample(frame):
+                    samples = converted.to_ndarray().T
+                    if left is not None:
+                        samples, left = samples[:left], left - min(left, samples.shape[0])
+                    empty = False
+                    if samples.shape[0]:
+                        yield np.ascontiguousarray(samples)
+    except av.error.FFmpegError as exc:
+        raise _undecodable(path, exc) from exc
+    if empty:
         raise AudioError(f"{path.name}: the audio stream is empty", hint="give a non-empty file")
-    samples = np.concatenate(chunks, axis=1).T
-    if declared is not None and declared < samples.shape[0]:
-        samples = samples[:declared]  # the encoder's tail padding, past the edit list's end
-    return np.ascontiguousarray(samples), int(rate)
+
+
+def _gathered(frames: Iterator[np.ndarray], block: int) -> Iterator[np.ndarray]:
+    """Codec frames joined into blocks of about `block` frames: fewer, larger numpy steps downstream."""
+    pending: list[np.ndarray] = []
+    count = 0
+    for samples in frames:
+        pending.append(samples)
+        count += samples.shape[0]
+        if count >= block:
+            yield np.concatenate(pending)
+            pending, count = [], 0
+    if pending:
+        yield np.concatenate(pending)
+
+
+def _undecodable(path: Path, exc: av.error.FFmpegError) -> AudioError:
+    # the reason, without FFmpeg's code and path
+    return AudioError(f"cannot decode {path.name}: {exc.strerror or exc}", hint=AUDIO_HINT)
 
 
 def check_decodable(path: Path | str, field: str = "source") -> None:
@@ -112,50 +167,101 @@ def encode(
     *,
     gapless: bool = False,
 ) -> None:
-    """Write (frames, channels) float samples to `path` in MVSEP output format 0..5.
+    """Write (frames, channels) float samples to `path` in MVSEP output format 0..5 (see Encoder)."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    with Encoder(path, sample_rate, samples.shape[1], output_format, gapless=gapless) as encoder:
+        encoder.write(samples)
+
+
+class Encoder:
+    """Write float (frames, channels) blocks to `path` in MVSEP output format 0..5, block by block;
+    the file is the same, byte for byte, however the samples are cut into blocks.
 
     gapless: for m4a, stamp the frames with timestamps from 0 and write the edit list at the
     sample rate's time scale, so decoders skip the AAC priming and cut the padding to the exact
     frame count. Without it the m4a carries its priming in the stream (as some servers' files
     do), which the finish stage must find and remove. mp3 is gapless either way (LAME tag).
     """
-    samples = np.asarray(samples, dtype=np.float32)
-    if samples.ndim == 1:
-        samples = samples[:, None]
-    spec = FORMATS.get(output_format)
-    if spec is None:
-        raise AudioError(f"unknown output_format {output_format}", hint="use 0..5")
-    if spec.soundfile is not None:
-        container, subtype = spec.soundfile
-        if subtype != "FLOAT":
+
+    def __init__(self, path: Path | str, sample_rate: int, channels: int, output_format: int, *,
+                 gapless: bool = False):
+        spec = FORMATS.get(output_format)
+        if spec is None:
+            raise AudioError(f"unknown output_format {output_format}", hint="use 0..5")
+        self.path, self.rate, self.frames, self.gapless = Path(path), sample_rate, 0, gapless
+        self._clip = spec.soundfile is None or spec.soundfile[1] != "FLOAT"
+        self._soundfile = self._container = None
+        if spec.soundfile is not None:
+            container, subtype = spec.soundfile
+            self._soundfile = sf.SoundFile(str(path), "w", sample_rate, channels, subtype, format=container)
+            return
+        assert spec.pyav is not None
+        container_name, codec, bit_rate = spec.pyav
+        if channels > 2:
+            raise AudioError(f"{channels} channels cannot be written as {codec}", hint="use wav or flac")
+        self._layout = "mono" if channels == 1 else "stereo"
+        self._mp3 = container_name == "mp3"
+        # MP4 writes its edit list in the movie time scale (1/1000 s by default): at the sample rate
+        # it can name the exact frame count
+        options = {"movie_timescale": str(sample_rate)} if gapless and container_name == "mp4" else {}
+        self._container = av.open(str(path), "w", format=container_name, options=options)
+        self._stream = self._container.add_stream(codec, rate=sample_rate, layout=self._layout)
+        self._stream.bit_rate = bit_rate
+
+    def write(self, samples: np.ndarray) -> None:
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.shape[0] == 0:
+            return  # FFmpeg refuses an empty frame
+        if self._clip:
             samples = np.clip(samples, -1.0, 1.0)
-        sf.write(str(path), samples, sample_rate, format=container, subtype=subtype)
-        return
-    assert spec.pyav is not None
-    container_name, codec, bit_rate = spec.pyav
-    channels = samples.shape[1]
-    layout = "mono" if channels == 1 else "stereo"
-    if channels > 2:
-        raise AudioError(f"{channels} channels cannot be written as {codec}", hint="use wav or flac")
-    # MP4 writes its edit list in the movie time scale (1/1000 s by default): at the sample rate
-    # it can name the exact frame count
-    options = {"movie_timescale": str(sample_rate)} if gapless and container_name == "mp4" else {}
-    with av.open(str(path), "w", format=container_name, options=options) as out:
-        stream = out.add_stream(codec, rate=sample_rate, layout=layout)
-        stream.bit_rate = bit_rate
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(np.clip(samples, -1.0, 1.0).T), format="fltp", layout=layout
-        )
-        frame.sample_rate = sample_rate
-        if gapless:
-            frame.pts, frame.time_base = 0, Fraction(1, sample_rate)
-        for packet in stream.encode(frame):
-            out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    if container_name == "mp3":
-        path = Path(path)
-        path.write_bytes(exact_lame_padding(path.read_bytes(), samples.shape[0]))
+        if self._soundfile is not None:
+            self._soundfile.write(samples)
+        else:
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples.T), format="fltp", layout=self._layout)
+            frame.sample_rate = self.rate
+            if self.gapless:
+                frame.pts, frame.time_base = self.frames, Fraction(1, self.rate)
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        self.frames += samples.shape[0]
+
+    def close(self) -> None:
+        if self._soundfile is not None:
+            self._soundfile.close()
+            return
+        for packet in self._stream.encode(None):
+            self._container.mux(packet)
+        self._container.close()
+        if self._mp3:
+            set_lame_padding(self.path, self.frames)
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        elif self._soundfile is not None:
+            self._soundfile.close()
+        else:
+            self._container.close()
+
+
+#: bytes at a file's start that hold the LAME tag (an ID3v2 header, then the first MPEG frame)
+_LAME_HEAD = 1 << 16
+
+
+def set_lame_padding(path: Path, frames: int) -> None:
+    """Rewrite the mp3's LAME tag in place so decoders stop after exactly `frames` (reads and
+    writes only the file's head, where the tag is; exact_lame_padding says why)."""
+    with open(path, "r+b") as handle:
+        head = handle.read(_LAME_HEAD)
+        fixed = exact_lame_padding(head, frames)
+        if fixed != head:
+            handle.seek(0)
+            handle.write(fixed)
 
 
 def exact_lame_padding(data: bytes, frames: int) -> bytes:

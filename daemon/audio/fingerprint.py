@@ -17,9 +17,23 @@ def audio_hash(samples: np.ndarray, rate: int) -> str:
     pcm = np.asarray(samples, dtype="<f4")
     if pcm.ndim == 1:
         pcm = pcm[:, None]
-    digest = hashlib.sha256(f"pcm-f32le {int(rate)} {pcm.shape[1]} {pcm.shape[0]}\n".encode())
-    digest.update(np.ascontiguousarray(pcm).data)
-    return digest.hexdigest()
+    hasher = AudioHasher(rate, pcm.shape[1], pcm.shape[0])
+    hasher.update(pcm)
+    return hasher.hexdigest()
+
+
+class AudioHasher:
+    """`audio_hash` of samples given block by block (the frame count is part of the header, so it
+    is given first)."""
+
+    def __init__(self, rate: int, channels: int, frames: int):
+        self._digest = hashlib.sha256(f"pcm-f32le {int(rate)} {channels} {frames}\n".encode())
+
+    def update(self, samples: np.ndarray) -> None:
+        self._digest.update(np.ascontiguousarray(samples, dtype="<f4").data)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
 
 
 def file_sha256(path: Path | str) -> str:

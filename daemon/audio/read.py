@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,11 +65,33 @@ def read_with_margin(
     path: Path | str, start: float | None, length: float | None, margin: float
 ) -> Margined:
     """The section as `read_section` cuts it, with up to `margin` seconds of the source around it
-    (less where the source begins or ends).
+    (less where the source begins or ends); see `read_blocks_with_margin`."""
+    read = read_blocks_with_margin(path, start, length, margin)
+    chunks = list(read.blocks)
+    samples = np.concatenate(chunks) if chunks else np.zeros((0, read.channels), np.float32)
+    return Margined(samples, read.rate, read.before, read.after)
 
-    wav, flac, aiff, ogg: reads only those frames. mp3, m4a/aac and anything else FFmpeg reads:
-    decodes the whole file, then cuts. Unreadable files raise AudioError with the decoder's reason.
-    """
+
+@dataclass(frozen=True)
+class MarginedBlocks:
+    """A Margined section as float32 (frames, channels) blocks, read as they are consumed:
+    `frames` in all, `before` of them ahead of the section and `after` behind it."""
+
+    blocks: Iterator[np.ndarray]
+    rate: int
+    channels: int
+    frames: int
+    before: int
+    after: int
+
+
+def read_blocks_with_margin(
+    path: Path | str, start: float | None, length: float | None, margin: float
+) -> MarginedBlocks:
+    """wav, flac, aiff, ogg: reads only the section's frames, a block at a time (an hour-long
+    source costs no more memory than a short one). mp3, m4a/aac and anything else FFmpeg reads:
+    decodes the whole file, then cuts. Unreadable files raise AudioError with the decoder's reason
+    (a truncated one when its last block is read)."""
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: no such file", hint="give the path of an existing audio file")
@@ -80,19 +103,33 @@ def read_with_margin(
         rate, total = int(info.samplerate), int(info.frames)
         first, count, before, after = _span(start, length, margin, rate, total)
         wanted = before + count + after
-        try:
-            data = sf.read(str(path), frames=wanted, start=first - before, dtype="float32", always_2d=True)[0]
-        except (sf.LibsndfileError, RuntimeError) as exc:
-            raise AudioError(f"cannot read {path.name}: {exc}", hint="the file may be damaged") from exc
-        if data.shape[0] != wanted:
-            raise AudioError(
-                f"{path.name}: header promises {info.frames} frames but the data ends early",
-                hint="the file is truncated; re-export it",
-            )
-        return Margined(data, rate, before, after)
+        return MarginedBlocks(_frames_of(path, first - before, wanted, total), rate, int(info.channels),
+                              wanted, before, after)
     samples, rate = codecs.decode(path)
     first, count, before, after = _span(start, length, margin, rate, samples.shape[0])
-    return Margined(np.ascontiguousarray(cut(samples, first - before, before + count + after)), rate, before, after)
+    section = np.ascontiguousarray(cut(samples, first - before, before + count + after))
+    return MarginedBlocks(iter([section]), rate, samples.shape[1], section.shape[0], before, after)
+
+
+def _frames_of(path: Path, first: int, wanted: int, promised: int) -> Iterator[np.ndarray]:
+    """Frames [first, first + wanted) of a seekable file, block by block."""
+    got = 0
+    try:
+        with sf.SoundFile(str(path)) as opened:
+            opened.seek(first)
+            while got < wanted:
+                block = opened.read(min(codecs.BLOCK_FRAMES, wanted - got), dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    break
+                got += block.shape[0]
+                yield block
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise AudioError(f"cannot read {path.name}: {exc}", hint="the file may be damaged") from exc
+    if got != wanted:
+        raise AudioError(
+            f"{path.name}: header promises {promised} frames but the data ends early",
+            hint="the file is truncated; re-export it",
+        )
 
 
 def _span(start: float | None, length: float | None, margin: float, rate: int, total: int) -> tuple[int, int, int, int]:

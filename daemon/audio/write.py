@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import errno
 import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -45,31 +47,51 @@ def write_atomic(
     original: for a lossy output_format, the server's file of this stem; its bytes are kept when it
     decodes to exactly `samples` (module doc). Returns True when the bytes were kept.
     """
-    path = Path(path)
     samples = np.asarray(samples, dtype=np.float32)
-    kept = (
-        original is not None
-        and output_format in LOSSY_FORMATS
-        and _is_exactly(original, samples, rate, output_format)
-    )
+    if original is not None and output_format in LOSSY_FORMATS and _is_exactly(original, samples, rate, output_format):
+        copy_atomic(original, path)
+        return True
+    write_blocks_atomic([samples], rate, samples.shape[1], output_format, path)
+    return False
+
+
+def write_blocks_atomic(blocks: Iterable[np.ndarray], rate: int, channels: int, output_format: int,
+                        path: Path | str) -> None:
+    """Encode (frames, channels) blocks to `path` as they come, gapless (module doc, point 2); the
+    file appears whole or not at all."""
+    with _writing(path) as tmp, codecs.Encoder(tmp, rate, channels, output_format, gapless=True) as out:
+        for block in blocks:
+            out.write(block)
+
+
+def copy_atomic(original: Path | str, path: Path | str) -> None:
+    """The server's bytes as they are (module doc, point 1)."""
+    with _writing(path) as tmp:
+        shutil.copyfile(original, tmp)
+
+
+def keeps_server_bytes(original: Path | str, output_format: int) -> bool:
+    """Can the server's file of a stem be the answer, if nothing had to change? Only when it is
+    in the lossy container asked for (lossless output is always written: it costs no quality)."""
+    return output_format in LOSSY_FORMATS and Path(original).suffix.lower().lstrip(".") == codecs.extension(output_format)
+
+
+@contextmanager
+def _writing(path: Path | str) -> Iterator[Path]:
+    path = Path(path)
     try:
         with replacing(path) as tmp:
-            if kept:
-                shutil.copyfile(original, tmp)
-            else:
-                codecs.encode(samples, rate, output_format, tmp, gapless=True)
+            yield tmp
     except sf.LibsndfileError as exc:
         # libsndfile reports a full disk as "System error": say what happened
         if shutil.disk_usage(path.parent).free < 1 << 20:
             raise OSError(errno.ENOSPC, f"No space left on device writing {path}") from exc
         raise
-    return kept
 
 
 def _is_exactly(original: Path | str, samples: np.ndarray, rate: int, output_format: int) -> bool:
     """Does `original` hold this format's container and decode to exactly these samples?"""
-    original = Path(original)
-    if original.suffix.lower().lstrip(".") != codecs.extension(output_format):
+    if not keeps_server_bytes(original, output_format):
         return False
     try:
         decoded, decoded_rate = codecs.decode(original)

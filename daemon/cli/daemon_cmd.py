@@ -53,20 +53,32 @@ def _take_the_engine(settings, overrides: dict, on_demand: bool):
         try:
             return Daemon(settings, overrides={k: v for k, v in overrides.items() if v}, on_demand=on_demand)
         except EngineBusy:
-            running = ControlClient.discover(settings.data_dir)
             if on_demand:
                 return None
-            if running is not None and not running.ping().get("on_demand"):
+            running = ControlClient.discover(settings.data_dir)
+            info = _ping_quietly(running) if running is not None else None
+            if info is not None and not info.get("on_demand"):
                 raise EngineBusy(f"a daemon already runs for {settings.data_dir}, at {running.url}",
                                  hint="use that one (`mvsep-bridge jobs`), or stop it first; a second "
                                       "daemon needs its own data_dir (MVSEP_BRIDGE_DATA_DIR)") from None
-            if running is not None and not asked:
+            if info is not None and not asked:
                 click.echo(f"taking over from the daemon started on demand at {running.url}", err=True)
-                running.shutdown()
+                try:
+                    running.shutdown()
+                except Unreachable:  # it may exit before its answer is out: it is going either way
+                    pass
                 asked = True
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def _ping_quietly(client) -> dict | None:
+    """The daemon's ping, or None while it exits (its address file outlives its answers briefly)."""
+    try:
+        return client.ping()
+    except Unreachable:
+        return None
 
 
 @daemon_command.command("status")
@@ -104,9 +116,15 @@ def stop_command() -> int:
         click.echo(f"no daemon runs for {settings.data_dir}", err=True)
         return 0
     pid = client.ping()["pid"]
-    client.shutdown()
+    try:
+        client.shutdown()
+    except Unreachable:  # it may exit before its answer is out
+        pass
     deadline = time.monotonic() + TAKEOVER_SECONDS
-    while ControlClient.discover(settings.data_dir) is not None and time.monotonic() < deadline:
+    while ControlClient.discover(settings.data_dir) is not None:
+        if time.monotonic() > deadline:
+            raise Unreachable(f"the daemon (pid {pid}) was asked to stop but still runs after {TAKEOVER_SECONDS:g} s",
+                              hint=f"it may be finishing a download; `kill {pid}` stops it (jobs resume later)")
         time.sleep(0.1)
     click.echo(f"stopped the daemon (pid {pid})", err=True)
     return 0

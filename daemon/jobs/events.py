@@ -63,10 +63,7 @@ class Journal:
             kind = _KIND.get(job.state, "progress")
         elif _seen(before) == _seen(job):
             return job  # nothing a listener could see changed (e.g. a repeated poll answer)
-        event = JobEvent(job=job.view(), kind=kind)
-        if kind == "progress" and _shown(event.job) == _shown(before.view()):
-            return job  # only fields the view does not show changed (e.g. the plan)
-        self._send(event)
+        self._publish(job, kind)
         return job
 
     def publish(self, job: Job, kind: str) -> None:
@@ -74,11 +71,9 @@ class Journal:
             self._publish(job, kind)
 
     def _publish(self, job: Job, kind: str) -> None:
-        self._send(JobEvent(job=job.view(), kind=kind))
-
-    def _send(self, event: JobEvent) -> None:
+        event = JobEvent(job=job.view(), kind=kind)
         with self._lock:
-            listeners = [cb for wanted, cb in self._listeners if wanted in (None, event.job.id)]
+            listeners = [cb for wanted, cb in self._listeners if wanted in (None, job.id)]
         for callback in listeners:
             try:
                 callback(event)
@@ -87,10 +82,6 @@ class Journal:
 
 
 def _seen(job: Job) -> dict:
-    # the row's own fields, not its view: what the view shows derives from them, and a view per
-    # commit would be built twice for nothing
-    return {name: value for name, value in vars(job).items() if name not in _QUIET}
-
-
-def _shown(view) -> dict:
-    return view.model_dump(exclude=_QUIET)
+    # the view, not the row: a change of a field the view does not show (the poller's bookkeeping)
+    # is no news to a listener
+    return job.view().model_dump(exclude=_QUIET)

@@ -20,13 +20,11 @@ from datetime import datetime
 from pathlib import Path
 
 from ..audio import codecs
-from ..audio.align import fit, stems_lag
-from ..audio.fingerprint import audio_hash, file_sha256
+from ..audio.finish import finish_stems
+from ..audio.fingerprint import AudioHasher, audio_hash, file_sha256
 from ..audio.formats import FLAC_24
-from ..audio.read import read_with_margin
-from ..audio.resample import resample
+from ..audio.read import read_blocks_with_margin
 from ..audio.section import to_frames
-from ..audio.write import write_atomic
 from ..backends.base import Backend, Inputs, Progress, RemoteFile, SlotTaken, StageWords
 from ..errors import BudgetError, UsageError
 from ..files import replacing
@@ -86,18 +84,21 @@ class Pipeline:
 
     def _encode_upload(self, job: Job, path: Path, start: float | None, length: float | None,
                        margin: float, work: Path) -> Section:
-        read = read_with_margin(path, start, length, margin)
-        samples, rate = read.samples, read.rate
+        read = read_blocks_with_margin(path, start, length, margin)
+        rate, hasher = read.rate, AudioHasher(read.rate, read.channels, read.frames)
         # the job id in the name makes the server's hash (which ends in it) ours beyond doubt
         upload = f"{_clean(path.stem)[:40]}-{job.id}.flac"
-        with replacing(work / upload) as partial:
-            codecs.encode(samples, rate, UPLOAD_FORMAT, partial)
+        # block by block: an hour-long section costs no more memory than a short one
+        with replacing(work / upload) as partial, codecs.Encoder(partial, rate, read.channels, UPLOAD_FORMAT) as out:
+            for block in read.blocks:
+                hasher.update(block)
+                out.write(block)
         return Section(
             start_frame=to_frames(start or 0.0, rate),
-            frames=samples.shape[0] - read.before - read.after,
+            frames=read.frames - read.before - read.after,
             sample_rate=rate,
-            channels=samples.shape[1],
-            audio_hash=audio_hash(samples, rate),
+            channels=read.channels,
+            audio_hash=hasher.hexdigest(),
             source_sha256=file_sha256(path),
             upload=upload,
             margin_before=read.before,
@@ -291,20 +292,13 @@ class Pipeline:
                        names: set[str]) -> list[StemInfo]:
         """The stems at the source's rate, shifted by one lag against the section, cut to its frames."""
         work, rate, fmt = self.work_dir(job), section.sample_rate, job.request.output_format
-        reference, _ = codecs.decode(work / section.upload)
-        decoded = []
-        for file in audio:
-            samples, stem_rate = codecs.decode(work / "downloads" / file.name)
-            decoded.append((file, resample(samples, stem_rate, rate)))
-        lag = stems_lag(reference, [s for _, s in decoded], int(MAX_LAG_SECONDS * rate)) if decoded else 0
         ext = codecs.extension(fmt)
-        stems = []
-        for file, samples in decoded:
-            name = _unique(_clean(file.label).lower() or "stem", names)
-            aligned = fit(samples, lag + section.margin_before, section.frames)
-            write_atomic(aligned, rate, fmt, staging / f"{name}.{ext}", original=work / "downloads" / file.name)
-            stems.append(StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag))
-        return stems
+        named = [_unique(_clean(file.label).lower() or "stem", names) for file in audio]
+        lag = finish_stems(work / section.upload,
+                           [(work / "downloads" / file.name, staging / f"{name}.{ext}") for file, name in zip(audio, named)],
+                           rate, section.frames, section.margin_before, fmt, int(MAX_LAG_SECONDS * rate))
+        return [StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag)
+                for name in named]
 
     def _reuse_result(self, job: Job, earlier: Job) -> Job:
         """The ledger found this audio + settings done already: copy that result, spend nothing."""

@@ -5,8 +5,13 @@ file, really run (segments, cross-fades, resampling), stems adding up to the inp
 The tiny model splits its input by fixed gains, so what each stem must be is known exactly. It
 lives in a `demucs` package the test writes to a temp folder: a checkpoint pickles its model
 class by module path, as real ones name demucs.htdemucs.HTDemucs.
+
+These need real torch, from the demucs extra: scripts/setup.sh installs it in CI (CI=true) and
+with MVSEP_SETUP_TORCH=1. Without torch they are reported as skipped, never as passed; in CI a
+missing torch fails the run instead. What needs no torch is in test_localsep_demucs_discovery.py.
 """
 
+import os
 import sys
 import textwrap
 
@@ -17,7 +22,10 @@ from mvsep_bridge.daemon.errors import ValidationError
 from mvsep_bridge.daemon.localsep import MODELS, available_models, load_demucs_model, separate
 from mvsep_bridge.daemon.localsep.demucs import hub_checkpoints_dir
 
-torch = pytest.importorskip("torch", reason="torch is in the test extra: `pip install -e .[test]`")
+if os.environ.get("CI") == "true":
+    import torch  # CI installs the demucs extra: without torch this path would go untested
+else:
+    torch = pytest.importorskip("torch", reason="real torch not installed: `MVSEP_SETUP_TORCH=1 ./scripts/setup.sh`")
 
 GAINS = {"drums": 0.1, "bass": 0.2, "other": 0.3, "vocals": 0.35}  # leaves 0.05 out: goes to other
 
@@ -104,12 +112,6 @@ def test_mono_input_runs_through_a_stereo_model(demucs_package):
     stems = separate(x, 44_100, 20)
     assert stems["drums"].shape == x.shape
     assert np.allclose(stems["drums"], 0.1 * x, atol=1e-5)  # same rate: no resampling error
-
-
-def test_weights_without_the_demucs_package_are_not_offered(tmp_path):
-    (hub_checkpoints_dir()).mkdir(parents=True)
-    (hub_checkpoints_dir() / "955717e8-00000000.th").write_bytes(b"weights")
-    assert available_models()[20] == MODELS[20]
 
 
 def test_bad_checkpoints_are_refused_clearly(tmp_path):
