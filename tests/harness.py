@@ -39,6 +39,17 @@ def run_cli(args: list[str], env: dict, timeout: float = 120) -> subprocess.Comp
     return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def separate_batch(sources: list[Path], env: dict, out: Path, timeout: float = 240) -> list[dict]:
+    """`mvsep-bridge separate SOURCES… --sep-type 40 --out OUT --json` through the daemon: the
+    jobs' views, each asserted done."""
+    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--out", str(out), "--json"], env,
+                     timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    views = json.loads(result.stdout)
+    assert [v["state"] for v in views] == ["done"] * len(sources)
+    return views
+
+
 class DaemonProcess:
     """`mvsep-bridge daemon` in a subprocess; `kill()` is kill -9."""
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from harness import read_manifest, run_cli, write_wav
+from harness import read_manifest, separate_batch, write_wav
 from processes import daemon_env
 
 
@@ -19,12 +17,7 @@ def test_a_batch_of_20_completes_within_the_plans_concurrency(emulator, daemons,
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
     daemons(env)
 
-    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--out", str(tmp_path / "out"),
-                      "--json"], env, timeout=240)
-
-    assert result.returncode == 0, result.stderr
-    views = json.loads(result.stdout)
-    assert [v["state"] for v in views] == ["done"] * 20
+    separate_batch(sources, env, tmp_path / "out")
     for source in sources:
         manifest = read_manifest(tmp_path / "out" / source.stem)
         assert manifest["source"]["path"] == str(source) and manifest["backend"] == "mvsep"

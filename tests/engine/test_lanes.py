@@ -3,11 +3,9 @@ batch's later uploads are still going through a slow uplink, not after the ones 
 
 from __future__ import annotations
 
-import json
-
 import soundfile as sf
 
-from harness import read_manifest, run_cli, write_wav
+from harness import read_manifest, separate_batch, write_wav
 from processes import daemon_env
 
 JOBS = 10
@@ -22,11 +20,8 @@ def test_a_finished_job_is_downloaded_while_later_uploads_still_run(emulator, da
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
     daemons(env)
 
-    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--out", str(tmp_path / "out"),
-                      "--json"], env, timeout=240)
+    separate_batch(sources, env, tmp_path / "out")
 
-    assert result.returncode == 0, result.stderr
-    assert [v["state"] for v in json.loads(result.stdout)] == ["done"] * JOBS
     for source in sources:
         manifest = read_manifest(tmp_path / "out" / source.stem)
         for stem in manifest["stems"]:

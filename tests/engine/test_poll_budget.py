@@ -5,9 +5,7 @@ instead of every fraction of a second, and never runs into a 429."""
 
 from __future__ import annotations
 
-import json
-
-from harness import read_manifest, run_cli, write_wav
+from harness import read_manifest, separate_batch, write_wav
 from processes import daemon_env
 
 JOBS = 12
@@ -17,13 +15,11 @@ def test_a_batch_stays_under_mvseps_limits_asking_about_each_job_about_once(emul
     emulator.configure(waiting_seconds=0.5, processing_seconds=2.0)
     account = emulator.create_account(premium=True)
     sources = [write_wav(tmp_path / f"take{i:02d}.wav", seconds=2.0, seed=i) for i in range(JOBS)]
-    daemons(daemon_env(tmp_path / "data", emulator.base_url, account.token))
+    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
+    daemons(env)
 
-    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--out", str(tmp_path / "out"),
-                      "--json"], daemon_env(tmp_path / "data", emulator.base_url, account.token), timeout=240)
+    separate_batch(sources, env, tmp_path / "out")
 
-    assert result.returncode == 0, result.stderr
-    assert [v["state"] for v in json.loads(result.stdout)] == ["done"] * JOBS
     for source in sources:
         assert read_manifest(tmp_path / "out" / source.stem)["source"]["path"] == str(source)
     endpoints = emulator.stats()["endpoints"]
@@ -43,11 +39,8 @@ def test_a_long_job_is_asked_about_a_few_times_not_every_two_seconds(emulator, d
     env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
     daemons(env)
 
-    result = run_cli(["separate", *map(str, sources), "--sep-type", "40", "--out", str(tmp_path / "out"),
-                      "--json"], env, timeout=240)
+    separate_batch(sources, env, tmp_path / "out")
 
-    assert result.returncode == 0, result.stderr
-    assert [v["state"] for v in json.loads(result.stdout)] == ["done"] * 2
     # the count of running jobs says when they end; a look every few seconds covers the rest
     # (asked every 2 s, 21 s on the server would be ~10 polls each)
     assert emulator.stats()["endpoints"]["/api/separation/get"]["requests"] <= 2 * 6
