@@ -8,9 +8,8 @@ from pathlib import Path
 
 from mvsep_bridge.daemon.jobs.model import DEFAULT_SEP_TYPE
 
-from processes import daemon_env
-
 from harness import read_manifest, run_cli, write_wav
+from processes import daemon_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 CATALOG = Path(__file__).resolve().parents[2] / "daemon" / "data" / "algorithms.json"

@@ -17,9 +17,8 @@ import soundfile as sf
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.align import find_lag
 
-from processes import daemon_env
-
 from harness import read_manifest, run_cli, tone_mix
+from processes import daemon_env
 
 FFMPEG = shutil.which("ffmpeg")
 

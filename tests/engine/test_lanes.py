@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import soundfile as sf
 
-from harness import read_manifest, separate_batch, write_wav
-from processes import daemon_env
+from harness import read_manifest
 
 JOBS = 10
 
 
-def test_a_finished_job_is_downloaded_while_later_uploads_still_run(emulator, daemons, tmp_path):
+def test_a_finished_job_is_downloaded_while_later_uploads_still_run(emulator, premium_batch, tmp_path):
     # ~0.45 MB per upload through a 400 kB/s uplink: the batch's uploads take longer than a job's
     # time on the server
-    emulator.configure(waiting_seconds=0.2, processing_seconds=0.5, upload_bandwidth=400_000, rate_limit_slow=1200)
-    account = emulator.create_account(premium=True)
-    sources = [write_wav(tmp_path / f"take{i}.wav", seconds=2.0, seed=i) for i in range(JOBS)]
-    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
-    daemons(env)
-
-    separate_batch(sources, env, tmp_path / "out")
+    sources = premium_batch(JOBS, waiting_seconds=0.2, processing_seconds=0.5, upload_bandwidth=400_000,
+                            rate_limit_slow=1200)
 
     for source in sources:
         manifest = read_manifest(tmp_path / "out" / source.stem)

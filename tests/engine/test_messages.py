@@ -9,9 +9,8 @@ import subprocess
 
 import pytest
 
-from processes import CLI, daemon_env
-
 from harness import run_cli, store_states, wait_for, write_wav
+from processes import CLI, daemon_env
 
 
 def _no_terminal(args: list[str], env: dict) -> subprocess.CompletedProcess:

@@ -8,9 +8,8 @@ import json
 import pytest
 import requests
 
-from processes import daemon_env
-
 from harness import run_cli, store_states, write_wav
+from processes import daemon_env
 
 
 @pytest.mark.parametrize("flag,value", [("--start", "1e308"), ("--start", "inf"), ("--start", "nan"),

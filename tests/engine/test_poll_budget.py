@@ -5,20 +5,13 @@ instead of every fraction of a second, and never runs into a 429."""
 
 from __future__ import annotations
 
-from harness import read_manifest, separate_batch, write_wav
-from processes import daemon_env
+from harness import read_manifest
 
 JOBS = 12
 
 
-def test_a_batch_stays_under_mvseps_limits_asking_about_each_job_about_once(emulator, daemons, tmp_path):
-    emulator.configure(waiting_seconds=0.5, processing_seconds=2.0)
-    account = emulator.create_account(premium=True)
-    sources = [write_wav(tmp_path / f"take{i:02d}.wav", seconds=2.0, seed=i) for i in range(JOBS)]
-    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
-    daemons(env)
-
-    separate_batch(sources, env, tmp_path / "out")
+def test_a_batch_stays_under_mvseps_limits_asking_about_each_job_about_once(emulator, premium_batch, tmp_path):
+    sources = premium_batch(JOBS, waiting_seconds=0.5, processing_seconds=2.0)
 
     for source in sources:
         assert read_manifest(tmp_path / "out" / source.stem)["source"]["path"] == str(source)
@@ -32,14 +25,8 @@ def test_a_batch_stays_under_mvseps_limits_asking_about_each_job_about_once(emul
     assert polls["requests"] <= 2 * JOBS
 
 
-def test_a_long_job_is_asked_about_a_few_times_not_every_two_seconds(emulator, daemons, tmp_path):
-    emulator.configure(waiting_seconds=1.0, processing_seconds=20.0)
-    account = emulator.create_account(premium=True)
-    sources = [write_wav(tmp_path / f"long{i}.wav", seconds=2.0, seed=i) for i in range(2)]
-    env = daemon_env(tmp_path / "data", emulator.base_url, account.token)
-    daemons(env)
-
-    separate_batch(sources, env, tmp_path / "out")
+def test_a_long_job_is_asked_about_a_few_times_not_every_two_seconds(emulator, premium_batch):
+    premium_batch(2, waiting_seconds=1.0, processing_seconds=20.0)
 
     # the count of running jobs says when they end; a look every few seconds covers the rest
     # (asked every 2 s, 21 s on the server would be ~10 polls each)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import soundfile as sf
 
-from processes import daemon_env
-
 from harness import read_manifest, run_cli
+from processes import daemon_env
 
 RATE, START, LENGTH = 48_000, 2.5, 6.0
 EDGE = 64  # frames at each end of the section
