@@ -11,9 +11,10 @@
   jobs near the front of the server's queue are asked more often, and Retry-After pauses all.
   Once jobs of an algorithm have been seen done (ServerPace), a job like them is not asked about
   before its expected end, so the polls go to the jobs that may be done.
-- The bell: while jobs are on the server, the poller counts the account's running jobs every
-  BELL_SECONDS (MVSEP's app/user current_queue, on the 120-a-minute limit, not the 60 of
-  separation/get). Fewer running than ours on the server: that many of ours are done, and the
+- The bell: while jobs are on the server, the poller counts the account's running jobs, every
+  BELL_SECONDS while one of ours may end, less often (as its polls would be) while none can, so a
+  long real job costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute
+  limit, not the 60 of separation/get). Fewer running than ours on the server: that many of ours are done, and the
   ones most likely done are asked about at once. The regular polls then only cover what the
   count cannot show (e.g. jobs of the site hiding ours), with at most half the poll budget.
 - Transient failures (network, 5xx, 429) are retried later with backoff; the rest fail the job.
@@ -46,7 +47,8 @@ MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 mi
 TRANSIENT = (Unreachable, ServerError, RateLimited)
 EARLY = 0.5  # seconds before a job's expected end that it is first asked about
 SLOT_WAIT_MAX = 30.0  # seconds between creates while the plan's slots are taken from elsewhere
-BELL_SECONDS = 1.0  # how often the account's running jobs are counted while ours are on the server
+BELL_SECONDS = 1.0  # how often the account's running jobs are counted while one of ours may end
+BELL_MAX = 10.0  # ... and at the least, while all of ours are surely still running
 BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
 
 
@@ -120,6 +122,7 @@ class Scheduler:
         self._busy: set[str] = set()  # jobs a worker is running right now (one worker per job)
         self._asked: dict[str, float] = {}  # job id -> monotonic time of its last poll answer
         self._bell_at = 0.0  # monotonic time of the next count of the account's running jobs
+        self._rang_at = 0.0  # monotonic time of the last count
         self._bell_on = False  # the backend counts them (a first count came back)
         self._capacity = (1, -CAPACITY_TTL)
         self._workers = [(lane, threading.Thread(target=self._worker, args=(lane,), name=f"job-{lane}-{i}",
@@ -375,14 +378,13 @@ class Scheduler:
         """Count the account's running jobs; ask at once about as many of ours as are missing
         from the count, those most likely done first (not asked since the last count, the
         earliest expected end)."""
-        rang_before = self._bell_at - BELL_SECONDS
+        rang_before, self._rang_at = self._rang_at, time.monotonic()
         try:
             running = self.backend.running()
         except BridgeError as exc:  # a 429 or an outage: the regular polls go on meanwhile
             log.info("cannot count the running jobs (%s); again in %.0f s", exc, BELL_PAUSE)
             self._bell_at = time.monotonic() + BELL_PAUSE
             return
-        self._bell_at = time.monotonic() + BELL_SECONDS
         if running is None:  # the backend cannot tell: the regular polls alone
             self._bell_on = False
             self._bell_at = float("inf")
@@ -390,10 +392,11 @@ class Scheduler:
         self._bell_on = True
         with self._cond:
             ours = list(self._polls)
+        jobs = [self.store.get(job_id) for job_id in ours]
+        self._bell_at = time.monotonic() + self._bell_interval(jobs)
         finished = len(ours) - running
         if finished <= 0:
             return
-        jobs = [self.store.get(job_id) for job_id in ours]
         jobs.sort(key=lambda job: (self._asked.get(job.id, 0.0) > rang_before,
                                    self.pace.expected(job) or job.submitted_at or 0.0))
         with self._cond:
@@ -401,6 +404,13 @@ class Scheduler:
                 if job.id in self._polls:
                     self._polls[job.id] = 0.0  # before every regular poll
             self._cond.notify_all()
+
+    def _bell_interval(self, jobs: list[Job]) -> float:
+        """Seconds to the next count: as soon as the soonest of `jobs` would be polled (see
+        poll_interval), between BELL_SECONDS and BELL_MAX."""
+        now = time.time()
+        soonest = min((poll_interval(job, now, self.pace.expected(job)) for job in jobs), default=BELL_SECONDS)
+        return min(BELL_MAX, max(BELL_SECONDS, soonest))
 
     def _schedule_poll(self, job_id: str, seconds: float) -> None:
         with self._cond:
