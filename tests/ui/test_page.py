@@ -9,6 +9,7 @@ import subprocess
 
 import numpy as np
 import soundfile as sf
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -38,6 +39,24 @@ def open_page(driver, world) -> None:
 
 def card(driver, job_id: str):
     return driver.find_element(By.CSS_SELECTOR, f'.job[data-id="{job_id}"]')
+
+
+def on_card(driver, job_id: str, selector: str, act):
+    """`act(element)` for the `selector` element of a job's card, found again if the live page
+    redrew the card's summary in between (it does on every event of that job)."""
+    for _ in range(50):
+        try:
+            return act(card(driver, job_id).find_element(By.CSS_SELECTOR, selector))
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"the card of {job_id} never held still")
+
+
+def click(element) -> None:
+    element.click()
+
+
+REDRAWN = (StaleElementReferenceException,)  # for WebDriverWait: a redrawn card is looked up again
 
 
 def wait_state(driver, state: str, timeout: float = 60.0) -> str:
@@ -111,8 +130,9 @@ def test_a_cli_job_appears_progresses_and_finishes_live_and_its_stems_play(world
     chromium.refresh()
     WebDriverWait(chromium, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, f'.job[data-id="{job_id}"] .stems'))
     assert card(chromium, job_id).find_elements(By.TAG_NAME, "audio") == []
-    card(chromium, job_id).find_element(By.CSS_SELECTOR, ".stems summary").click()
-    WebDriverWait(chromium, 10).until(lambda d: len(card(d, job_id).find_elements(By.TAG_NAME, "audio")) == len(names))
+    on_card(chromium, job_id, ".stems summary", click)
+    WebDriverWait(chromium, 10, ignored_exceptions=REDRAWN).until(
+        lambda d: len(card(d, job_id).find_elements(By.TAG_NAME, "audio")) == len(names))
 
 
 def test_errors_in_words_cancel_and_retry_from_the_page(world, chromium, tmp_path):
@@ -125,7 +145,7 @@ def test_errors_in_words_cancel_and_retry_from_the_page(world, chromium, tmp_pat
     broken.write_bytes(broken.read_bytes()[:broken.stat().st_size // 2])
     assert run_cli(["separate", str(broken), "--sep-type", "40"], world.env).returncode == 1
     failed = wait_state(chromium, "failed")
-    error = card(chromium, failed).find_element(By.CSS_SELECTOR, ".error").text
+    error = on_card(chromium, failed, ".error", lambda e: e.text)
     assert "broken.flac" in error and "cannot read" in error.lower()
 
     source = world.song()
@@ -134,7 +154,7 @@ def test_errors_in_words_cancel_and_retry_from_the_page(world, chromium, tmp_pat
     job_id = wait_state(chromium, "remote")
     assert world.emulator.stats()["credits"][world.account.email] < 1000
 
-    card(chromium, job_id).find_element(By.CSS_SELECTOR, ".cancel").click()
+    on_card(chromium, job_id, ".cancel", click)
 
     assert wait_state(chromium, "cancelled") == job_id
     assert world.emulator.stats()["credits"][world.account.email] == 1000  # refunded
@@ -142,11 +162,12 @@ def test_errors_in_words_cancel_and_retry_from_the_page(world, chromium, tmp_pat
     separate.communicate(timeout=30)
     assert separate.returncode == 1  # the CLI that started it says it did not finish
 
-    card(chromium, job_id).find_element(By.CSS_SELECTOR, ".retry").click()
+    on_card(chromium, job_id, ".retry", click)
     again = WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
         "const c = [...document.querySelectorAll('.job')].find(c => !arguments[0].includes(c.dataset.id));"
         "return c && c.dataset.id;", [job_id, failed]))
-    WebDriverWait(chromium, 20).until(lambda d: card(d, again).find_elements(By.CSS_SELECTOR, ".cancel"))
+    WebDriverWait(chromium, 20, ignored_exceptions=REDRAWN).until(
+        lambda d: card(d, again).find_elements(By.CSS_SELECTOR, ".cancel"))
     save_screenshot(chromium, tmp_path, "ui-screenshot-cancel.png")
     status = json.loads(run_cli(["status", again, "--json"], world.env).stdout)
     assert status["request"]["reply"]["bridge"] == "ui" and status["request"]["source"] == str(source)
