@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import numpy as np
@@ -100,11 +99,7 @@ def test_stems_land_aligned_in_the_project_that_asked(studio, fake):
 
     fake.current = b  # the user switches tabs while the job runs
     before = len(a.changes)
-    deadline = time.monotonic() + 120
-    while not a.undo_points:
-        assert time.monotonic() < deadline, f"no stems inserted; console: {fake.console}\n{world.log()[-3000:]}"
-        fake.tick(8)
-        time.sleep(0.02)
+    run_until(fake, world, lambda: a.undo_points, "the inserts")
     assert fake.console == [], fake.console
 
     # one undo block, every insert inside it with the UI refresh held; the other tab untouched

@@ -5,7 +5,6 @@ becomes regions (checked against its SRT file with the srt library)."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import mido
@@ -50,11 +49,7 @@ def keys(spool_world, fake):
 def run_with(fake, world, scripts, project, sep_type: int) -> None:
     fake.ext_state[("mvsep_bridge", "last")] = json.dumps({"sep_type": sep_type, "options": {}, "output_format": 2})
     fake.run(scripts / LAST)
-    deadline = time.monotonic() + 120
-    while not project.undo_points:
-        assert time.monotonic() < deadline, f"nothing inserted; console: {fake.console}\n{world.log()[-3000:]}"
-        fake.tick(8)
-        time.sleep(0.02)
+    run_until(fake, world, lambda: project.undo_points, "the inserts")
 
 
 def note_times(item) -> list[tuple[int, float, float]]:
@@ -147,11 +142,7 @@ def test_generated_audio_lands_at_the_edit_cursor_on_a_new_track(spool_world, fa
     fake.run(scripts / "mvsep_Generate audio at edit cursor.lua")
     assert "Stable Audio Open Gen" in fake.menus[0] and "BS Roformer" not in fake.menus[0]  # no-upload ones only
     assert fake.dialogs[0][1].split(",")[:2] == ["Text prompt", "Length (in seconds)"]
-    deadline = time.monotonic() + 120
-    while not project.undo_points:
-        assert time.monotonic() < deadline, f"nothing inserted; console: {fake.console}\n{world.log()[-3000:]}"
-        fake.tick(8)
-        time.sleep(0.02)
+    run_until(fake, world, lambda: project.undo_points, "the inserts")
     assert fake.console == [], fake.console
     assert project.undo_points == ["MVSEP: insert generated audio at 3.250 s (Stable Audio Open Gen)"]
     assert [t.name for t in project.tracks] == ["Keys", "Stable Audio Open Gen: " + prompt[:40]]
