@@ -64,36 +64,23 @@ def test_a_folder_or_a_negative_section_is_named_as_such(tmp_path):
     assert empty.returncode == 2 and "--length" in empty.stderr, empty.stderr
 
 
-def test_ctrl_c_of_separate_says_where_the_job_is_and_how_to_cancel_it(emulator, daemons, tmp_path):
+def test_ctrl_c_of_separate_says_where_the_job_is_and_how_to_cancel_it(held_job):
     import signal
-    import subprocess
 
-    from harness import store_states, wait_for
-    from processes import CLI
+    from harness import store_states
 
-    emulator.configure(waiting_seconds=60.0)  # the job stays on the server while we interrupt
-    account = emulator.create_account()
-    data = tmp_path / "data"
-    env = daemon_env(data, emulator.base_url, account.token)
-    daemons(env)
-    source = write_wav(tmp_path / "song.wav", seconds=1.0)
     # as from a terminal: a shell running this suite in the background hands its children SIGINT
     # ignored, and Python then never turns Ctrl-C into KeyboardInterrupt
-    separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        wait_for(lambda: "remote" in store_states(data).values(), what="the job on the server")
-        [job] = store_states(data)
-        separate.send_signal(signal.SIGINT)
-        _, err = separate.communicate(timeout=60)
-    finally:
-        separate.kill()
+    held = held_job(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    job = held.id
 
-    assert separate.returncode == 130, err
+    held.separate.send_signal(signal.SIGINT)
+    code, err = held.outcome()
+
+    assert code == 130, err
     assert f"job {job} goes on in the daemon" in err and f"mvsep-bridge cancel {job}" in err
-    assert "Traceback" not in err and account.token not in err
-    assert store_states(data)[job] == "remote"  # Ctrl-C stops the watching, not the job
+    assert "Traceback" not in err and held.token not in err
+    assert store_states(held.data)[job] == "remote"  # Ctrl-C stops the watching, not the job
 
 
 def test_an_out_folder_that_cannot_be_made_is_refused_before_any_work(tmp_path):
@@ -109,30 +96,14 @@ def test_an_out_folder_that_cannot_be_made_is_refused_before_any_work(tmp_path):
     assert run_cli(["jobs", "--json"], env).stdout.strip() == "[]"  # refused before a job (or credits)
 
 
-def test_a_daemon_dying_under_separate_is_reported_with_the_job_that_will_resume(emulator, daemons, tmp_path):
-    import subprocess
+def test_a_daemon_dying_under_separate_is_reported_with_the_job_that_will_resume(held_job):
+    held = held_job()
 
-    from harness import store_states, wait_for
-    from processes import CLI
+    held.daemon.kill()
+    code, err = held.outcome()
 
-    emulator.configure(waiting_seconds=60.0)
-    account = emulator.create_account()
-    data = tmp_path / "data"
-    env = daemon_env(data, emulator.base_url, account.token)
-    daemon = daemons(env)
-    source = write_wav(tmp_path / "song.wav", seconds=1.0)
-    separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for(lambda: "remote" in store_states(data).values(), what="the job on the server")
-        [job] = store_states(data)
-        daemon.kill()
-        _, err = separate.communicate(timeout=60)
-    finally:
-        separate.kill()
-
-    assert separate.returncode == 3, err
-    assert f"job {job} resumes when `mvsep-bridge daemon` runs again" in err and "Traceback" not in err
+    assert code == 3, err
+    assert f"job {held.id} resumes when `mvsep-bridge daemon` runs again" in err and "Traceback" not in err
 
 
 def test_two_sources_that_would_share_a_result_folder_are_refused(tmp_path):

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from harness import run_cli, store_states, wait_for, write_wav
+from harness import run_cli, store_states, write_wav
 from processes import CLI, daemon_env
 
 
@@ -106,22 +106,12 @@ def test_the_local_engine_speaks_of_its_own_steps_once_each(tmp_path):
     assert "separating" in steps and steps[-1] == "done", steps
 
 
-def test_a_cancelled_job_says_what_it_cost_not_cancelled_twice(emulator, daemons, tmp_path):
-    emulator.configure(waiting_seconds=60.0)
-    account = emulator.create_account()
-    data = tmp_path / "data"
-    env = daemon_env(data, emulator.base_url, account.token)
-    daemons(env)
-    source = write_wav(tmp_path / "song.wav", seconds=1.0)
-    separate = subprocess.Popen([CLI, "separate", str(source), "--sep-type", "40"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for(lambda: "remote" in store_states(data).values(), what="the job on the server")
-        [job] = store_states(data)
-        cancelled = run_cli(["cancel", job], env)
-        _, err = separate.communicate(timeout=60)
-    finally:
-        separate.kill()
+def test_a_cancelled_job_says_what_it_cost_not_cancelled_twice(held_job):
+    held = held_job()
+    job = held.id
+
+    cancelled = run_cli(["cancel", job], held.env)
+    _, err = held.outcome()
 
     assert cancelled.returncode == 0, cancelled.stderr
     assert f"{job}: cancelled (the server dropped it; its credits are refunded)" in cancelled.stdout
