@@ -121,9 +121,6 @@ def _peak(corr: np.ndarray, max_lag: int) -> int:
 
 def stems_lag(reference: np.ndarray, stems: Iterable[np.ndarray], max_lag: int) -> int:
     """One lag for a group of stems: measured on their sum (see module doc)."""
-    stems = list(stems)
-    if not stems:
-        raise ValueError("no stems to align")
     return streamed_stems_lag([reference], [[stem] for stem in stems], max_lag)
 
 

@@ -41,41 +41,21 @@ def check_source(path: Path, field: str = "source") -> None:
     codecs.check_decodable(path, field)
 
 
-@dataclass(frozen=True)
-class Margined:
-    """A section with up to `margin` seconds of the source's own audio on each side: `samples`
-    holds `before` frames, then the section, then `after` frames."""
-
-    samples: np.ndarray
-    rate: int
-    before: int
-    after: int
-
-
 def read_section(
     path: Path | str, start: float | None = None, length: float | None = None
 ) -> tuple[np.ndarray, int]:
     """The section [start, start + length) seconds of `path` as float32 (frames, channels), and its
     sample rate. None means the beginning / the end. Frames as `section.frame_span` rounds them."""
-    read = read_with_margin(path, start, length, 0.0)
-    return read.samples, read.rate
-
-
-def read_with_margin(
-    path: Path | str, start: float | None, length: float | None, margin: float
-) -> Margined:
-    """The section as `read_section` cuts it, with up to `margin` seconds of the source around it
-    (less where the source begins or ends); see `read_blocks_with_margin`."""
-    read = read_blocks_with_margin(path, start, length, margin)
+    read = read_blocks_with_margin(path, start, length, 0.0)
     chunks = list(read.blocks)
-    samples = np.concatenate(chunks) if chunks else np.zeros((0, read.channels), np.float32)
-    return Margined(samples, read.rate, read.before, read.after)
+    return (np.concatenate(chunks) if chunks else np.zeros((0, read.channels), np.float32)), read.rate
 
 
 @dataclass(frozen=True)
 class MarginedBlocks:
-    """A Margined section as float32 (frames, channels) blocks, read as they are consumed:
-    `frames` in all, `before` of them ahead of the section and `after` behind it."""
+    """A section with up to `margin` seconds of the source's own audio on each side, as float32
+    (frames, channels) blocks read as they are consumed: `frames` in all, `before` of them ahead
+    of the section and `after` behind it."""
 
     blocks: Iterator[np.ndarray]
     rate: int
