@@ -16,6 +16,8 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from ..audio.fingerprint import AudioHasher, audio_hash, file_sha256
 from ..audio.formats import FLAC_24
 from ..audio.read import read_blocks_with_margin
 from ..audio.section import to_frames
-from ..backends.base import Backend, Inputs, Progress, RemoteFile, SlotTaken, StageWords
+from ..backends.base import Backend, Inputs, Progress, ProgressCallback, RemoteFile, SlotTaken, StageWords
 from ..errors import BudgetError, UsageError
 from ..files import replacing
 from ..kinds import PRODUCES
@@ -41,6 +43,8 @@ AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".o
 #: lag search window: codec priming is ~1-3k frames, server padding rarely more; bounded so a
 #: periodic mix cannot pull the peak far off
 MAX_LAG_SECONDS = 0.5
+#: a job's result files fetched at once
+DOWNLOADS_AT_ONCE = 4
 EXPIRED = "expired"  # remote_status of a done job whose result the server no longer has
 UPLOAD_FORMAT = FLAC_24
 
@@ -183,7 +187,7 @@ class Pipeline:
                 )
         try:
             handle = self.backend.create(self.inputs(job), job.plan, job.request,
-                                         job.create_snapshot or "", attempted_at, self._progress(job, 1))
+                                         job.create_snapshot or "", attempted_at, self._progress(job))
         except SlotTaken:  # refused outright, nothing created: the next try needs no reconciling
             self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None, submitted_at=None)
             raise
@@ -228,29 +232,25 @@ class Pipeline:
 
     # --- download -----------------------------------------------------------------------------
     def download(self, job: Job) -> Job:
-        """Fetch every result file into the work dir; the backend resumes partial files."""
+        """Fetch every result file into the work dir, several at once (one file's request and
+        fsync overlap another's bytes); the backend resumes partial files."""
         folder = self.work_dir(job) / "downloads"
         folder.mkdir(parents=True, exist_ok=True)
-        total = len(job.remote_files)
-        for index, file in enumerate(job.remote_files):
-            target = folder / file.name
-            if target.exists():
-                continue  # fetched before a restart (fetch renames only complete files)
-            self.backend.fetch(file, target, self._progress(job, total, index))
+        # fetched before a restart: fetch renames only complete files
+        missing = [file for file in job.remote_files if not (folder / file.name).exists()]
+        progress = _PartsProgress(lambda overall: self.journal.commit(job.id, progress=overall),
+                                  parts=len(job.remote_files), done=len(job.remote_files) - len(missing))
+        if missing:
+            with ThreadPoolExecutor(max_workers=min(DOWNLOADS_AT_ONCE, len(missing)), thread_name_prefix="fetch") as pool:
+                fetches = [pool.submit(self.backend.fetch, file, folder / file.name, progress.part(index))
+                           for index, file in enumerate(missing)]
+                for fetch in fetches:
+                    fetch.result()  # the first failure, once the others have ended (their parts resume)
         return self.journal.commit(job.id, state=JobState.FINISHING, progress=None, message="aligning and writing the stems")
 
-    def _progress(self, job: Job, parts: int, part: int = 0):
-        """A progress callback for part `part` of `parts`: commits the job's overall fraction,
-        a row per 10 %, not per chunk."""
-        last = [-1.0]
-
-        def report(fraction: float) -> None:
-            overall = (part + min(max(fraction, 0.0), 1.0)) / max(parts, 1)
-            if overall - last[0] >= 0.1 or (fraction >= 1.0 and overall > last[0]):
-                last[0] = overall
-                self.journal.commit(job.id, progress=overall)
-
-        return report
+    def _progress(self, job: Job) -> ProgressCallback:
+        """A progress callback for a job's one transfer (see _PartsProgress)."""
+        return _PartsProgress(lambda overall: self.journal.commit(job.id, progress=overall), parts=1).part(0)
 
     # --- finish -------------------------------------------------------------------------------
     def finish(self, job: Job) -> Job:
@@ -319,6 +319,29 @@ class Pipeline:
         shutil.rmtree(_staging(final, job).with_suffix(".old"), ignore_errors=True)  # after a crash
         return self.journal.commit(job.id, state=JobState.DONE, result_dir=str(final), progress=1.0,
                                    message=f"stems in {final}")
+
+
+class _PartsProgress:
+    """A job's overall progress over `parts` parts moving at once (`done` of them before): each
+    part reports its own fraction; the sum is committed per 10 % (a row per 10 %, not per chunk)
+    and at the end, never going back."""
+
+    def __init__(self, commit: Callable[[float], object], parts: int, done: int = 0):
+        self._commit, self._parts, self._done = commit, max(parts, 1), done
+        self._fractions: dict[int, float] = {}
+        self._last = -1.0
+        self._lock = threading.Lock()
+
+    def part(self, key: int) -> ProgressCallback:
+        def report(fraction: float) -> None:
+            with self._lock:
+                self._fractions[key] = min(max(fraction, 0.0), 1.0)
+                overall = (self._done + sum(self._fractions.values())) / self._parts
+                if overall - self._last >= 0.1 or (fraction >= 1.0 and overall > self._last):
+                    self._last = overall
+                    self._commit(overall)
+
+        return report
 
 
 def _whole(path: Path, upload: str) -> Section:
