@@ -1,5 +1,5 @@
 """Lossy encoders (mp3, m4a): two backends behind one small interface, the `ffmpeg` CLI when one
-is on PATH, else PyAV (the FFmpeg bundled in its wheel).
+on PATH runs and has the encoder, else PyAV (the FFmpeg bundled in its wheel).
 
 Why the CLI first: PyAV's wheel bundles its own LAME, which needs ~2.5x the CPU of the system's
 that Debian's ffmpeg links (30 s of 48 kHz stereo at 320 kbps: 1.8 s against 0.7 s here), and the
@@ -16,6 +16,7 @@ never renamed into place (audio/write.py).
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import tempfile
@@ -82,9 +83,24 @@ def open_lossy(path: Path, rate: int, channels: int, ffmpeg: tuple[str, str, int
         raise AudioError(f"{rate} Hz audio cannot be written as {encoding.codec} (it takes "
                          f"{', '.join(str(r) for r in sorted(rates))} Hz)", hint="use wav or flac")
     executable = shutil.which("ffmpeg")
-    if executable:
+    if executable and encoding.codec in cli_encoders(executable):
         return FfmpegCli(executable, path, rate, channels, encoding)
     return Pyav(path, rate, channels, encoding, gapless)
+
+
+@functools.cache
+def cli_encoders(executable: str) -> frozenset[str]:
+    """The audio encoders an ffmpeg build has, asked once per executable: a minimal build may lack
+    libmp3lame, and one that does not run at all has none (PyAV is used then)."""
+    try:
+        listing = subprocess.run([executable, "-hide_banner", "-encoders"], capture_output=True, text=True,
+                                 timeout=60, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    # " A....D libmp3lame   libmp3lame MP3 (MPEG audio layer 3) (codec mp3)", after a legend
+    # of lines such as " A..... = Audio"
+    return frozenset(words[1] for words in map(str.split, listing.splitlines())
+                     if len(words) > 2 and words[0].startswith("A") and words[1] != "=")
 
 
 class FfmpegCli:
@@ -143,8 +159,7 @@ class FfmpegCli:
                           hint=self._hint())
 
     def _hint(self) -> str:
-        return (f"check that `{self.executable} -version` runs (or take it off PATH: PyAV is used "
-                "then), or choose flac or wav output")
+        return f"check that `{self.executable} -version` runs, or choose flac or wav output"
 
 
 class Pyav:

@@ -1,8 +1,9 @@
 """Both lossy backends (audio/lossy.py: the ffmpeg CLI, and PyAV when no ffmpeg is on PATH) write
 files that decoders we did not write read to exactly the frames given, aligned: mp3 through its
 LAME tag (libsndfile/mpg123 and the ffmpeg CLI), gapless m4a through its edit list (ffprobe, the
-ffmpeg CLI, our decoder); a plain m4a keeps its AAC priming. A failing ffmpeg is a clear
-AudioError, and an ffmpeg whose parent is killed ends and leaves no result behind."""
+ffmpeg CLI, our decoder); a plain m4a keeps its AAC priming. An ffmpeg without the encoder, or
+that does not run, leaves the format to PyAV; one that fails is a clear AudioError; one whose
+parent is killed ends and leaves no result behind."""
 
 import json
 import os
@@ -23,7 +24,7 @@ from mvsep_bridge.daemon.errors import AudioError
 
 from .signals import band_noise
 
-FFMPEG, FFPROBE = shutil.which("ffmpeg"), shutil.which("ffprobe")
+FFMPEG, FFPROBE, GREP = shutil.which("ffmpeg"), shutil.which("ffprobe"), shutil.which("grep")
 AAC_PRIMING = 1024  # frames FFmpeg's AAC encoder puts before the audio
 
 
@@ -167,3 +168,30 @@ def test_an_error_while_writing_stops_ffmpeg_and_leaves_no_file(tmp_path, backen
         write_blocks_atomic(blocks(), 48_000, 2, 3, tmp_path / "out" / "vocals.m4a")
     assert list((tmp_path / "out").iterdir()) == []
     assert psutil.Process().children() == []  # the ffmpeg child was stopped and reaped
+
+
+def on_path(folder, script: str) -> None:
+    (folder / "ffmpeg").write_text(f"#!/bin/sh\n{script}\n")
+    (folder / "ffmpeg").chmod(0o755)
+
+
+@pytest.mark.parametrize("fmt,expected", [(0, "pyav"), (3, "ffmpeg")])
+def test_an_ffmpeg_build_without_the_encoder_leaves_that_format_to_pyav(tmp_path, monkeypatch, fmt, expected):
+    (tmp_path / "bin").mkdir()
+    on_path(tmp_path / "bin", f'if [ "$2" = -encoders ]; then {FFMPEG} "$@" | {GREP} -v libmp3lame; '
+                              f'else exec {FFMPEG} "$@"; fi')  # a build without LAME
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    x = band_noise(20_000, 48_000)
+    path = encoded(x, 48_000, fmt, tmp_path / f"x.{codecs.extension(fmt)}", expected)
+    ours, _ = codecs.decode(path)
+    assert ours.shape == x.shape and lag_of(x, ours) == 0
+
+
+def test_an_ffmpeg_that_does_not_run_leaves_both_formats_to_pyav(tmp_path, monkeypatch):
+    (tmp_path / "bin").mkdir()
+    on_path(tmp_path / "bin", "echo 'error while loading shared libraries: libavdevice.so.59' >&2; exit 127")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    x = band_noise(20_000, 48_000)
+    for fmt in (0, 3):
+        path = encoded(x, 48_000, fmt, tmp_path / f"x.{codecs.extension(fmt)}", "pyav")
+        assert codecs.decode(path)[0].shape == x.shape
