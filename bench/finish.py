@@ -8,7 +8,8 @@ returns them: at 44.1 kHz (resampled back to 48 kHz) or at 48 kHz (no resample),
 format, with the codec's own delay. Then runs the daemon's own `finish_stems` on them, pinned to
 one core; the CPU time counted is this process's and its children's (the ffmpeg CLI that encodes
 mp3 and m4a when it is on PATH inherits the one core). "encode alone" is the output format's
-encoder by itself on a stem, the rest of the chain is the difference. Prints a table, then one
+encoder by itself on the samples the chain writes (also where the chain kept the server's file
+and encoded nothing); the rest of the chain is the difference. Prints a table, then one
 JSON line. --profile FORMAT prints cProfile's top calls of that format's resampled run instead
 (this process only). To measure the PyAV encoders, run with a PATH that has no ffmpeg.
 """
@@ -30,7 +31,7 @@ import numpy as np
 
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.finish import finish_stems
-from mvsep_bridge.daemon.audio.formats import FLAC_24, FORMATS
+from mvsep_bridge.daemon.audio.formats import FLAC_24, FLOAT_WAV, FORMATS
 from mvsep_bridge.daemon.audio.resample import resample
 from mvsep_bridge.daemon.emulator.split import band_split
 
@@ -70,12 +71,18 @@ def run(folder: Path, reference: Path, stems: list[Path], fmt: int, frames: int)
     return cpu_seconds() - started
 
 
-def encode_alone(stems: list[np.ndarray], fmt: int, folder: Path) -> float:
-    """The output format's encoder by itself, as the finish stage calls it: CPU per stem."""
+def encode_alone(folder: Path, reference: Path, stems: list[Path], fmt: int, frames: int) -> float:
+    """The output format's encoder by itself, on exactly the samples the chain writes (the chain
+    run once more, to float wav): CPU per stem."""
+    lossless = folder / "lossless"
+    lossless.mkdir(exist_ok=True)
+    pairs = [(stem, lossless / f"{stem.stem}.wav") for stem in stems]
+    finish_stems(reference, pairs, RATE, frames, 0, FLOAT_WAV, MAX_LAG)
+    written = [codecs.decode(target)[0] for _stem, target in pairs]
     started = cpu_seconds()
-    for stem in stems:
-        codecs.encode(stem, RATE, fmt, folder / f"alone.{codecs.extension(fmt)}", gapless=True)
-    return (cpu_seconds() - started) / len(stems)
+    for samples in written:
+        codecs.encode(samples, RATE, fmt, folder / f"alone.{codecs.extension(fmt)}", gapless=True)
+    return (cpu_seconds() - started) / len(written)
 
 
 def main() -> None:
@@ -93,9 +100,7 @@ def main() -> None:
         upload = folder / "section.flac"
         codecs.encode(section, RATE, FLAC_24, upload)
         formats = [args.profile] if args.profile is not None else sorted(FORMATS)
-        split = band_split(section, RATE, args.stems)  # the stems as the chain writes them
         for fmt in formats:
-            timed = []
             for server_rate in (44_100, RATE):
                 work = folder / f"{fmt}-{server_rate}"
                 work.mkdir()
@@ -107,12 +112,10 @@ def main() -> None:
                     return
                 seconds = run(work, upload, stems, fmt, section.shape[0])
                 per_stem = seconds / args.stems
-                timed.append({"format": FORMATS[fmt].label, "code": fmt, "resampled": server_rate != RATE,
-                              "cpu_s_per_stem": round(per_stem, 3), "x_realtime": round(args.seconds / per_stem, 1)})
-            # after the server's stems were made, as in the daemon: the ffmpeg CLI is asked for its
-            # encoders once per process, not per stem
-            alone = round(args.seconds / encode_alone(split, fmt, folder), 1)
-            rows += [{**row, "encode_alone_x_realtime": alone} for row in timed]
+                alone = encode_alone(work, upload, stems, fmt, section.shape[0])
+                rows.append({"format": FORMATS[fmt].label, "code": fmt, "resampled": server_rate != RATE,
+                             "cpu_s_per_stem": round(per_stem, 3), "x_realtime": round(args.seconds / per_stem, 1),
+                             "encode_alone_x_realtime": round(args.seconds / alone, 1)})
     lossy = "the ffmpeg CLI" if shutil.which("ffmpeg") else "PyAV"
     print(f"{args.seconds:g} s stereo section at 48 kHz, {args.stems} stems, one core (CPU time), "
           f"mp3/m4a encoded by {lossy}")
