@@ -7,7 +7,7 @@ Builds a 48 kHz / 24-bit stereo section as the daemon uploads it (FLAC), and ste
 returns them: at 44.1 kHz (resampled back to 48 kHz) or at 48 kHz (no resample), in the asked
 format, with the codec's own delay. Then runs the daemon's own `finish_stems` on them, pinned to
 one core; the CPU time counted is this process's and its children's (the ffmpeg CLI that encodes
-mp3 and m4a when it is on PATH inherits the one core). "encode alone" is the output format's
+mp3 when it is on PATH inherits the one core). "encode alone" is the output format's
 encoder by itself on the samples the chain writes (also where the chain kept the server's file
 and encoded nothing); the rest of the chain is the difference. Prints a table, then one
 JSON line. --profile FORMAT prints cProfile's top calls of that format's resampled run instead
@@ -22,16 +22,15 @@ import json
 import os
 import pstats
 import resource
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from mvsep_bridge.daemon.audio import codecs
+from mvsep_bridge.daemon.audio import codecs, lossy
 from mvsep_bridge.daemon.audio.finish import finish_stems
-from mvsep_bridge.daemon.audio.formats import FLAC_24, FLOAT_WAV, FORMATS
+from mvsep_bridge.daemon.audio.formats import FLAC_24, FLOAT_WAV, FORMATS, LOSSY_FORMATS
 from mvsep_bridge.daemon.audio.resample import resample
 from mvsep_bridge.daemon.emulator.split import band_split
 
@@ -116,15 +115,16 @@ def main() -> None:
                 rows.append({"format": FORMATS[fmt].label, "code": fmt, "resampled": server_rate != RATE,
                              "cpu_s_per_stem": round(per_stem, 3), "x_realtime": round(args.seconds / per_stem, 1),
                              "encode_alone_x_realtime": round(args.seconds / alone, 1)})
-    lossy = "the ffmpeg CLI" if shutil.which("ffmpeg") else "PyAV"
-    print(f"{args.seconds:g} s stereo section at 48 kHz, {args.stems} stems, one core (CPU time), "
-          f"mp3/m4a encoded by {lossy}")
+    encoders = {FORMATS[f].extension: "ffmpeg CLI" if lossy.cli_for(FORMATS[f].ffmpeg[1]) else "PyAV"
+                for f in sorted(LOSSY_FORMATS)}
+    print(f"{args.seconds:g} s stereo section at 48 kHz, {args.stems} stems, one core (CPU time); encoded by "
+          + ", ".join(f"{ext}: {by}" for ext, by in encoders.items()))
     print(f"{'format':<22}{'resampled':>10}{'s per stem':>12}{'x realtime':>12}{'encode alone':>14}")
     for row in rows:
         flag = "44.1→48k" if row["resampled"] else "no"
         print(f"{row['format']:<22}{flag:>10}{row['cpu_s_per_stem']:>12.3f}{row['x_realtime']:>12.1f}"
               f"{row['encode_alone_x_realtime']:>13.1f}x")
-    print(json.dumps({"seconds": args.seconds, "stems": args.stems, "lossy_encoder": lossy, "rows": rows}))
+    print(json.dumps({"seconds": args.seconds, "stems": args.stems, "encoders": encoders, "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
-"""Lossy encoders (mp3, m4a): two backends behind one small interface, the `ffmpeg` CLI when one
-on PATH runs and has the encoder, else PyAV (the FFmpeg bundled in its wheel).
+"""Lossy encoders (mp3, m4a): two backends behind one small interface, PyAV (the FFmpeg bundled in
+its wheel, in-process) and the `ffmpeg` CLI, used for the encoders in CLI_CODECS when one on PATH
+runs and has them.
 
-Why the CLI first: PyAV's wheel bundles its own LAME, which needs ~2.5x the CPU of the system's
+Why the CLI for mp3: PyAV's wheel bundles its own LAME, which needs ~2.5x the CPU of the system's
 that Debian's ffmpeg links (30 s of 48 kHz stereo at 320 kbps: 1.8 s against 0.7 s here), and the
-encoder is most of a lossy stem's post-processing (README, "Post-processing per stem"). FFmpeg's
-own AAC encoder costs the same either way. Both backends get the same FFmpeg options, so both
-write the same kind of file: an mp3 with its LAME tag, an m4a with or without its edit list.
+encoder is most of a lossy stem's post-processing (README, "Post-processing per stem"). Both
+backends get the same FFmpeg options, so both write the same kind of file: an mp3 with its LAME
+tag, an m4a with or without its edit list.
 
 The CLI is fed float32 PCM through a pipe, one block at a time, so memory stays one block however
 long the file. It writes only the file, and its errors to a temp file: never to a pipe nobody
@@ -36,6 +37,13 @@ from ..errors import AudioError
 #: "fast", drops the psychoacoustic model (4 dB worse below 4 kHz). FFmpeg's AAC encoder keeps its
 #: default coder (twoloop): "-aac_coder fast" would halve its CPU but lose 7-10 dB above 4 kHz.
 CODEC_OPTIONS: dict[str, dict[str, str]] = {"libmp3lame": {"compression_level": "3"}}
+
+#: the encoders the CLI takes over from PyAV: LAME only. FFmpeg's AAC encoder is FFmpeg's own
+#: code in both and no faster in Debian's 5.1 than in the wheel's 8 (bench/finish.py: ~25x
+#: realtime alone either way), and the CLI costs ~0.08 s of CPU to start (Debian's ffmpeg loads
+#: some 200 libraries): m4a stays in-process. The daemon gains no wall time from the child either:
+#: by the time stems are encoded, the rest of the chain is done.
+CLI_CODECS = frozenset({"libmp3lame"})
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,16 @@ def open_lossy(path: Path, rate: int, channels: int, ffmpeg: tuple[str, str, int
     if rates and rate not in rates:
         raise AudioError(f"{rate} Hz audio cannot be written as {encoding.codec} (it takes "
                          f"{', '.join(str(r) for r in sorted(rates))} Hz)", hint="use wav or flac")
-    executable = shutil.which("ffmpeg")
-    if executable and encoding.codec in cli_encoders(executable):
+    executable = cli_for(encoding.codec)
+    if executable:
         return FfmpegCli(executable, path, rate, channels, encoding)
     return Pyav(path, rate, channels, encoding, gapless)
+
+
+def cli_for(codec: str) -> str | None:
+    """The ffmpeg executable that encodes `codec`, or None: PyAV does."""
+    executable = shutil.which("ffmpeg") if codec in CLI_CODECS else None
+    return executable if executable and codec in cli_encoders(executable) else None
 
 
 @functools.cache

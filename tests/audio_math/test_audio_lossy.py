@@ -1,9 +1,9 @@
-"""Both lossy backends (audio/lossy.py: the ffmpeg CLI, and PyAV when no ffmpeg is on PATH) write
-files that decoders we did not write read to exactly the frames given, aligned: mp3 through its
-LAME tag (libsndfile/mpg123 and the ffmpeg CLI), gapless m4a through its edit list (ffprobe, the
-ffmpeg CLI, our decoder); a plain m4a keeps its AAC priming. An ffmpeg without the encoder, or
-that does not run, leaves the format to PyAV; one that fails is a clear AudioError; one whose
-parent is killed ends and leaves no result behind."""
+"""Both lossy backends (audio/lossy.py: the ffmpeg CLI for mp3, PyAV for m4a and when no ffmpeg is
+on PATH; each tested on both formats) write files that decoders we did not write read to exactly
+the frames given, aligned: mp3 through its LAME tag (libsndfile/mpg123 and the ffmpeg CLI),
+gapless m4a through its edit list (ffprobe, the ffmpeg CLI, our decoder); a plain m4a keeps its
+AAC priming. An ffmpeg without LAME, or that does not run, leaves mp3 to PyAV; one that fails is
+a clear AudioError; one whose parent is killed ends and leaves no result behind."""
 
 import json
 import os
@@ -18,7 +18,7 @@ import psutil
 import pytest
 import soundfile as sf
 
-from mvsep_bridge.daemon.audio import codecs
+from mvsep_bridge.daemon.audio import codecs, lossy
 from mvsep_bridge.daemon.audio.write import write_blocks_atomic
 from mvsep_bridge.daemon.errors import AudioError
 
@@ -30,11 +30,14 @@ AAC_PRIMING = 1024  # frames FFmpeg's AAC encoder puts before the audio
 
 @pytest.fixture(params=["ffmpeg", "pyav"])
 def backend(request, monkeypatch, tmp_path):
-    """Which lossy backend the Encoder picks: the CLI when ffmpeg is on PATH, else PyAV."""
+    """Which lossy backend the Encoder picks: the CLI when ffmpeg is on PATH (for m4a too, so
+    either backend can take either format), else PyAV."""
     assert FFMPEG and FFPROBE, "the ffmpeg CLI is needed (scripts/setup.sh installs Debian's ffmpeg)"
     if request.param == "pyav":
         (tmp_path / "bin").mkdir()
         monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # as on a machine without ffmpeg
+    else:
+        monkeypatch.setattr(lossy, "CLI_CODECS", frozenset({"libmp3lame", "aac"}))
     return request.param
 
 
@@ -107,6 +110,13 @@ def test_a_rate_the_codec_cannot_hold_is_refused_in_plain_words(tmp_path, backen
     assert "wav or flac" in str(info.value)
 
 
+def test_mp3_goes_to_the_cli_and_m4a_stays_in_pyav(tmp_path):
+    assert FFMPEG
+    x = band_noise(20_000, 48_000)
+    encoded(x, 48_000, 0, tmp_path / "x.mp3", "ffmpeg")
+    encoded(x, 48_000, 3, tmp_path / "x.m4a", "pyav")
+
+
 def test_a_failing_ffmpeg_is_an_audio_error_with_its_reason(tmp_path):
     assert FFMPEG
     with pytest.raises(AudioError) as info:  # ffmpeg cannot open its output: no such folder
@@ -165,7 +175,7 @@ def test_an_error_while_writing_stops_ffmpeg_and_leaves_no_file(tmp_path, backen
         raise RuntimeError("the stem's decoder failed")
 
     with pytest.raises(RuntimeError):
-        write_blocks_atomic(blocks(), 48_000, 2, 3, tmp_path / "out" / "vocals.m4a")
+        write_blocks_atomic(blocks(), 48_000, 2, 0, tmp_path / "out" / "vocals.mp3")
     assert list((tmp_path / "out").iterdir()) == []
     assert psutil.Process().children() == []  # the ffmpeg child was stopped and reaped
 
@@ -175,23 +185,21 @@ def on_path(folder, script: str) -> None:
     (folder / "ffmpeg").chmod(0o755)
 
 
-@pytest.mark.parametrize("fmt,expected", [(0, "pyav"), (3, "ffmpeg")])
-def test_an_ffmpeg_build_without_the_encoder_leaves_that_format_to_pyav(tmp_path, monkeypatch, fmt, expected):
+def test_an_ffmpeg_build_without_lame_leaves_mp3_to_pyav(tmp_path, monkeypatch):
     (tmp_path / "bin").mkdir()
     on_path(tmp_path / "bin", f'if [ "$2" = -encoders ]; then {FFMPEG} "$@" | {GREP} -v libmp3lame; '
                               f'else exec {FFMPEG} "$@"; fi')  # a build without LAME
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     x = band_noise(20_000, 48_000)
-    path = encoded(x, 48_000, fmt, tmp_path / f"x.{codecs.extension(fmt)}", expected)
-    ours, _ = codecs.decode(path)
-    assert ours.shape == x.shape and lag_of(x, ours) == 0
+    path = encoded(x, 48_000, 0, tmp_path / "x.mp3", "pyav")
+    by_mpg123, _ = sf.read(str(path), dtype="float32", always_2d=True)
+    assert by_mpg123.shape == x.shape and lag_of(x, by_mpg123) == 0
 
 
-def test_an_ffmpeg_that_does_not_run_leaves_both_formats_to_pyav(tmp_path, monkeypatch):
+def test_an_ffmpeg_that_does_not_run_leaves_mp3_to_pyav(tmp_path, monkeypatch):
     (tmp_path / "bin").mkdir()
     on_path(tmp_path / "bin", "echo 'error while loading shared libraries: libavdevice.so.59' >&2; exit 127")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     x = band_noise(20_000, 48_000)
-    for fmt in (0, 3):
-        path = encoded(x, 48_000, fmt, tmp_path / f"x.{codecs.extension(fmt)}", "pyav")
-        assert codecs.decode(path)[0].shape == x.shape
+    path = encoded(x, 48_000, 0, tmp_path / "x.mp3", "pyav")
+    assert sf.info(str(path)).frames == x.shape[0]
