@@ -34,8 +34,10 @@ from ..errors import AudioError
 #: LAME's quality (its -q), pinned at 3, LAME's own default, so another build cannot change it.
 #: Measured on bench/world.py's song (48 kHz stereo, 320 kbps): q2 costs 1.6x the CPU and is no
 #: better above 12 kHz; q5 saves ~20 % and loses 0.4-0.7 dB of SNR above 12 kHz; q7, LAME's
-#: "fast", drops the psychoacoustic model (4 dB worse below 4 kHz). FFmpeg's AAC encoder keeps its
-#: default coder (twoloop): "-aac_coder fast" would halve its CPU but lose 7-10 dB above 4 kHz.
+#: "fast", drops the psychoacoustic model (4 dB worse below 4 kHz). None reaches the 100x goal
+#: for a whole stem on one core (bench/finish.py, 30 s stems: q3 48x, q5 50x, q7 68x), so the
+#: quality stays. FFmpeg's AAC encoder keeps its default coder (twoloop): "-aac_coder fast" would
+#: halve its CPU but lose 7-10 dB of SNR above 4 kHz.
 CODEC_OPTIONS: dict[str, dict[str, str]] = {"libmp3lame": {"compression_level": "3"}}
 
 #: the encoders the CLI takes over from PyAV: LAME only. FFmpeg's AAC encoder is FFmpeg's own
