@@ -63,7 +63,7 @@ def decode_blocks(path: Path | str, block: int | None = BLOCK_FRAMES) -> tuple[i
     except (sf.LibsndfileError, RuntimeError, TypeError):
         opened = None  # not a libsndfile format (m4a/aac, some mp3): let FFmpeg try
     if opened is not None:
-        return int(opened.samplerate), int(opened.channels), _soundfile_blocks(opened, block)
+        return int(opened.samplerate), int(opened.channels), _soundfile_blocks(path, opened, block)
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
@@ -78,12 +78,16 @@ def decode_blocks(path: Path | str, block: int | None = BLOCK_FRAMES) -> tuple[i
     return int(rate), channels, frames if block is None else _gathered(frames, block)
 
 
-def _soundfile_blocks(opened: sf.SoundFile, block: int | None) -> Iterator[np.ndarray]:
-    with opened:
-        if block is None:
-            yield opened.read(dtype="float32", always_2d=True)
-        else:
-            yield from opened.blocks(block, dtype="float32", always_2d=True)
+def _soundfile_blocks(path: Path, opened: sf.SoundFile, block: int | None) -> Iterator[np.ndarray]:
+    try:
+        with opened:
+            if block is None:
+                yield opened.read(dtype="float32", always_2d=True)
+            else:
+                yield from opened.blocks(block, dtype="float32", always_2d=True)
+    except sf.LibsndfileError as exc:  # a header that opened, then frames that do not decode
+        raise AudioError(f"cannot decode {path.name}: {exc.error_string}",
+                         hint="the file is damaged or cut short; fetch or export it again") from exc
 
 
 def _ffmpeg_frames(path: Path, container, stream, rate: int, declared: int | None) -> Iterator[np.ndarray]:

@@ -6,13 +6,19 @@ The lag is known only once every stem has been read, so the first pass also spil
 resampled, to an anonymous temp file beside it (an hour of stereo float32 is 1.4 GB per stem:
 disk, not memory), and the second pass trims and writes from there instead of decoding and
 resampling again.
+
+Each stem is its own thread in both passes (decode + resample + spill ahead of the lag's FFTs;
+trim + encode), and so is the section's decode: the codecs and the FFT release the GIL, so a
+job's finish takes about half the wall time on two cores.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +26,7 @@ from typing import BinaryIO
 import numpy as np
 
 from . import codecs
+from .ahead import read_ahead
 from .align import fit_blocks, streamed_stems_lag
 from .resample import resample_blocks
 from .write import copy_atomic, keeps_server_bytes, write_blocks_atomic
@@ -82,14 +89,23 @@ def finish_stems(reference: Path, stems: list[tuple[Path, Path]], rate: int, fra
     _ref_rate, _channels, reference_blocks = codecs.decode_blocks(reference)
     with ExitStack() as cleanup:
         spills = [cleanup.enter_context(tempfile.TemporaryFile(dir=path.parent)) for path, _target in stems]
-        lag = streamed_stems_lag(reference_blocks,
-                                 [_spilled(stem.resampled(), spill) for stem, spill in zip(returned, spills)], max_lag)
+        # closed on the way out, error or not: no producer outlives the finish
+        ahead = [cleanup.enter_context(closing(read_ahead(blocks))) for blocks in
+                 [reference_blocks, *(_spilled(stem.resampled(), spill) for stem, spill in zip(returned, spills))]]
+        lag = streamed_stems_lag(ahead[0], ahead[1:], max_lag)
         shift = lag + margin_before
-        for stem, spill, (path, target) in zip(returned, spills, stems):
+
+        def write(stem: _Returned, spill: BinaryIO, path: Path, target: Path) -> None:
             unchanged = stem.own_rate == rate and shift == 0 and stem.frames == frames
             if unchanged and keeps_server_bytes(path, output_format):
                 copy_atomic(path, target)
-                continue
+                return
             blocks = fit_blocks(_unspilled(spill, stem.channels), shift, frames, (stem.channels,))
             write_blocks_atomic(blocks, rate, stem.channels, output_format, target)
+
+        with ThreadPoolExecutor(max_workers=min(len(stems), os.cpu_count() or 1), thread_name_prefix="finish") as pool:
+            writes = [pool.submit(write, stem, spill, path, target)
+                      for stem, spill, (path, target) in zip(returned, spills, stems)]
+            for done in writes:
+                done.result()  # the first failure, raised here
     return lag
