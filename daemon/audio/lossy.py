@@ -35,16 +35,15 @@ from ..errors import AudioError
 #: Measured on bench/world.py's song (48 kHz stereo, 320 kbps): q2 costs 1.6x the CPU and is no
 #: better above 12 kHz; q5 saves ~20 % and loses 0.4-0.7 dB of SNR above 12 kHz; q7, LAME's
 #: "fast", drops the psychoacoustic model (4 dB worse below 4 kHz). None reaches the 100x goal
-#: for a whole stem on one core (bench/finish.py, 30 s stems: q3 48x, q5 50x, q7 68x), so the
+#: for a whole stem on one core (bench/finish.py, 30 s stems: q3 53x, q5 58x, q7 75x), so the
 #: quality stays. FFmpeg's AAC encoder keeps its default coder (twoloop): "-aac_coder fast" would
-#: halve its CPU but lose 7-10 dB of SNR above 4 kHz.
+#: nearly halve its CPU but lose 7-10 dB of SNR above 4 kHz.
 CODEC_OPTIONS: dict[str, dict[str, str]] = {"libmp3lame": {"compression_level": "3"}}
 
 #: the encoders the CLI takes over from PyAV: LAME only. FFmpeg's AAC encoder is FFmpeg's own
-#: code in both and no faster in Debian's 5.1 than in the wheel's 8 (bench/finish.py: ~25x
-#: realtime alone either way), and the CLI costs ~0.08 s of CPU to start (Debian's ffmpeg loads
-#: some 200 libraries): m4a stays in-process. The daemon gains no wall time from the child either:
-#: by the time stems are encoded, the rest of the chain is done.
+#: code in both and no faster in Debian's 5.1 than in the wheel's 8 (~25-30x realtime by itself
+#: either way, bench/finish.py), and the CLI costs ~0.08 s of CPU to start (Debian's ffmpeg loads
+#: some 200 libraries): m4a stays in-process.
 CLI_CODECS = frozenset({"libmp3lame"})
 
 
