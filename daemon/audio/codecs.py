@@ -1,7 +1,8 @@
 """Decode any file soundfile or PyAV can read; encode to MVSEP's six output formats.
 
-Lossy formats go through PyAV (libmp3lame, aac) so their encoder delay and padding are real:
-the finish stage must find and remove them, as it must for MVSEP's own files.
+Lossy formats go through FFmpeg (libmp3lame, aac: the ffmpeg CLI, else PyAV; audio/lossy.py) so
+their encoder delay and padding are real: the finish stage must find and remove them, as it must
+for MVSEP's own files.
 
 Gapless metadata is honoured on decode: mp3's LAME tag (libsndfile/mpg123 and FFmpeg both trim
 the encoder delay and padding it records) and an MP4 edit list (FFmpeg skips the priming; the
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -22,6 +22,7 @@ import soundfile as sf
 
 from ..errors import AudioError
 from .formats import FORMATS, extension  # noqa: F401 (extension: re-exported)
+from .lossy import open_lossy
 
 AUDIO_HINT = "give a wav, flac, aiff, mp3, m4a/aac or ogg file"
 
@@ -181,12 +182,13 @@ def encode(
 
 class Encoder:
     """Write float (frames, channels) blocks to `path` in MVSEP output format 0..5, block by block;
-    the file is the same, byte for byte, however the samples are cut into blocks.
+    the file is the same, byte for byte, however the samples are cut into blocks. Lossless formats
+    go through libsndfile, lossy ones through FFmpeg (the ffmpeg CLI, else PyAV: audio/lossy.py).
 
-    gapless: for m4a, stamp the frames with timestamps from 0 and write the edit list at the
-    sample rate's time scale, so decoders skip the AAC priming and cut the padding to the exact
-    frame count. Without it the m4a carries its priming in the stream (as some servers' files
-    do), which the finish stage must find and remove. mp3 is gapless either way (LAME tag).
+    gapless: for m4a, write the edit list at the sample rate's time scale, so decoders skip the AAC
+    priming and cut the padding to the exact frame count. Without it the m4a carries its priming
+    in the stream (as some servers' files do), which the finish stage must find and remove. mp3
+    is gapless either way (LAME tag).
     """
 
     def __init__(self, path: Path | str, sample_rate: int, channels: int, output_format: int, *,
@@ -194,25 +196,21 @@ class Encoder:
         spec = FORMATS.get(output_format)
         if spec is None:
             raise AudioError(f"unknown output_format {output_format}", hint="use 0..5")
-        self.path, self.rate, self.frames, self.gapless = Path(path), sample_rate, 0, gapless
+        self.path, self.frames = Path(path), 0
         self._clip = spec.soundfile is None or spec.soundfile[1] != "FLOAT"
-        self._soundfile = self._container = None
+        self._soundfile = self._lossy = None
         if spec.soundfile is not None:
             container, subtype = spec.soundfile
             self._soundfile = sf.SoundFile(str(path), "w", sample_rate, channels, subtype, format=container)
             return
-        assert spec.pyav is not None
-        container_name, codec, bit_rate = spec.pyav
-        if channels > 2:
-            raise AudioError(f"{channels} channels cannot be written as {codec}", hint="use wav or flac")
-        self._layout = "mono" if channels == 1 else "stereo"
-        self._mp3 = container_name == "mp3"
-        # MP4 writes its edit list in the movie time scale (1/1000 s by default): at the sample rate
-        # it can name the exact frame count
-        options = {"movie_timescale": str(sample_rate)} if gapless and container_name == "mp4" else {}
-        self._container = av.open(str(path), "w", format=container_name, options=options)
-        self._stream = self._container.add_stream(codec, rate=sample_rate, layout=self._layout)
-        self._stream.bit_rate = bit_rate
+        assert spec.ffmpeg is not None
+        self._mp3 = spec.ffmpeg[0] == "mp3"
+        self._lossy = open_lossy(self.path, sample_rate, channels, spec.ffmpeg, gapless)
+
+    @property
+    def backend(self) -> str:
+        """Who writes the file: soundfile, ffmpeg (the CLI) or pyav."""
+        return "soundfile" if self._lossy is None else self._lossy.name
 
     def write(self, samples: np.ndarray) -> None:
         samples = np.asarray(samples, dtype=np.float32)
@@ -220,24 +218,17 @@ class Encoder:
             return  # FFmpeg refuses an empty frame
         if self._clip:
             samples = np.clip(samples, -1.0, 1.0)
-        if self._soundfile is not None:
+        if self._lossy is None:
             self._soundfile.write(samples)
         else:
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples.T), format="fltp", layout=self._layout)
-            frame.sample_rate = self.rate
-            if self.gapless:
-                frame.pts, frame.time_base = self.frames, Fraction(1, self.rate)
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
+            self._lossy.write(samples)
         self.frames += samples.shape[0]
 
     def close(self) -> None:
-        if self._soundfile is not None:
+        if self._lossy is None:
             self._soundfile.close()
             return
-        for packet in self._stream.encode(None):
-            self._container.mux(packet)
-        self._container.close()
+        self._lossy.close()
         if self._mp3:
             set_lame_padding(self.path, self.frames)
 
@@ -247,10 +238,10 @@ class Encoder:
     def __exit__(self, kind, value, traceback) -> None:
         if kind is None:
             self.close()
-        elif self._soundfile is not None:
+        elif self._lossy is None:
             self._soundfile.close()
         else:
-            self._container.close()
+            self._lossy.abort()
 
 
 #: bytes at a file's start that hold the LAME tag (an ID3v2 header, then the first MPEG frame)

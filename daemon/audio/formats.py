@@ -11,21 +11,22 @@ class OutputFormat:
     code: int
     label: str
     extension: str
-    # lossless: soundfile (format, subtype); lossy: PyAV (container, codec, bit rate)
+    # lossless: soundfile (format, subtype); lossy: FFmpeg's (muxer, encoder, bit rate), written
+    # by the ffmpeg CLI or PyAV (audio/lossy.py)
     soundfile: tuple[str, str] | None = None
-    pyav: tuple[str, str, int] | None = None
+    ffmpeg: tuple[str, str, int] | None = None
     premium: bool = False  # MVSEP gives it to premium accounts only
 
     @property
     def lossy(self) -> bool:
-        return self.pyav is not None
+        return self.ffmpeg is not None
 
 
 FORMATS: dict[int, OutputFormat] = {f.code: f for f in (
-    OutputFormat(0, "mp3 (320 kbps)", "mp3", pyav=("mp3", "libmp3lame", 320_000)),
+    OutputFormat(0, "mp3 (320 kbps)", "mp3", ffmpeg=("mp3", "libmp3lame", 320_000)),
     OutputFormat(1, "wav (16 bit)", "wav", soundfile=("WAV", "PCM_16")),
     OutputFormat(2, "flac (16 bit)", "flac", soundfile=("FLAC", "PCM_16")),
-    OutputFormat(3, "m4a (lossy)", "m4a", pyav=("mp4", "aac", 256_000)),
+    OutputFormat(3, "m4a (lossy)", "m4a", ffmpeg=("mp4", "aac", 256_000)),
     OutputFormat(4, "wav (32 bit float)", "wav", soundfile=("WAV", "FLOAT"), premium=True),
     OutputFormat(5, "flac (24 bit)", "flac", soundfile=("FLAC", "PCM_24"), premium=True),
 )}
