@@ -47,7 +47,8 @@ MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 mi
 TRANSIENT = (Unreachable, ServerError, RateLimited)
 EARLY = 0.5  # seconds before a job's expected end that it is first asked about
 SLOT_WAIT_MAX = 30.0  # seconds between creates while the plan's slots are taken from elsewhere
-BELL_SECONDS = 1.0  # how often the account's running jobs are counted while one of ours may end
+BELL_SECONDS = 0.75  # how often the account's running jobs are counted while one of ours may end:
+#: 80 a minute at most, with room under app/user's 120 for the account reads and the user's own
 BELL_MAX = 10.0  # ... and at the least, while all of ours are surely still running
 BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
 
