@@ -16,7 +16,8 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -268,23 +269,22 @@ class Pipeline:
         results = [f for f in job.remote_files if f.role == "result"]
         audio = [f for f in results if Path(f.name).suffix.lower() in AUDIO_EXTENSIONS]
         staging = _staging(final, job)
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        names: set[str] = set()
-        if section is not None:
-            stems = self._write_aligned(job, section, audio, staging, names)
-        else:
-            stems = [_copy_stem(file, downloads / file.name, staging, names) for file in audio]
-        other_files: list[ResultFile] = []
-        for file in results:
-            if any(file is a for a in audio):
-                continue
-            path = downloads / file.name
-            name = _unique(_clean(file.label).lower() or "file", names)
-            shutil.copyfile(path, staging / f"{name}{path.suffix}")
-            other_files.append(ResultFile(name=name, file=f"{name}{path.suffix}", kind=file_kind(path.name)))
-        job = self.journal.commit(job.id, stems=stems, other_files=other_files)
-        manifest.write(staging, manifest.build(job))
+        with _building(staging):
+            names: set[str] = set()
+            if section is not None:
+                stems = self._write_aligned(job, section, audio, staging, names)
+            else:
+                stems = [_copy_stem(file, downloads / file.name, staging, names) for file in audio]
+            other_files: list[ResultFile] = []
+            for file in results:
+                if any(file is a for a in audio):
+                    continue
+                path = downloads / file.name
+                name = _unique(_clean(file.label).lower() or "file", names)
+                shutil.copyfile(path, staging / f"{name}{path.suffix}")
+                other_files.append(ResultFile(name=name, file=f"{name}{path.suffix}", kind=file_kind(path.name)))
+            job = self.journal.commit(job.id, stems=stems, other_files=other_files)
+            manifest.write(staging, manifest.build(job))
         _swap_into_place(staging, final, job)
         return self._done(job, final)
 
@@ -308,9 +308,9 @@ class Pipeline:
                                   stems=earlier.stems, other_files=earlier.other_files,
                                   message=f"reusing the result of job {earlier.id}")
         staging = _staging(final, job)
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(source, staging)
-        manifest.write(staging, manifest.build(job))
+        with _building(staging):
+            shutil.copytree(source, staging, dirs_exist_ok=True)
+            manifest.write(staging, manifest.build(job))
         _swap_into_place(staging, final, job)
         return self._done(job, final)
 
@@ -387,6 +387,20 @@ def _destination(job: Job) -> Path:
     return result_folder(job.request)
 
 
+
+
+@contextmanager
+def _building(staging: Path) -> Iterator[Path]:
+    """A fresh staging folder, removed again when building the result in it fails: a full disk
+    leaves no half-written stems behind (stems are written at once), and a retry is another job
+    with a staging folder of its own."""
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _staging(final: Path, job: Job) -> Path:
