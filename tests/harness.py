@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -16,6 +17,25 @@ import numpy as np
 import soundfile as sf
 
 from processes import CLI, start_cli
+
+
+FFMPEG, FFPROBE = shutil.which("ffmpeg"), shutil.which("ffprobe")
+
+
+def ffmpeg_decode(path) -> np.ndarray:
+    """A file as the ffmpeg CLI decodes it (a decoder we did not write): float32 (frames, 2)."""
+    assert FFMPEG, "the ffmpeg CLI is needed (scripts/setup.sh installs Debian's ffmpeg)"
+    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.float32).reshape(-1, 2)
+
+
+def ffprobe_frames(path) -> int:
+    """The frame count ffprobe reads from the container (an MP4's edit list, in samples)."""
+    assert FFPROBE, "ffprobe is needed (scripts/setup.sh installs Debian's ffmpeg)"
+    out = subprocess.run([FFPROBE, "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=duration_ts",
+                          "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
 
 
 def tone_mix(seconds: float, rate: int = 48_000, seed: int = 0, channels: int = 2) -> np.ndarray:

@@ -5,7 +5,6 @@ gapless m4a through its edit list (ffprobe, the ffmpeg CLI, our decoder); a plai
 AAC priming. An ffmpeg without LAME, or that does not run, leaves mp3 to PyAV; one that fails is
 a clear AudioError; one whose parent is killed ends and leaves no result behind."""
 
-import json
 import os
 import shutil
 import signal
@@ -22,9 +21,11 @@ from mvsep_bridge.daemon.audio import codecs, lossy
 from mvsep_bridge.daemon.audio.write import write_blocks_atomic
 from mvsep_bridge.daemon.errors import AudioError
 
+from harness import FFMPEG, FFPROBE, ffmpeg_decode, ffprobe_frames
+
 from .signals import band_noise
 
-FFMPEG, FFPROBE, GREP = shutil.which("ffmpeg"), shutil.which("ffprobe"), shutil.which("grep")
+GREP = shutil.which("grep")
 AAC_PRIMING = 1024  # frames FFmpeg's AAC encoder puts before the audio
 
 
@@ -49,18 +50,6 @@ def encoded(x: np.ndarray, rate: int, fmt: int, path, backend: str, gapless: boo
     return path
 
 
-def by_ffmpeg(path) -> np.ndarray:
-    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2", "-"],
-                         capture_output=True, check=True).stdout
-    return np.frombuffer(raw, np.float32).reshape(-1, 2)
-
-
-def declared_frames(path) -> int:
-    out = subprocess.run([FFPROBE, "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=duration_ts",
-                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
-    return int(json.loads(out)["streams"][0]["duration_ts"])
-
-
 def lag_of(x: np.ndarray, y: np.ndarray, most: int = 4096) -> int:
     """How many frames later `x` starts in `y`: the peak of their cross-correlation (plain numpy)."""
     a, b = x.sum(axis=1), y.sum(axis=1)
@@ -77,7 +66,7 @@ def test_mp3_decodes_to_the_exact_frames_aligned_through_its_lame_tag(tmp_path, 
     by_mpg123, got_rate = sf.read(str(path), dtype="float32", always_2d=True)
     assert got_rate == rate and by_mpg123.shape == x.shape  # 1 frame past whole MPEG frames: not 46 more
     assert lag_of(x, by_mpg123) == 0
-    by_cli = by_ffmpeg(path)
+    by_cli = ffmpeg_decode(path)
     assert by_cli.shape == x.shape and lag_of(x, by_cli) == 0
     assert np.sqrt(np.mean((by_mpg123 - x) ** 2)) < 0.1 * np.sqrt(np.mean(x**2))  # the signal, not noise
 
@@ -87,18 +76,18 @@ def test_gapless_m4a_declares_the_exact_frames_and_skips_its_priming(tmp_path, b
     frames = rate * 2 + 77
     x = band_noise(frames, rate, seed=rate)
     path = encoded(x, rate, 3, tmp_path / "x.m4a", backend)
-    assert declared_frames(path) == frames  # the edit list, in the sample rate's time scale
+    assert ffprobe_frames(path) == frames  # the edit list, in the sample rate's time scale
     ours, got_rate = codecs.decode(path)
     assert got_rate == rate and ours.shape == x.shape and lag_of(x, ours) == 0
-    by_cli = by_ffmpeg(path)
+    by_cli = ffmpeg_decode(path)
     assert by_cli.shape[0] >= frames and lag_of(x, by_cli[:frames]) == 0  # FFmpeg pads to whole packets
 
 
 def test_a_plain_m4a_keeps_its_aac_priming_in_the_stream(tmp_path, backend):
     x = band_noise(30_000, 44_100)
     path = encoded(x, 44_100, 3, tmp_path / "x.m4a", backend, gapless=False)
-    assert lag_of(x, by_ffmpeg(path)) == AAC_PRIMING  # no edit list to skip it
-    assert declared_frames(path) == x.shape[0] + AAC_PRIMING
+    assert lag_of(x, ffmpeg_decode(path)) == AAC_PRIMING  # no edit list to skip it
+    assert ffprobe_frames(path) == x.shape[0] + AAC_PRIMING
 
 
 @pytest.mark.parametrize("fmt,codec", [(0, "libmp3lame"), (3, "aac")])

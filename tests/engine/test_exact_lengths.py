@@ -6,39 +6,21 @@ decoder gives, and FFmpeg gives n rounded up to whole AAC packets, aligned (READ
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
 
 import av
-import numpy as np
 import pytest
 import soundfile as sf
 
 from mvsep_bridge.daemon.audio import codecs
 from mvsep_bridge.daemon.audio.align import find_lag
 
-from harness import read_manifest, run_cli, tone_mix
+from harness import ffmpeg_decode, ffprobe_frames, read_manifest, run_cli, tone_mix
 from processes import daemon_env
-
-FFMPEG = shutil.which("ffmpeg")
-
-
-def _ffmpeg(path) -> np.ndarray:
-    assert FFMPEG, "the ffmpeg CLI is needed (scripts/setup.sh installs Debian's ffmpeg)"
-    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2", "-"],
-                         capture_output=True, check=True).stdout
-    return np.frombuffer(raw, np.float32).reshape(-1, 2)
 
 
 def _pyav(path) -> int:
     with av.open(str(path)) as container:
         return sum(frame.samples for frame in container.decode(audio=0))
-
-
-def _ffprobe_frames(path) -> int:
-    out = subprocess.run([shutil.which("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
-                          "stream=duration_ts", "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip())
 
 
 def _separate(tmp_path, rate: int, frames: int, output_format: int):
@@ -64,7 +46,7 @@ def test_mp3_stems_decode_to_exactly_the_sections_frames_everywhere(tmp_path, ra
         assert stem["frames"] == frames
         assert sf.info(str(path)).frames == frames, "libsndfile (mpg123)"
         assert sf.read(str(path))[0].shape[0] == frames
-        assert _ffmpeg(path).shape[0] == frames, "ffmpeg CLI"
+        assert ffmpeg_decode(path).shape[0] == frames, "ffmpeg CLI"
         assert _pyav(path) == frames, "PyAV"
 
 
@@ -84,7 +66,7 @@ def test_m4a_stems_declare_the_exact_length_and_ffmpeg_pads_to_whole_packets(tmp
     for stem in manifest["stems"]:
         path = folder / stem["file"]
         ours, _ = codecs.decode(path)
-        assert ours.shape[0] == frames and _ffprobe_frames(path) == frames  # the edit list says n
-        by_ffmpeg = _ffmpeg(path)
+        assert ours.shape[0] == frames and ffprobe_frames(path) == frames  # the edit list says n
+        by_ffmpeg = ffmpeg_decode(path)
         assert by_ffmpeg.shape[0] == math.ceil(frames / 1024) * 1024  # 240640, as the README says
         assert find_lag(ours, by_ffmpeg[:frames], 2048) == 0  # the priming skipped: aligned
