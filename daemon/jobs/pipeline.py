@@ -188,7 +188,7 @@ class Pipeline:
                 )
         try:
             handle = self.backend.create(self.inputs(job), job.plan, job.request,
-                                         job.create_snapshot or "", attempted_at, self._progress(job))
+                                         job.create_snapshot or "", attempted_at, self._progress(job).part(0))
         except SlotTaken:  # refused outright, nothing created: the next try needs no reconciling
             self.journal.commit(job.id, create_attempted_at=None, create_snapshot=None, submitted_at=None)
             raise
@@ -239,8 +239,7 @@ class Pipeline:
         folder.mkdir(parents=True, exist_ok=True)
         # fetched before a restart: fetch renames only complete files
         missing = [file for file in job.remote_files if not (folder / file.name).exists()]
-        progress = _PartsProgress(lambda overall: self.journal.commit(job.id, progress=overall),
-                                  parts=len(job.remote_files), done=len(job.remote_files) - len(missing))
+        progress = self._progress(job, parts=len(job.remote_files), done=len(job.remote_files) - len(missing))
         if missing:
             with ThreadPoolExecutor(max_workers=min(DOWNLOADS_AT_ONCE, len(missing)), thread_name_prefix="fetch") as pool:
                 fetches = [pool.submit(self.backend.fetch, file, folder / file.name, progress.part(index))
@@ -249,9 +248,9 @@ class Pipeline:
                     fetch.result()  # the first failure, once the others have ended (their parts resume)
         return self.journal.commit(job.id, state=JobState.FINISHING, progress=None, message="aligning and writing the stems")
 
-    def _progress(self, job: Job) -> ProgressCallback:
-        """A progress callback for a job's one transfer (see _PartsProgress)."""
-        return _PartsProgress(lambda overall: self.journal.commit(job.id, progress=overall), parts=1).part(0)
+    def _progress(self, job: Job, parts: int = 1, done: int = 0) -> _PartsProgress:
+        """The job's progress over `parts` transfers, `done` of them before (see _PartsProgress)."""
+        return _PartsProgress(lambda overall: self.journal.commit(job.id, progress=overall), parts, done)
 
     # --- finish -------------------------------------------------------------------------------
     def finish(self, job: Job) -> Job:
@@ -385,8 +384,6 @@ def _result_intact(job: Job) -> bool:
 
 def _destination(job: Job) -> Path:
     return result_folder(job.request)
-
-
 
 
 @contextmanager
