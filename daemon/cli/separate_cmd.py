@@ -47,7 +47,7 @@ class DaemonRunner:
     def __init__(self, client: ControlClient, data_dir: Path):
         self.client = client
         self.data_dir = data_dir
-        self.since = 0
+        self.since = 0  # set by listen()
 
     def listen(self) -> None:
         """Events from now on. Called after the submits (the job reaches the daemon a round trip
