@@ -9,10 +9,11 @@
   jobs wait for a slot first come, first served.
 - One poller thread asks the backend about remote jobs, all calls drawing from one PollRate;
   jobs near the front of the server's queue are asked more often, and Retry-After pauses all.
-  Once jobs of an algorithm have been seen done (ServerPace), a job like them is not asked about
-  before its expected end, so the polls go to the jobs that may be done.
+  Once jobs of an algorithm have been seen done (ServerPace, remembered across restarts), a job
+  like them is not asked about before its expected end, so the polls go to the jobs that may be done.
 - The bell: while jobs are on the server, the poller counts the account's running jobs, every
-  BELL_SECONDS while one of ours may end, less often (as its polls would be) while none can, so a
+  BELL_SECONDS while one of ours may end, less often (as its polls would be, but never longer
+  than LATE_SHARE of a job's run: the pace may be too slow) while none can, so a
   long real job costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute
   limit, not the 60 of separation/get). Fewer running than ours on the server: that many of ours are done, and the
   ones most likely done are asked about at once. The regular polls then only cover what the
@@ -22,11 +23,9 @@
 
 from __future__ import annotations
 
-import collections
 import itertools
 import logging
 import queue
-import statistics
 import shutil
 import threading
 import time
@@ -34,6 +33,7 @@ import time
 from ..backends.base import SlotTaken
 from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
 from .model import JobState
+from .pace import ServerPace
 from .pipeline import Pipeline
 from .pollrate import PollRate
 from .store import Job
@@ -51,6 +51,14 @@ BELL_SECONDS = 0.75  # how often the account's running jobs are counted while on
 #: 80 a minute at most, with room under app/user's 120 for the account reads and the user's own
 BELL_MAX = 10.0  # ... and at the least, while all of ours are surely still running
 BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
+#: whoever sees jobs done (the bell; the polls where there is none) never waits longer than this
+#: share of a job's run so far, whatever the pace says. A pace may be too slow (remembered from a
+#: busier day, or learned an hour ago: MVSEP's load changes by the hour, so age alone does not
+#: tell), and a job that ends well before its expected end is then still seen done at most ~1/8
+#: of its run late, as without a pace (a 30 s job expected at 60 s: ≤ 3.75 s late, not BELL_MAX).
+#: The pace still saves the polls (the bell covers them), and the bell's looks far from the
+#: expected end of a long job, while near it the bell looks every BELL_SECONDS (2 s without one).
+LATE_SHARE = 1 / 8
 
 
 def poll_interval(job: Job, now: float | None = None, expected: float | None = None) -> float:
@@ -74,28 +82,9 @@ def poll_interval(job: Job, now: float | None = None, expected: float | None = N
     return min(2.0, max(0.25, elapsed / 8))
 
 
-class ServerPace:
-    """How long the server takes per second of audio, learned from this daemon's finished jobs
-    (per algorithm): the median of the last few, so one slow job does not stall the rest."""
-
-    def __init__(self, keep: int = 5):
-        self._seen: dict[int, collections.deque[float]] = {}
-        self._keep = keep
-
-    def learn(self, job: Job, now: float) -> None:
-        if job.plan is None or job.section is None or not job.submitted_at or job.reused_from:
-            return
-        rate = (now - job.submitted_at) / max(job.section.seconds, 1.0)
-        self._seen.setdefault(job.plan.sep_type, collections.deque(maxlen=self._keep)).append(rate)
-
-    def expected(self, job: Job) -> float | None:
-        """When `job` should be done, by the jobs seen so far (None: none seen yet)."""
-        if job.plan is None or job.section is None or not job.submitted_at:
-            return None
-        rates = self._seen.get(job.plan.sep_type)
-        if not rates:
-            return None
-        return job.submitted_at + statistics.median(rates) * max(job.section.seconds, 1.0)
+def late_wait(job: Job, now: float) -> float:
+    """The longest wait that keeps a job seen done at most LATE_SHARE of its run late."""
+    return (now - (job.submitted_at or now)) * LATE_SHARE
 
 
 def backoff(attempt: int) -> float:
@@ -103,13 +92,14 @@ def backoff(attempt: int) -> float:
 
 
 class Scheduler:
-    def __init__(self, pipeline: Pipeline, lanes: dict[str, int] = LANES):
+    def __init__(self, pipeline: Pipeline, lanes: dict[str, int] = LANES, pace: ServerPace | None = None):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.journal = pipeline.journal
         self.backend = pipeline.backend
         self.polls = PollRate(self.backend.polls_per_minute)
-        self.pace = ServerPace()
+        self.pace = pace or ServerPace()
+        self._since = time.time()  # jobs sent since: their whole time on the server was watched
         # lane -> (created_at, sequence, job id): the oldest job first; a None id stops a thread
         self._lanes = {lane: queue.PriorityQueue() for lane in lanes}
         self._sequence = itertools.count()
@@ -369,7 +359,10 @@ class Scheduler:
     def _next_poll(self, job: Job) -> float:
         """Seconds until `job` is asked about again. While the bell rings, these looks are only
         for what it cannot show, so together they use at most half the poll budget."""
-        seconds = poll_interval(job, expected=self.pace.expected(job))
+        now = time.time()
+        seconds = poll_interval(job, now, self.pace.expected(job))
+        if self._bell_at == float("inf"):  # no bell: the polls alone see it done (see LATE_SHARE)
+            return min(seconds, max(0.25, late_wait(job, now)))
         per_minute = self.polls.per_minute
         if self._bell_on and per_minute:
             seconds = max(seconds, (len(self._polls) + 1) * 120.0 / per_minute)
@@ -408,9 +401,11 @@ class Scheduler:
 
     def _bell_interval(self, jobs: list[Job]) -> float:
         """Seconds to the next count: as soon as the soonest of `jobs` would be polled (see
-        poll_interval), between BELL_SECONDS and BELL_MAX."""
+        poll_interval) or a too slow pace could have hidden its end (LATE_SHARE), between
+        BELL_SECONDS and BELL_MAX."""
         now = time.time()
-        soonest = min((poll_interval(job, now, self.pace.expected(job)) for job in jobs), default=BELL_SECONDS)
+        soonest = min((min(poll_interval(job, now, self.pace.expected(job)), late_wait(job, now)) for job in jobs),
+                      default=BELL_SECONDS)
         return min(BELL_MAX, max(BELL_SECONDS, soonest))
 
     def _schedule_poll(self, job_id: str, seconds: float) -> None:
@@ -445,7 +440,8 @@ class Scheduler:
         if job.state == JobState.REMOTE:
             self._schedule_poll(job.id, self._next_poll(job))
             return
-        if job.state == JobState.DOWNLOADING:
+        # not a job sent before a restart: it may have been done long before anyone looked
+        if job.state == JobState.DOWNLOADING and (job.submitted_at or 0.0) >= self._since:
             self.pace.learn(job, time.time())
         self._release(job.id)
         if not job.state.final:

@@ -41,7 +41,7 @@ def test_a_job_is_not_asked_about_before_jobs_like_it_were_done(expected_in, int
 
 def test_the_server_pace_is_learned_per_algorithm_from_finished_jobs():
     from mvsep_bridge.daemon.backends.base import Plan
-    from mvsep_bridge.daemon.jobs.scheduler import ServerPace
+    from mvsep_bridge.daemon.jobs.pace import ServerPace
     from mvsep_bridge.daemon.jobs.store import Section
 
     def finished(sep_type, seconds, took):
