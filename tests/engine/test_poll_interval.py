@@ -38,23 +38,3 @@ def test_a_job_is_not_asked_about_before_jobs_like_it_were_done(expected_in, int
     job = _job("processing", None, 3.0)
     assert poll_interval(job, now=10_000.0, expected=10_000.0 + expected_in) == pytest.approx(interval)
 
-
-def test_the_server_pace_is_learned_per_algorithm_from_finished_jobs():
-    from mvsep_bridge.daemon.backends.base import Plan
-    from mvsep_bridge.daemon.jobs.pace import ServerPace
-    from mvsep_bridge.daemon.jobs.store import Section
-
-    def finished(sep_type, seconds, took):
-        job = _job("processing", None, took)
-        job.plan = Plan(sep_type=sep_type, algorithm="a", options={}, credits=1)
-        job.section = Section(start_frame=0, frames=int(seconds * 100), sample_rate=100, channels=2,
-                              audio_hash="h", source_sha256="s", upload="u.flac")
-        return job
-
-    pace = ServerPace()
-    assert pace.expected(finished(40, 30, 0)) is None  # nothing seen yet
-    for took in (10.0, 12.0, 50.0):  # one slow job does not stall the rest: the median
-        pace.learn(finished(40, 30, took), now=10_000.0)
-    fresh = finished(40, 60, 0)  # twice as long: twice the time
-    assert pace.expected(fresh) == pytest.approx(fresh.submitted_at + 24.0)
-    assert pace.expected(finished(20, 30, 0)) is None  # another algorithm: not known
