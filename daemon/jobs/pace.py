@@ -37,10 +37,13 @@ KEEP = 5  # jobs per algorithm: the median of the last few, so one slow job does
 MAX_AGE = 30 * 86400.0
 
 
+#: sep_type -> [(rate, at)], oldest first
+Paces = dict[int, list[tuple[float, float]]]
+
+
 class PaceFile(BaseModel):
     version: Literal[1] = 1
-    # server -> sep_type -> [(rate, at)], oldest first
-    servers: dict[str, dict[int, list[tuple[float, float]]]] = {}
+    servers: dict[str, Paces] = {}
 
 
 def server_key(backend: str, base_url: str) -> str:
@@ -57,7 +60,7 @@ class ServerPace:
         self._keep = keep
         self._lock = threading.Lock()
         self._fresh: set[int] = set()  # algorithms learned in this run
-        self._others: dict[str, dict[int, list[tuple[float, float]]]] = {}  # other servers' paces, kept
+        self._others: dict[str, Paces] = {}  # other servers' paces, kept
         self._seen: dict[int, collections.deque[tuple[float, float]]] = {}
         if path is not None:
             self._load(path)
@@ -69,16 +72,14 @@ class ServerPace:
             log.info("no server pace remembered yet (%s): learning it from the first jobs", path)
             return
         except (OSError, ValidationError) as exc:
-            problem = exc.strerror if isinstance(exc, OSError) else f"not a pace file of this version: {exc.errors()[0]['msg']}"
-            log.warning("ignoring the remembered server pace in %s (%s): learning it again from the next jobs",
+            problem = exc.strerror if isinstance(exc, OSError) else f"not one of this version: {exc.errors()[0]['msg']}"
+            log.warning("ignoring the remembered server pace in %s (%s); learning it again from the next jobs",
                         path, problem)
             return
-        self._others = {name: paces for name, paces in remembered.servers.items() if name != self._server}
-        oldest = time.time() - MAX_AGE
-        for sep_type, samples in remembered.servers.get(self._server, {}).items():
-            recent = [(rate, at) for rate, at in samples if at >= oldest and 0 < rate < math.inf]
-            if recent:
-                self._seen[sep_type] = collections.deque(recent, maxlen=self._keep)
+        servers = {name: _recent(paces, time.time() - MAX_AGE) for name, paces in remembered.servers.items()}
+        self._others = {name: paces for name, paces in servers.items() if paces and name != self._server}
+        for sep_type, samples in servers.get(self._server, {}).items():
+            self._seen[sep_type] = collections.deque(samples, maxlen=self._keep)
         if self._seen:
             log.info("server pace remembered for sep_type %s", ", ".join(map(str, sorted(self._seen))))
 
@@ -114,3 +115,10 @@ class ServerPace:
                 return None
             rate = statistics.median(rate for rate, _ in samples)
         return job.submitted_at + rate * max(job.section.seconds, 1.0)
+
+
+def _recent(paces: Paces, oldest: float) -> Paces:
+    """The samples since `oldest` that make sense, per algorithm (none: the algorithm is left out)."""
+    kept = {sep_type: [(rate, at) for rate, at in samples if at >= oldest and 0 < rate < math.inf]
+            for sep_type, samples in paces.items()}
+    return {sep_type: samples for sep_type, samples in kept.items() if samples}

@@ -382,6 +382,9 @@ class Scheduler:
         if running is None:  # the backend cannot tell: the regular polls alone
             self._bell_on = False
             self._bell_at = float("inf")
+            with self._cond:  # planned while a bell was hoped for: look soon, then as _next_poll says
+                soon = time.monotonic() + 0.25
+                self._polls = {job_id: min(due, soon) for job_id, due in self._polls.items()}
             return
         self._bell_on = True
         with self._cond:

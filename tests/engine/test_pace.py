@@ -76,10 +76,15 @@ def test_what_this_run_sees_replaces_what_was_remembered(tmp_path):
 def test_a_pace_older_than_a_month_is_forgotten(tmp_path):
     path = tmp_path / PACE_FILE
     old, recent = NOW - MAX_AGE - 60, NOW - MAX_AGE + 3600
-    path.write_text(json.dumps({"version": 1, "servers": {SERVER: {"40": [[2.0, old]], "20": [[1.0, recent]]}}}))
+    gone = server_key("mvsep", "http://127.0.0.1:40000")  # e.g. an emulator of long ago
+    path.write_text(json.dumps({"version": 1, "servers": {SERVER: {"40": [[2.0, old]], "20": [[1.0, recent]]},
+                                                          gone: {"40": [[1.0, old]]}}}))
     pace = ServerPace(path, SERVER)
     assert expected_in(pace, 40, 30) is None
     assert expected_in(pace, 20, 30) == pytest.approx(30.0)
+
+    pace.learn(finished(44, 30, 15.0), now=NOW)  # the file written again keeps only what is recent
+    assert json.loads(path.read_text())["servers"] == {SERVER: {"20": [[1.0, recent]], "44": [[0.5, NOW]]}}
 
 
 @pytest.mark.parametrize("content", [
