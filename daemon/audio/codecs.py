@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -53,19 +54,23 @@ def decode(path: Path | str) -> tuple[np.ndarray, int]:
     return samples, rate
 
 
-def decode_blocks(path: Path | str, block: int | None = BLOCK_FRAMES) -> tuple[int, int, Iterator[np.ndarray]]:
+def decode_blocks(path: Path | str, block: int | None = BLOCK_FRAMES,
+                  stream: BinaryIO | None = None) -> tuple[int, int, Iterator[np.ndarray]]:
     """A file's sample rate and channel count, and its samples as float32 (frames, channels)
     blocks, read as they are consumed (never the whole file in memory). block None: libsndfile
-    formats in one piece (FFmpeg's come in its own frames either way)."""
+    formats in one piece (FFmpeg's come in its own frames either way). `stream`: read the file's
+    bytes from it instead (a file still arriving, jobs/arriving.py); `path` names it."""
     path = Path(path)
     try:
-        opened = sf.SoundFile(str(path))
+        opened = sf.SoundFile(stream if stream is not None else str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError):
         opened = None  # not a libsndfile format (m4a/aac, some mp3): let FFmpeg try
+        if stream is not None:
+            stream.seek(0)
     if opened is not None:
         return int(opened.samplerate), int(opened.channels), _soundfile_blocks(path, opened, block)
     try:
-        container = av.open(str(path))
+        container = av.open(stream if stream is not None else str(path))
     except av.error.FFmpegError as exc:
         raise _undecodable(path, exc) from exc
     if not container.streams.audio:

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..audio import codecs
-from ..audio.finish import finish_stems
+from ..audio.finish import Measured, Stem, finish_stems, measure
 from ..audio.fingerprint import AudioHasher, audio_hash, file_sha256
 from ..audio.formats import FLAC_24
 from ..audio.read import read_blocks_with_margin
@@ -34,6 +34,7 @@ from ..files import replacing
 from ..kinds import PRODUCES
 from ..settings import BudgetSettings
 from . import manifest
+from .arriving import ArrivingFile
 from .events import Journal
 from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
 from .store import Job, Section
@@ -60,6 +61,9 @@ class Pipeline:
         self.work_root = work_root
         self.budget = budget
         self._spending = threading.Lock()
+        # job id -> the finish's first pass, done while its stems downloaded (in memory only: after
+        # a restart the finish measures again)
+        self._measured: dict[str, Measured] = {}
 
     def work_dir(self, job: Job) -> Path:
         return self.work_root / job.id
@@ -241,12 +245,36 @@ class Pipeline:
         missing = [file for file in job.remote_files if not (folder / file.name).exists()]
         progress = self._progress(job, parts=len(job.remote_files), done=len(job.remote_files) - len(missing))
         if missing:
+            arriving = {file.name: ArrivingFile(folder / file.name, file.size) for file in missing}
             with ThreadPoolExecutor(max_workers=min(DOWNLOADS_AT_ONCE, len(missing)), thread_name_prefix="fetch") as pool:
-                fetches = [pool.submit(self.backend.fetch, file, folder / file.name, progress.part(index))
-                           for index, file in enumerate(missing)]
+                fetches = []
+                for index, file in enumerate(missing):
+                    fetch = pool.submit(self.backend.fetch, file, folder / file.name,
+                                        _waking(progress.part(index), arriving[file.name]))
+                    fetch.add_done_callback(lambda _done, tail=arriving[file.name]: tail.ended())
+                    fetches.append(fetch)
+                measured = self._measure_arriving(job, folder, arriving)
                 for fetch in fetches:
                     fetch.result()  # the first failure, once the others have ended (their parts resume)
+            for tail in arriving.values():
+                tail.close()
+            if measured is not None and all(tail.read_whole() for tail in arriving.values()):
+                self._measured[job.id] = measured
         return self.journal.commit(job.id, state=JobState.FINISHING, progress=None, message="aligning and writing the stems")
+
+    def _measure_arriving(self, job: Job, folder: Path, arriving: dict[str, ArrivingFile]) -> Measured | None:
+        """The finish's first pass (audio/finish.py) on the stems as they arrive, when there is a
+        section to align them to; None when it cannot tell (the finish then measures again)."""
+        audio = _aligned_audio(job)
+        if job.section is None or not audio:
+            return None
+        section = job.section
+        stems = [Stem(folder / file.name, section.sample_rate, arriving.get(file.name)) for file in audio]
+        try:
+            return measure(self.work_dir(job) / section.upload, stems, int(MAX_LAG_SECONDS * section.sample_rate))
+        except Exception as exc:  # noqa: BLE001 (a failed download says why; a bad stem fails in finish)
+            log.debug("job %s: no lag while downloading (%s); the finish measures it", job.id, exc)
+            return None
 
     def _progress(self, job: Job, parts: int = 1, done: int = 0) -> _PartsProgress:
         """The job's progress over `parts` transfers, `done` of them before (see _PartsProgress)."""
@@ -266,7 +294,7 @@ class Pipeline:
             job = self.journal.commit(job.id, section=_whole(downloads / source.name, f"downloads/{source.name}"))
         section = job.section
         results = [f for f in job.remote_files if f.role == "result"]
-        audio = [f for f in results if Path(f.name).suffix.lower() in AUDIO_EXTENSIONS]
+        audio = _aligned_audio(job)
         staging = _staging(final, job)
         with _building(staging):
             names: set[str] = set()
@@ -295,7 +323,8 @@ class Pipeline:
         named = [_unique(_clean(file.label).lower() or "stem", names) for file in audio]
         lag = finish_stems(work / section.upload,
                            [(work / "downloads" / file.name, staging / f"{name}.{ext}") for file, name in zip(audio, named)],
-                           rate, section.frames, section.margin_before, fmt, int(MAX_LAG_SECONDS * rate))
+                           rate, section.frames, section.margin_before, fmt, int(MAX_LAG_SECONDS * rate),
+                           measured=self._measured.pop(job.id, None))
         return [StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag)
                 for name in named]
 
@@ -341,6 +370,20 @@ class _PartsProgress:
                     self._commit(overall)
 
         return report
+
+
+def _aligned_audio(job: Job) -> list[RemoteFile]:
+    """The result files that are audio (the stems: aligned to the section when there is one)."""
+    return [f for f in job.remote_files if f.role == "result" and Path(f.name).suffix.lower() in AUDIO_EXTENSIONS]
+
+
+def _waking(report: ProgressCallback, tail: ArrivingFile) -> ProgressCallback:
+    """A fetch's progress report that also wakes the reader of what it fetches."""
+    def both(fraction: float) -> None:
+        report(fraction)
+        tail.arrived()
+
+    return both
 
 
 def _whole(path: Path, upload: str) -> Section:
