@@ -112,6 +112,7 @@ class Scheduler:
         self._slot_waits: dict[str, int] = {}  # job id -> creates refused for a full plan
         self._busy: set[str] = set()  # jobs a worker is running right now (one worker per job)
         self._asked: dict[str, float] = {}  # job id -> monotonic time of its last poll answer
+        self._running_at: dict[str, float] = {}  # job id -> last time (epoch) it was seen still running
         self._bell_at = 0.0  # monotonic time of the next count of the account's running jobs
         self._rang_at = 0.0  # monotonic time of the last count
         self._bell_on = False  # the backend counts them (a first count came back)
@@ -191,6 +192,7 @@ class Scheduler:
             self._polls.pop(job_id, None)
             self._retries.pop(job_id, None)
             self._asked.pop(job_id, None)
+            self._running_at.pop(job_id, None)
         job = self.store.get(job_id)
         if job.state.final:  # failed or cancelled: nothing reads its upload or downloads again
             shutil.rmtree(self.pipeline.work_dir(job), ignore_errors=True)
@@ -373,6 +375,7 @@ class Scheduler:
         from the count, those most likely done first (not asked since the last count, the
         earliest expected end)."""
         rang_before, self._rang_at = self._rang_at, time.monotonic()
+        counted_at = time.time()
         try:
             running = self.backend.running()
         except BridgeError as exc:  # a 429 or an outage: the regular polls go on meanwhile
@@ -392,7 +395,9 @@ class Scheduler:
         jobs = [self.store.get(job_id) for job_id in ours]
         self._bell_at = time.monotonic() + self._bell_interval(jobs)
         finished = len(ours) - running
-        if finished <= 0:
+        if finished <= 0:  # all of ours still ran (unless the site's jobs hid an end: then a bit late)
+            with self._cond:
+                self._running_at.update(dict.fromkeys(ours, counted_at))
             return
         jobs.sort(key=lambda job: (self._asked.get(job.id, 0.0) > rang_before,
                                    self.pace.expected(job) or job.submitted_at or 0.0))
@@ -411,6 +416,14 @@ class Scheduler:
                       default=BELL_SECONDS)
         return min(BELL_MAX, max(BELL_SECONDS, soonest))
 
+    def _ended(self, job_id: str) -> float:
+        """When a job just seen done ended, at best: between the last look that saw it running and
+        now (the middle), so the pace is the server's time, not that plus how late we looked."""
+        now = time.time()
+        with self._cond:
+            running = self._running_at.get(job_id)
+        return now if running is None else (running + now) / 2
+
     def _schedule_poll(self, job_id: str, seconds: float) -> None:
         with self._cond:
             self._polls[job_id] = time.monotonic() + seconds
@@ -420,6 +433,7 @@ class Scheduler:
         if job.state != JobState.REMOTE or job.cancel_requested:
             self._enqueue(job.id)
             return
+        asked_at = time.time()
         try:
             progress = self.backend.status(job.remote_hash or "")
         except RateLimited as exc:
@@ -441,11 +455,13 @@ class Scheduler:
         self.polls.set_limit(self.backend.polls_per_minute)
         job = self.pipeline.apply(job, progress)
         if job.state == JobState.REMOTE:
+            with self._cond:
+                self._running_at[job.id] = asked_at
             self._schedule_poll(job.id, self._next_poll(job))
             return
         # not a job sent before a restart: it may have been done long before anyone looked
         if job.state == JobState.DOWNLOADING and (job.submitted_at or 0.0) >= self._since:
-            self.pace.learn(job, time.time())
+            self.pace.learn(job, self._ended(job.id))
         self._release(job.id)
         if not job.state.final:
             self._enqueue(job.id)

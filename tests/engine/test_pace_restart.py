@@ -36,7 +36,7 @@ def test_a_restarted_daemon_asks_about_a_job_like_an_earlier_one_only_near_its_e
     separate_batch([write_wav(tmp_path / "first.wav", seconds=2.0, seed=0)], env, tmp_path / "out")
     cold = requests(emulator, POLLS)
     [[rate, _]] = remembered(data, emulator)["40"]
-    assert rate >= 10.0 / 2.0  # 10 s on the server for 2 s of audio
+    assert rate >= 9.0 / 2.0  # ~10 s on the server for 2 s of audio (its end: between two looks)
 
     daemon.kill()  # a crash: the pace was written when the job was seen done
     daemon.start()
