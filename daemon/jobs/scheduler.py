@@ -55,10 +55,14 @@ BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
 #: share of a job's run so far, whatever the pace says. A pace may be too slow (remembered from a
 #: busier day, or learned an hour ago: MVSEP's load changes by the hour, so age alone does not
 #: tell), and a job that ends well before its expected end is then still seen done at most ~1/8
-#: of its run late, as without a pace (a 30 s job expected at 60 s: ≤ 3.75 s late, not BELL_MAX).
+#: of its run late (and < BELL_SECONDS, see AIM), as without a pace (a 30 s job expected at 60 s:
+#: ~3.75 s late, not BELL_MAX).
 #: The pace still saves the polls (the bell covers them), and the bell's looks far from the
 #: expected end of a long job, while near it the bell looks every BELL_SECONDS (2 s without one).
 LATE_SHARE = 1 / 8
+#: the bell looks this long after a job's expected end: its waits are stretched (never shortened,
+#: so it never looks more often) to land a look there, where the pace says the end most likely is
+AIM = 0.1
 
 
 def poll_interval(job: Job, now: float | None = None, expected: float | None = None) -> float:
@@ -80,6 +84,20 @@ def poll_interval(job: Job, now: float | None = None, expected: float | None = N
         return min(2.0, max(0.25, (now - expected + EARLY) / 4))
     elapsed = now - (job.submitted_at or 0.0)
     return min(2.0, max(0.25, elapsed / 8))
+
+
+def bell_interval(jobs: list[tuple[Job, float | None]], now: float) -> float:
+    """Seconds from a count of the running jobs to the next, for (job, expected end) on the
+    server: as soon as the soonest would be polled (see poll_interval) or a too slow pace could
+    have hidden its end (LATE_SHARE), between BELL_SECONDS and BELL_MAX; then stretched by less
+    than BELL_SECONDS so that a later count, BELL_SECONDS apart, falls AIM after the next expected end."""
+    soonest = min((min(poll_interval(job, now, end), late_wait(job, now)) for job, end in jobs), default=BELL_SECONDS)
+    wait = min(BELL_MAX, max(BELL_SECONDS, soonest))
+    ahead = [end + AIM - now for _, end in jobs if end is not None and end + AIM - now >= wait]
+    if ahead:
+        stretch = (min(ahead) - wait) % BELL_SECONDS
+        wait += 0.0 if stretch > BELL_SECONDS - 0.05 else stretch  # on its step, a few ms behind
+    return wait
 
 
 def late_wait(job: Job, now: float) -> float:
@@ -393,7 +411,8 @@ class Scheduler:
         with self._cond:
             ours = list(self._polls)
         jobs = [self.store.get(job_id) for job_id in ours]
-        self._bell_at = time.monotonic() + self._bell_interval(jobs)
+        # from this count's start, not its answer: the counts keep their step (see AIM)
+        self._bell_at = self._rang_at + bell_interval([(job, self.pace.expected(job)) for job in jobs], counted_at)
         finished = len(ours) - running
         if finished <= 0:  # all of ours still ran (unless the site's jobs hid an end: then a bit late)
             with self._cond:
@@ -406,15 +425,6 @@ class Scheduler:
                 if job.id in self._polls:
                     self._polls[job.id] = 0.0  # before every regular poll
             self._cond.notify_all()
-
-    def _bell_interval(self, jobs: list[Job]) -> float:
-        """Seconds to the next count: as soon as the soonest of `jobs` would be polled (see
-        poll_interval) or a too slow pace could have hidden its end (LATE_SHARE), between
-        BELL_SECONDS and BELL_MAX."""
-        now = time.time()
-        soonest = min((min(poll_interval(job, now, self.pace.expected(job)), late_wait(job, now)) for job in jobs),
-                      default=BELL_SECONDS)
-        return min(BELL_MAX, max(BELL_SECONDS, soonest))
 
     def _ended(self, job_id: str) -> float:
         """When a job just seen done ended, at best: between the last look that saw it running and
