@@ -88,16 +88,19 @@ def poll_interval(job: Job, now: float | None = None, expected: float | None = N
 
 def bell_interval(jobs: list[tuple[Job, float | None]], now: float) -> float:
     """Seconds from a count of the running jobs to the next, for (job, expected end) on the
-    server: as soon as the soonest would be polled (see poll_interval) or a too slow pace could
-    have hidden its end (LATE_SHARE), between BELL_SECONDS and BELL_MAX; then stretched by less
-    than BELL_SECONDS so that a later count, BELL_SECONDS apart, falls AIM after the next expected end."""
-    soonest = min((min(poll_interval(job, now, end), late_wait(job, now)) for job, end in jobs), default=BELL_SECONDS)
-    wait = min(BELL_MAX, max(BELL_SECONDS, soonest))
-    ahead = [end + AIM - now for _, end in jobs if end is not None and end + AIM - now >= wait]
-    if ahead:
-        stretch = (min(ahead) - wait) % BELL_SECONDS
-        wait += 0.0 if stretch > BELL_SECONDS - 0.05 else stretch  # on its step, a few ms behind
-    return wait
+    server: as soon as one of them would be polled (see poll_interval) or a too slow pace could
+    have hidden its end (LATE_SHARE), between BELL_SECONDS and BELL_MAX; a job whose expected end
+    is ahead stretches its own wait by less than BELL_SECONDS, so that a later count, BELL_SECONDS
+    apart, falls AIM after that end (a job that may be done already is never kept waiting for it)."""
+
+    def wait(job: Job, end: float | None) -> float:
+        own = min(BELL_MAX, max(BELL_SECONDS, min(poll_interval(job, now, end), late_wait(job, now))))
+        if end is None or end + AIM - now < own:
+            return own
+        stretch = (end + AIM - now - own) % BELL_SECONDS
+        return own + (0.0 if stretch > BELL_SECONDS - 0.05 else stretch)  # on its step, a few ms behind
+
+    return min((wait(job, end) for job, end in jobs), default=BELL_SECONDS)
 
 
 def late_wait(job: Job, now: float) -> float:

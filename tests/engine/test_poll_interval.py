@@ -66,3 +66,11 @@ def test_the_bell_counts_just_after_the_expected_end_and_never_more_often_than_i
             rings.append(rings[-1] + bell_interval([(job, end)], rings[-1]))
         assert min(b - a for a, b in itertools.pairwise(rings)) >= BELL_SECONDS
         assert min(abs(ring - (end + AIM)) for ring in rings) < 1e-6  # one count lands there
+
+
+def test_a_job_that_may_be_done_already_is_not_kept_waiting_for_another_ones_expected_end():
+    now = 10_000.0
+    unknown = _job("processing", None, 1.0)  # no pace: may end any moment
+    aimed = _job("processing", None, 1.0)
+    assert bell_interval([(aimed, now + 2.0)], now) == pytest.approx(2.0 + AIM - BELL_SECONDS)  # a count at 2.1 s next
+    assert bell_interval([(unknown, None), (aimed, now + 2.0)], now) == pytest.approx(BELL_SECONDS)
