@@ -13,8 +13,8 @@
   like them is not asked about before its expected end, so the polls go to the jobs that may be done.
 - The bell: while jobs are on the server, the poller counts the account's running jobs, every
   BELL_SECONDS while one of ours may end, less often (as its polls would be, but never longer
-  than LATE_SHARE of a job's run: the pace may be too slow) while none can, so a
-  long real job costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute
+  than LATE_SHARE of a job's run: the pace may be too slow) while none can, with a count just
+  after a job's expected end (AIM), so a long real job costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute
   limit, not the 60 of separation/get). Fewer running than ours on the server: that many of ours are done, and the
   ones most likely done are asked about at once. The regular polls then only cover what the
   count cannot show (e.g. jobs of the site hiding ours), with at most half the poll budget.
