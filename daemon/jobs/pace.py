@@ -83,11 +83,12 @@ class ServerPace:
         if self._seen:
             log.info("server pace remembered for sep_type %s", ", ".join(map(str, sorted(self._seen))))
 
-    def learn(self, job: Job, now: float) -> None:
-        """`job` was seen done at `now`: its pace counts from now on (and is remembered)."""
-        if job.plan is None or job.section is None or not job.submitted_at or job.reused_from:
+    def learn(self, job: Job, took: float, now: float) -> None:
+        """`job` took `took` seconds on the server (from its upload's end to its own): its pace
+        counts from now on (and is remembered)."""
+        if job.plan is None or job.section is None or job.reused_from:
             return
-        rate = (now - job.submitted_at) / max(job.section.seconds, 1.0)
+        rate = took / max(job.section.seconds, 1.0)
         sep_type = job.plan.sep_type
         with self._lock:
             if sep_type not in self._fresh:
@@ -105,16 +106,16 @@ class ServerPace:
         except OSError as exc:  # a full disk: the pace still works in memory
             log.warning("cannot remember the server pace in %s (%s)", path, exc.strerror or exc)
 
-    def expected(self, job: Job) -> float | None:
-        """When `job` should be done, by the jobs seen so far (None: none seen yet)."""
-        if job.plan is None or job.section is None or not job.submitted_at:
+    def duration(self, job: Job) -> float | None:
+        """How long `job` should take on the server, by the jobs seen so far (None: none seen yet)."""
+        if job.plan is None or job.section is None:
             return None
         with self._lock:
             samples = self._seen.get(job.plan.sep_type)
             if not samples:
                 return None
             rate = statistics.median(rate for rate, _ in samples)
-        return job.submitted_at + rate * max(job.section.seconds, 1.0)
+        return rate * max(job.section.seconds, 1.0)
 
 
 def _recent(paces: Paces, oldest: float) -> Paces:

@@ -121,6 +121,7 @@ class Scheduler:
         self.polls = PollRate(self.backend.polls_per_minute)
         self.pace = pace or ServerPace()
         self._since = time.time()  # jobs sent since: their whole time on the server was watched
+        self._sent_at: dict[str, float] = {}  # job id -> when (epoch) its upload ended, in this run
         # lane -> (created_at, sequence, job id): the oldest job first; a None id stops a thread
         self._lanes = {lane: queue.PriorityQueue() for lane in lanes}
         self._sequence = itertools.count()
@@ -170,6 +171,8 @@ class Scheduler:
                 return
             if job.state in (JobState.UPLOADING, JobState.REMOTE):
                 self._in_flight.add(job.id)  # on the server already (or maybe): it holds a slot
+            if job.state == JobState.REMOTE and (job.submitted_at or 0.0) >= self._since:
+                self._sent_at.setdefault(job.id, time.time())  # just sent: the server's time starts
             if job.state == JobState.REMOTE and not job.cancel_requested:
                 # just sent: nothing to ask before jobs like it were done, or the bell rings
                 self._polls[job.id] = time.monotonic() + self._next_poll(job)
@@ -214,6 +217,7 @@ class Scheduler:
             self._retries.pop(job_id, None)
             self._asked.pop(job_id, None)
             self._running_at.pop(job_id, None)
+            self._sent_at.pop(job_id, None)
         job = self.store.get(job_id)
         if job.state.final:  # failed or cancelled: nothing reads its upload or downloads again
             shutil.rmtree(self.pipeline.work_dir(job), ignore_errors=True)
@@ -383,7 +387,7 @@ class Scheduler:
         """Seconds until `job` is asked about again. While the bell rings, these looks are only
         for what it cannot show, so together they use at most half the poll budget."""
         now = time.time()
-        seconds = poll_interval(job, now, self.pace.expected(job))
+        seconds = poll_interval(job, now, self._expected(job))
         if self._bell_at == float("inf"):  # no bell: the polls alone see it done (see LATE_SHARE)
             return min(seconds, max(0.25, late_wait(job, now)))
         per_minute = self.polls.per_minute
@@ -415,19 +419,27 @@ class Scheduler:
             ours = list(self._polls)
         jobs = [self.store.get(job_id) for job_id in ours]
         # from this count's start, not its answer: the counts keep their step (see AIM)
-        self._bell_at = self._rang_at + bell_interval([(job, self.pace.expected(job)) for job in jobs], counted_at)
+        self._bell_at = self._rang_at + bell_interval([(job, self._expected(job)) for job in jobs], counted_at)
         finished = len(ours) - running
         if finished <= 0:  # all of ours still ran (unless the site's jobs hid an end: then a bit late)
             with self._cond:
                 self._running_at.update(dict.fromkeys(ours, counted_at))
             return
         jobs.sort(key=lambda job: (self._asked.get(job.id, 0.0) > rang_before,
-                                   self.pace.expected(job) or job.submitted_at or 0.0))
+                                   self._expected(job) or job.submitted_at or 0.0))
         with self._cond:
             for job in jobs[:finished]:
                 if job.id in self._polls:
                     self._polls[job.id] = 0.0  # before every regular poll
             self._cond.notify_all()
+
+    def _expected(self, job: Job) -> float | None:
+        """When `job` should be done (epoch), by the pace (None: not known). The pace counts from
+        the upload's end (an upload's time depends on the link and on the uploads beside it);
+        for a job sent before a restart, from its upload's start: a little early, never late."""
+        took = self.pace.duration(job)
+        start = self._sent_at.get(job.id) or job.submitted_at
+        return None if took is None or not start else start + took
 
     def _ended(self, job_id: str) -> float:
         """When a job just seen done ended, at best: between the last look that saw it running and
@@ -472,9 +484,10 @@ class Scheduler:
                 self._running_at[job.id] = asked_at
             self._schedule_poll(job.id, self._next_poll(job))
             return
-        # not a job sent before a restart: it may have been done long before anyone looked
-        if job.state == JobState.DOWNLOADING and (job.submitted_at or 0.0) >= self._since:
-            self.pace.learn(job, self._ended(job.id))
+        # only a job sent in this run: one sent before a restart may have been done long before
+        sent_at = self._sent_at.get(job.id)
+        if job.state == JobState.DOWNLOADING and sent_at is not None:
+            self.pace.learn(job, self._ended(job.id) - sent_at, time.time())
         self._release(job.id)
         if not job.state.final:
             self._enqueue(job.id)

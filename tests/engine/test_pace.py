@@ -18,26 +18,29 @@ SERVER = server_key("mvsep", "https://mvsep.com")
 NOW = time.time()
 
 
-def finished(sep_type: int, seconds: float, took: float) -> Job:
-    """A job of `seconds` of audio sent `took` seconds before NOW."""
+def job(sep_type: int, seconds: float) -> Job:
+    """A job of `seconds` of audio with algorithm `sep_type`."""
     return Job(id="j", request=JobRequest(source="/x.wav"), state=JobState.REMOTE, created_at=0, updated_at=0,
-               submitted_at=NOW - took, plan=Plan(sep_type=sep_type, algorithm="a", options={}, credits=1),
+               submitted_at=NOW, plan=Plan(sep_type=sep_type, algorithm="a", options={}, credits=1),
                section=Section(start_frame=0, frames=int(seconds * 100), sample_rate=100, channels=2,
                                audio_hash="h", source_sha256="s", upload="u.flac"))
 
 
+def learn(pace: ServerPace, sep_type: int, seconds: float, took: float) -> None:
+    """A job of `seconds` of audio was `took` seconds on the server."""
+    pace.learn(job(sep_type, seconds), took, now=NOW)
+
+
 def expected_in(pace: ServerPace, sep_type: int, seconds: float) -> float | None:
-    """Seconds from its sending to when a job of `seconds` should be done (None: no pace)."""
-    job = finished(sep_type, seconds, 0)
-    expected = pace.expected(job)
-    return None if expected is None else expected - job.submitted_at
+    """How long a job of `seconds` should take on the server (None: no pace)."""
+    return pace.duration(job(sep_type, seconds))
 
 
 def test_the_server_pace_is_learned_per_algorithm_from_finished_jobs():
     pace = ServerPace()
     assert expected_in(pace, 40, 30) is None  # nothing seen yet
     for took in (10.0, 12.0, 50.0):  # one slow job does not stall the rest: the median
-        pace.learn(finished(40, 30, took), now=NOW)
+        learn(pace, 40, 30, took)
     assert expected_in(pace, 40, 60) == pytest.approx(24.0)  # twice as long: twice the time
     assert expected_in(pace, 20, 30) is None  # another algorithm: not known
 
@@ -46,9 +49,9 @@ def test_a_new_start_knows_the_pace_learned_before_per_server(tmp_path):
     path = tmp_path / PACE_FILE
     first = ServerPace(path, SERVER)
     for took in (10.0, 12.0, 50.0):
-        first.learn(finished(40, 30, took), now=NOW)
+        learn(first, 40, 30, took)
     elsewhere = ServerPace(path, server_key("mvsep", "http://127.0.0.1:8090"))
-    elsewhere.learn(finished(40, 30, 3.0), now=NOW)  # another server's pace is kept beside it
+    learn(elsewhere, 40, 30, 3.0)  # another server's pace is kept beside it
 
     again = ServerPace(path, SERVER)
     assert expected_in(again, 40, 30) == pytest.approx(12.0)
@@ -62,13 +65,13 @@ def test_what_this_run_sees_replaces_what_was_remembered(tmp_path):
     path = tmp_path / PACE_FILE
     week_ago = ServerPace(path, SERVER)
     for _ in range(5):
-        week_ago.learn(finished(40, 30, 60.0), now=NOW)  # a busy day: 60 s for 30 s
+        learn(week_ago, 40, 30, 60.0)  # a busy day: 60 s for 30 s
 
     today = ServerPace(path, SERVER)
     assert expected_in(today, 40, 30) == pytest.approx(60.0)
-    today.learn(finished(40, 30, 20.0), now=NOW)  # the server is faster now
+    learn(today, 40, 30, 20.0)  # the server is faster now
     assert expected_in(today, 40, 30) == pytest.approx(20.0)  # not the median with the old five
-    today.learn(finished(40, 30, 30.0), now=NOW)  # ... and from then on the median of this run's
+    learn(today, 40, 30, 30.0)  # ... and from then on the median of this run's
     assert expected_in(today, 40, 30) == pytest.approx(25.0)
     assert expected_in(ServerPace(path, SERVER), 40, 30) == pytest.approx(25.0)
 
@@ -83,7 +86,7 @@ def test_a_pace_older_than_a_month_is_forgotten(tmp_path):
     assert expected_in(pace, 40, 30) is None
     assert expected_in(pace, 20, 30) == pytest.approx(30.0)
 
-    pace.learn(finished(44, 30, 15.0), now=NOW)  # the file written again keeps only what is recent
+    learn(pace, 44, 30, 15.0)  # the file written again keeps only what is recent
     assert json.loads(path.read_text())["servers"] == {SERVER: {"20": [[1.0, recent]], "44": [[0.5, NOW]]}}
 
 
@@ -102,7 +105,7 @@ def test_a_bad_pace_file_is_ignored_with_a_log_line_and_written_anew(tmp_path, c
     assert [r.getMessage() for r in caplog.records if str(path) in r.getMessage() and "ignoring" in r.getMessage()]
     assert expected_in(pace, 40, 30) is None
 
-    pace.learn(finished(40, 30, 15.0), now=NOW)
+    learn(pace, 40, 30, 15.0)
     assert expected_in(ServerPace(path, SERVER), 40, 30) == pytest.approx(15.0)
 
 
@@ -111,6 +114,6 @@ def test_a_pace_that_cannot_be_written_still_serves_this_run(tmp_path, caplog):
     blocked.write_text("not a folder")
     pace = ServerPace(blocked / PACE_FILE, SERVER)  # its folder is a file: every write fails
     with caplog.at_level(logging.WARNING, logger="mvsep_bridge.jobs"):
-        pace.learn(finished(40, 30, 15.0), now=NOW)
+        learn(pace, 40, 30, 15.0)
     assert any("cannot remember the server pace" in r.getMessage() for r in caplog.records)
     assert expected_in(pace, 40, 30) == pytest.approx(15.0)
