@@ -135,6 +135,8 @@ class Scheduler:
         self._busy: set[str] = set()  # jobs a worker is running right now (one worker per job)
         self._asked: dict[str, float] = {}  # job id -> monotonic time of its last poll answer
         self._running_at: dict[str, float] = {}  # job id -> last time (epoch) it was seen still running
+        self._counted: dict[str, tuple[float, float]] = {}  # job id -> (epoch) the counts it ended between
+        self._counted_at = 0.0  # epoch time of the last count
         self._bell_at = 0.0  # monotonic time of the next count of the account's running jobs
         self._rang_at = 0.0  # monotonic time of the last count
         self._bell_on = False  # the backend counts them (a first count came back)
@@ -217,6 +219,7 @@ class Scheduler:
             self._retries.pop(job_id, None)
             self._asked.pop(job_id, None)
             self._running_at.pop(job_id, None)
+            self._counted.pop(job_id, None)
             self._sent_at.pop(job_id, None)
         job = self.store.get(job_id)
         if job.state.final:  # failed or cancelled: nothing reads its upload or downloads again
@@ -400,7 +403,8 @@ class Scheduler:
         from the count, those most likely done first (not asked since the last count, the
         earliest expected end)."""
         rang_before, self._rang_at = self._rang_at, time.monotonic()
-        counted_at = time.time()
+        counted_before, counted_at = self._counted_at, time.time()
+        self._counted_at = counted_at
         try:
             running = self.backend.running()
         except BridgeError as exc:  # a 429 or an outage: the regular polls go on meanwhile
@@ -431,6 +435,7 @@ class Scheduler:
             for job in jobs[:finished]:
                 if job.id in self._polls:
                     self._polls[job.id] = 0.0  # before every regular poll
+                    self._counted[job.id] = (counted_before, counted_at)  # if done: it ended between
             self._cond.notify_all()
 
     def _expected(self, job: Job) -> float | None:
@@ -442,12 +447,18 @@ class Scheduler:
         return None if took is None or not start else start + took
 
     def _ended(self, job_id: str) -> float:
-        """When a job just seen done ended, at best: between the last look that saw it running and
-        now (the middle), so the pace is the server's time, not that plus how late we looked."""
+        """When a job just seen done ended, at best: the middle of the span it ended in (from the
+        last look that saw it running, or the count before the one that missed it, to now, or that
+        count), so the pace is the server's time, not that plus how late we looked. In a batch the
+        counts rarely see all of ours running (some are done, not yet asked about), so the count
+        before is the closer bound there."""
         now = time.time()
         with self._cond:
             running = self._running_at.get(job_id)
-        return now if running is None else (running + now) / 2
+            before, missed = self._counted.get(job_id, (None, now))
+        start = max((t for t in (running, before) if t), default=None)
+        end = min(now, missed)
+        return end if start is None else (start + end) / 2
 
     def _schedule_poll(self, job_id: str, seconds: float) -> None:
         with self._cond:
@@ -482,6 +493,7 @@ class Scheduler:
         if job.state == JobState.REMOTE:
             with self._cond:
                 self._running_at[job.id] = asked_at
+                self._counted.pop(job.id, None)  # the count's miss was another job's end
             self._schedule_poll(job.id, self._next_poll(job))
             return
         # only a job sent in this run: one sent before a restart may have been done long before
