@@ -87,7 +87,7 @@ def _start_on_demand(settings: Settings) -> ControlClient:
 
 def check_same_settings(client: ControlClient, settings: Settings) -> None:
     mine = settings.identity()
-    theirs = client.ping().get("identity")
+    theirs = (client.info or client.ping()).get("identity")  # discover's ping: no second round trip
     if theirs == mine:
         return
     info = client.reload()  # the config file may have changed a moment ago (`account login`)

@@ -92,8 +92,7 @@ def status_command(as_json: bool) -> int:
     if client is None:
         raise Unreachable(f"no daemon runs for {settings.data_dir}",
                           hint="`mvsep-bridge daemon` runs one; commands that need one start it")
-    info = client.ping()
-    info["url"] = client.url
+    info = {**client.info, "url": client.url}  # discover's ping
     if as_json:
         print_json(info)
         return 0

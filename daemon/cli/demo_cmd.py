@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 import numpy as np
-from rich.console import Console
 
 from ..audio import codecs
 from ..audio.formats import (
@@ -55,7 +54,7 @@ def demo_command(out: Path, seconds: float) -> int:
                              destination=out, reply=ReplyChannel(bridge="cli", tag="demo"))
         runner = DaemonRunner(client, data_dir)
         try:
-            code = run_jobs(runner, [request], Console(stderr=True), as_json=False)
+            code = run_jobs(runner, [request], as_json=False)
             view = client.jobs()[0]  # newest first: the one just run
         finally:
             runner.close()

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import BaseModel, SecretStr
-from rich.console import Console
-from rich.table import Table
 
 from ..errors import UsageError
 from ..jobs.model import JobView
 from ..settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..client import MvsepClient
 
 #: secrets never come from argv (visible in `ps`): a prompt, stdin, or these variables
@@ -125,17 +125,21 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        raise BrokenPipeError  # to cli.main, which exits 0 (rich would exit 1)
-
-
 def console() -> Console:
+    # rich (~30 ms of imports) only for the commands that print tables: `jobs` and `status` do not
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # to cli.main, which exits 0 (rich would exit 1)
+
     # a pipe has no width: wide enough that names are not cut
     return _Console(width=None if sys.stdout.isatty() else 160, highlight=False)
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from rich.table import Table  # see console()
+
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column)

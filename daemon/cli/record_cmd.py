@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from ..errors import JobFailed
 from ..jobs.model import JobRequest, JobView
@@ -72,6 +71,6 @@ def record_command(device, seconds, rate, channels, file_format, sep_type, opts,
     runner = RecordedJob(client, settings.data_dir, status["job"])
     try:
         request = JobRequest(source=Path(status["file"]))  # its name labels the progress line
-        return run_jobs(runner, [request], Console(stderr=True), as_json)
+        return run_jobs(runner, [request], as_json)
     finally:
         runner.close()

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 from pydantic import ValidationError as PydanticValidationError
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..control.client import ControlClient
 from ..errors import Unreachable, UsageError
@@ -49,7 +47,12 @@ class DaemonRunner:
     def __init__(self, client: ControlClient, data_dir: Path):
         self.client = client
         self.data_dir = data_dir
-        _, self.since = client.events(since=1 << 62, timeout=0)  # from now on, nothing missed
+        self.since = 0  # set by listen()
+
+    def listen(self) -> None:
+        """Events from now on. Called after the submits (the job reaches the daemon a round trip
+        sooner) and before the first get(), which shows what happened in between: nothing missed."""
+        _, self.since = self.client.events(since=1 << 62, timeout=0)
 
     def submit(self, request: JobRequest) -> JobView:
         return self.client.submit(request)
@@ -171,7 +174,7 @@ def run_through_daemon(settings, requests: list[JobRequest], as_json: bool,
     _keep_earlier_results(requests)
     runner = DaemonRunner(client or daemon_client(settings), settings.data_dir)
     try:
-        return run_jobs(runner, requests, Console(stderr=True), as_json)
+        return run_jobs(runner, requests, as_json)
     finally:
         runner.close()
 
@@ -221,11 +224,12 @@ def _refuse_shared_results(requests: list[JobRequest]) -> None:
                              hint="separate them in two runs with different --out folders, or rename one")
 
 
-def run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool) -> int:
+def run_jobs(runner, requests: list[JobRequest], as_json: bool) -> int:
     """Submit, show progress until every job is over, report; DESIGN.md's exit code."""
     views: dict[str, JobView] = {}
     try:
-        return _run_jobs(runner, requests, console, as_json, views)
+        refused = _submit(runner, requests, views)
+        return _follow(runner, as_json, views, refused)
     except (KeyboardInterrupt, Unreachable) as exc:
         # Ctrl-C (or a daemon that died) ends the watching, not the jobs: say where each one is
         # and how to follow or drop it
@@ -239,22 +243,35 @@ def run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool
         raise
 
 
-def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: bool, views: dict[str, JobView]) -> int:
-    bad_input = False
+def _submit(runner, requests: list[JobRequest], views: dict[str, JobView]) -> list[str]:
+    """Each request to the daemon (its view into `views`); what the daemon refused, as messages."""
+    refused = []
+    for request in requests:
+        try:
+            view = runner.submit(request)
+        except UsageError as exc:
+            flag = FLAGS.get(exc.field or "")
+            refused.append(f"error: {exc}" + (f"\n  on this command line: {flag}" if flag else ""))
+            continue
+        views[view.id] = view
+    if views:
+        runner.listen()
+    return refused
+
+
+def _follow(runner, as_json: bool, views: dict[str, JobView], refused: list[str]) -> int:
+    """Progress until every job is over, then the report."""
+    # rich (~30 ms of imports) only after the submits: meanwhile the daemon works on the jobs
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    for message in refused:
+        console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   TimeElapsedColumn(), console=console, disable=as_json or not console.is_terminal) as bars:
-        tasks: dict[str, int] = {}
-        for request in requests:
-            try:
-                view = runner.submit(request)
-            except UsageError as exc:
-                flag = FLAGS.get(exc.field or "")
-                where = f"\n  on this command line: {flag}" if flag else ""
-                console.print(f"error: {exc}{where}", style="red", markup=False, highlight=False, soft_wrap=True)
-                bad_input = True
-                continue
-            views[view.id] = view
-            tasks[view.id] = bars.add_task(request.title, total=1.0, status="queued")
+        tasks = {job_id: bars.add_task(view.request.title, total=1.0, status="queued")
+                 for job_id, view in views.items()}
 
         plain = not as_json and not console.is_terminal  # no bars (a pipe, a log): a line per change
         said: dict[str, str] = {}
@@ -296,6 +313,6 @@ def _run_jobs(runner, requests: list[JobRequest], console: Console, as_json: boo
             click.echo(f"{name}: {view.state}: {view.error or view.message or ''}", err=True)
     if as_json:
         print_json(list(views.values()))
-    if bad_input:
+    if refused:
         return 2
     return 1 if any(v.state != JobState.DONE for v in views.values()) else 0

@@ -28,6 +28,7 @@ class ControlClient:
         self.url = url.rstrip("/")
         self._address = urlsplit(self.url)
         self._headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+        self.info: dict | None = None  # the daemon's answer to the last ping (discover's)
 
     @classmethod
     def discover(cls, data_dir: Path) -> ControlClient | None:
@@ -70,7 +71,8 @@ class ControlClient:
         return payload
 
     def ping(self, timeout: float = TIMEOUT) -> dict:
-        return self._call("GET", "/v1/ping", timeout=timeout)
+        self.info = self._call("GET", "/v1/ping", timeout=timeout)
+        return self.info
 
     def submit(self, request: JobRequest) -> JobView:
         return JobView.model_validate(self._call("POST", "/v1/jobs", body=request.model_dump_json()))

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..audio.formats import DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, PREMIUM_FORMATS  # noqa: F401 (re-exported)
 from ..errors import UsageError, shown
@@ -194,6 +194,10 @@ def remote_type_of(url: str) -> str:
     return "direct"
 
 
+#: the config of the models a command reads only after it has sent its request: pydantic builds
+#: their validators at first use instead of at import, so the request reaches the daemon sooner
+AFTER_SUBMIT = ConfigDict(defer_build=True)
+
 #: what a result file holds, by its extension (MVSEP also returns MIDI and transcripts)
 FileKind = Literal["audio", "midi", "text", "other"]
 _KINDS_BY_SUFFIX = {".mid": "midi", ".midi": "midi", ".txt": "text", ".srt": "text", ".vtt": "text",
@@ -207,12 +211,16 @@ def file_kind(name: str) -> FileKind:
 class ResultFile(BaseModel):
     """A result that is not an aligned audio stem (MIDI, a transcript, ...)."""
 
+    model_config = AFTER_SUBMIT
+
     name: str
     file: str  # relative to the job's result folder
     kind: FileKind = "other"
 
 
 class StemInfo(BaseModel):
+    model_config = AFTER_SUBMIT
+
     name: str
     file: str  # relative to the job's result folder
     sample_rate: int | None = None
@@ -222,6 +230,8 @@ class StemInfo(BaseModel):
 
 class JobView(BaseModel):
     """What a bridge is told about a job (status, listings, events)."""
+
+    model_config = AFTER_SUBMIT
 
     id: str
     state: JobState
@@ -263,12 +273,16 @@ EventKind = Literal["accepted", "progress", "done", "failed", "cancelled"]
 class JobEvent(BaseModel):
     """A change of a job, pushed to the bridge that asked (and to watchers)."""
 
+    model_config = AFTER_SUBMIT
+
     job: JobView
     kind: EventKind
 
 
 class Usage(BaseModel):
     """Where jobs run and what they have spent, for a status display."""
+
+    model_config = AFTER_SUBMIT
 
     backend: str  # mvsep | local
     base_url: str | None = None  # the server, for mvsep
@@ -281,6 +295,8 @@ class Usage(BaseModel):
 
 class Estimate(BaseModel):
     """What a request would cost before it is sent (None: not known without reading the file)."""
+
+    model_config = AFTER_SUBMIT
 
     sep_type: int
     algorithm: str
