@@ -5,7 +5,10 @@
 
 Starts an emulator (premium account unless --free; MVSEP's real rate limits) and a daemon,
 writes COUNT stereo 48 kHz / 24-bit WAVs of SECONDS each, and times one
-`mvsep-bridge separate FILE… --sep-type 40` of them, then of one file alone. For each run:
+`mvsep-bridge separate FILE… --sep-type 40` of them, then of one file alone through a fresh
+daemon ("single": cold, no server pace known yet), and of one more file through the batch's
+daemon restarted on the same HOME ("single, warm": it starts with the pace the batch taught it,
+as a daemon that has run before does). For each run:
 - wall time against the bound: the upload bytes through the upload link, the server's own time
   (waiting + processing) with the plan's concurrency, and the result bytes through the download
   link, pipelined as well as physics allows ("pipelined"); and the cruder sum of the three
@@ -36,9 +39,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from world import CLI, song, world
+from world import CLI, song, start_daemon, stop_daemon, world
 
 SEP_TYPE = 40  # BS Roformer: two stems
+#: the batch and the single file through fresh daemons (cold: no server pace known), then one more
+#: file through the batch's daemon restarted on its HOME (warm: the pace the batch taught it)
+RUNS = ("batch", "single", "single, warm")
 
 
 def pipelined_bound(count: int, up_bytes: int, down_bytes: int, up_rate: int, down_rate: int,
@@ -66,40 +72,73 @@ def sum_bound(count: int, up_bytes: int, down_bytes: int, up_rate: int, down_rat
             + math.ceil(count / concurrency) * server_seconds)
 
 
-def run(folder: Path, count: int, seconds: float, args) -> dict:
+def separate(folder: Path, sources: list[Path], env: dict) -> tuple[float, float]:
+    """One `mvsep-bridge separate` of `sources`, every job asserted done: (wall s, epoch at Enter)."""
+    started, epoch = time.perf_counter(), time.time()
+    result = subprocess.run([CLI, "separate", *map(str, sources), "--sep-type", str(SEP_TYPE),
+                             "--out", str(folder / "out"), "--json"],
+                            env=env, capture_output=True, text=True, timeout=3600, check=False)
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"separate failed ({result.returncode}): {result.stderr[-2000:]}")
+    states = [job["state"] for job in json.loads(result.stdout)]
+    if states != ["done"] * len(sources):
+        raise SystemExit(f"not every job is done: {states}")
+    return wall, epoch
+
+
+def run(folder: Path, count: int, seconds: float, args, warm: bool = False) -> list[dict]:
+    """The figures of COUNT files through a fresh daemon; with `warm`, then of one more file (other
+    audio: the same would be the ledger's copy) through that daemon restarted on the same HOME,
+    which starts with the server pace the first run taught it (data_dir/pace.json)."""
     folder.mkdir(parents=True)
     knobs = {"waiting_seconds": args.waiting, "processing_seconds": args.processing,
              "upload_bandwidth": args.bandwidth, "download_bandwidth": args.bandwidth}
     sources = [song(folder / f"song{i:02d}.wav", seconds, seed=i) for i in range(count)]
-    with world(folder, knobs, premium=not args.free) as (emulator, env, _daemon):
-        started, epoch = time.perf_counter(), time.time()
-        result = subprocess.run([CLI, "separate", *map(str, sources), "--sep-type", str(SEP_TYPE),
-                                 "--out", str(folder / "out"), "--json"],
-                                env=env, capture_output=True, text=True, timeout=3600, check=False)
-        wall = time.perf_counter() - started
-        if result.returncode != 0:
-            raise SystemExit(f"separate failed ({result.returncode}): {result.stderr[-2000:]}")
-        states = [job["state"] for job in json.loads(result.stdout)]
+    with world(folder, knobs, premium=not args.free) as (emulator, env, daemon):
+        wall, epoch = separate(folder, sources, env)
         stats = emulator.stats()
-    (folder / "stats.json").write_text(json.dumps(stats, indent=1))  # with --keep: what the emulator saw
-    if states != ["done"] * count:
-        raise SystemExit(f"not every job is done: {states}")
-    endpoints = stats["endpoints"]
-    empty = {"requests": 0, "bytes_in": 0, "bytes_out": 0}
-    up = endpoints.get("/api/separation/create", empty)["bytes_in"]
-    down = endpoints.get("/results/", empty)["bytes_out"]
-    polls = endpoints.get("/api/separation/get", empty)["requests"]
+        rows = [figures(count, seconds, args, wall, epoch, stats)]
+        if warm:
+            stop_daemon(daemon)
+            again = start_daemon(folder, env)
+            try:
+                wall, epoch = separate(folder, [song(folder / "warm.wav", seconds, seed=count)], env)
+                rows.append(figures(1, seconds, args, wall, epoch, emulator.stats(), before=stats))
+            finally:
+                stop_daemon(again)
+        # with --keep: what the emulator saw
+        (folder / "stats.json").write_text(json.dumps(emulator.stats(), indent=1))
+    return rows
+
+
+def figures(count: int, seconds: float, args, wall: float, epoch: float, stats: dict,
+            before: dict | None = None) -> dict:
+    """One run's figures from the emulator's stats; `before`: the stats before the run (its
+    counts are taken off; the busiest minutes stay the session's, an upper bound for the run)."""
+    empty = {"requests": 0, "bytes_in": 0, "bytes_out": 0, "status_429": 0, "busiest_minute": 0}
+    earlier = (before or {}).get("endpoints", {})
+
+    def endpoint(name: str) -> dict:
+        now, then = stats["endpoints"].get(name, empty), earlier.get(name, empty)
+        return {key: now[key] - then[key] if key != "busiest_minute" else now[key] for key in empty}
+
+    endpoints = {name: endpoint(name) for name in stats["endpoints"]}
+    seen = {j["hash"] for j in (before or {}).get("jobs", [])}
+    jobs = [j for j in stats["jobs"] if j["hash"] not in seen]
+    up = endpoint("/api/separation/create")["bytes_in"]
+    down = endpoint("/results/")["bytes_out"]
+    polls = endpoint("/api/separation/get")
     concurrency = 1 if args.free else 10
     server = args.waiting + args.processing
     bounds = {name: f(count, up, down, args.bandwidth, args.bandwidth, server, concurrency)
               for name, f in (("pipelined", pipelined_bound), ("sum", sum_bound))}
-    jobs = stats["jobs"]
     delays = [j["first_download_at"] - j["done_at"] for j in jobs]
-    polls_limit = endpoints.get("/api/separation/get", {}).get("busiest_minute", 0)
-    if polls_limit > 60 or any(e.get("status_429", 0) for e in endpoints.values()):
-        raise SystemExit(f"over MVSEP's limits: {polls_limit} polls in a minute, {endpoints}")
+    answers_429 = sum(e["status_429"] for e in endpoints.values())
+    if polls["busiest_minute"] > 60 or answers_429:
+        raise SystemExit(f"over MVSEP's limits: {polls['busiest_minute']} polls in a minute, {endpoints}")
     # the emulator renders real audio: on a loaded machine its jobs take longer than configured
-    measured = statistics.median(j["done_at"] - j["created"] for j in stats["jobs"])
+    measured = statistics.median(j["done_at"] - j["created"] for j in jobs)
     bounds["measured"] = pipelined_bound(count, up, down, args.bandwidth, args.bandwidth, measured, concurrency)
     return {
         "files": count, "seconds_each": seconds, "bandwidth": args.bandwidth, "wall": round(wall, 2),
@@ -109,18 +148,18 @@ def run(folder: Path, count: int, seconds: float, args) -> dict:
         "ratio_measured": round(wall / bounds["measured"], 2),
         "done_to_download_median": round(statistics.median(delays), 2),
         "done_to_download_worst": round(max(delays), 2),
-        "polls": polls, "polls_busiest_minute": endpoints.get("/api/separation/get", {}).get("busiest_minute", 0),
-        "polls_per_minute_avg": round(polls / wall * 60, 1),
-        "answers_429": sum(e.get("status_429", 0) for e in endpoints.values()),
-        "history_reads": endpoints.get("/api/app/separation_history", empty)["requests"],
-        "user_reads": endpoints.get("/api/app/user", empty)["requests"],
-        "user_reads_busiest_minute": endpoints.get("/api/app/user", {}).get("busiest_minute", 0),
+        "polls": polls["requests"], "polls_busiest_minute": polls["busiest_minute"],
+        "polls_per_minute_avg": round(polls["requests"] / wall * 60, 1),
+        "answers_429": answers_429,
+        "history_reads": endpoint("/api/app/separation_history")["requests"],
+        "user_reads": endpoint("/api/app/user")["requests"],
+        "user_reads_busiest_minute": endpoint("/api/app/user")["busiest_minute"],
         # where the time goes, seconds from Enter
         "t_first_on_server": round(min(j["created"] for j in jobs) - epoch, 2),
         "t_last_on_server": round(max(j["created"] for j in jobs) - epoch, 2),
         "t_last_done": round(max(j["done_at"] for j in jobs) - epoch, 2),
         "t_last_download": round(max(j["first_download_at"] for j in jobs) - epoch, 2),
-        "creates": stats["creates"]["total"], "upload_bytes": up, "download_bytes": down,
+        "creates": len(jobs), "upload_bytes": up, "download_bytes": down,
     }
 
 
@@ -138,27 +177,30 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mvsep-bench-") as tmp:
         where = args.keep or Path(tmp)
-        runs = [[run(where / f"batch{i}", args.count, args.seconds, args),
-                 run(where / f"single{i}", 1, args.seconds, args)] for i in range(args.repeat)]
-    rows = [median_row([r[k] for r in runs]) for k in (0, 1)]
-    print(f"{'run':<8}{'wall s':>8}{'bound s':>9}{'ratio':>7}{'sum s':>7}{'ratio':>7}{'server s':>9}{'ratio':>7}"
+        runs = []
+        for i in range(args.repeat):
+            batch, warm = run(where / f"batch{i}", args.count, args.seconds, args, warm=True)
+            [single] = run(where / f"single{i}", 1, args.seconds, args)
+            runs.append([batch, single, warm])
+    rows = [median_row([r[k] for r in runs]) for k in range(len(RUNS))]
+    print(f"{'run':<14}{'wall s':>8}{'bound s':>9}{'ratio':>7}{'sum s':>7}{'ratio':>7}{'server s':>9}{'ratio':>7}"
           f"{'done→dl med':>12}{'worst':>7}{'polls':>7}{'max/min':>8}{'429':>5}{'history':>8}")
-    for name, row in zip(("batch", "single"), rows):
-        print(f"{name:<8}{row['wall']:>8.2f}{row['bound_pipelined']:>9.2f}{row['ratio_pipelined']:>7.2f}"
+    for name, row in zip(RUNS, rows):
+        print(f"{name:<14}{row['wall']:>8.2f}{row['bound_pipelined']:>9.2f}{row['ratio_pipelined']:>7.2f}"
               f"{row['bound_sum']:>7.2f}{row['ratio_sum']:>7.2f}{row['server_seconds_measured']:>9.2f}"
               f"{row['ratio_measured']:>7.2f}{row['done_to_download_median']:>12.2f}"
               f"{row['done_to_download_worst']:>7.2f}{row['polls']:>7}{row['polls_busiest_minute']:>8}"
               f"{row['answers_429']:>5}{row['history_reads']:>8}")
     print(f"{'where the time goes (s from Enter)':<36}{'first in':>9}{'last in':>8}{'last done':>10}"
           f"{'last dl':>8}{'end':>7}{'user reads':>11}")
-    for name, row in zip(("batch", "single"), rows):
+    for name, row in zip(RUNS, rows):
         print(f"{name:<36}{row['t_first_on_server']:>9.2f}{row['t_last_on_server']:>8.2f}"
               f"{row['t_last_done']:>10.2f}{row['t_last_download']:>8.2f}{row['wall']:>7.2f}{row['user_reads']:>11}")
-    for name, row in zip(("batch", "single"), rows):
+    for name, row in zip(RUNS, rows):
         print(json.dumps({"run": name, "runs": args.repeat, **row}))
     if args.repeat > 1:
         for each in runs:
-            for name, row in zip(("batch", "single"), each):
+            for name, row in zip(RUNS, each):
                 print(json.dumps({"run": f"{name} (one of {args.repeat})", **row}))
 
 

@@ -65,6 +65,23 @@ class Emulator:
         self.process.wait(30)
 
 
+def start_daemon(folder: Path, env: dict) -> subprocess.Popen:
+    """`mvsep-bridge daemon` on `env`'s HOME, up and listening (its log: folder/daemon.log)."""
+    with open(folder / "daemon.log", "ab") as log:
+        daemon = subprocess.Popen([CLI, "daemon"], env=env, stdout=subprocess.PIPE, stderr=log,
+                                  stdin=subprocess.DEVNULL, text=True)
+    first = daemon.stdout.readline()
+    if not first.startswith("daemon listening"):
+        stop_daemon(daemon)
+        raise RuntimeError(f"the daemon did not start: {first!r}; see {folder / 'daemon.log'}")
+    return daemon
+
+
+def stop_daemon(daemon: subprocess.Popen) -> None:
+    daemon.terminate()
+    daemon.wait(30)
+
+
 @contextmanager
 def world(folder: Path, knobs: dict, premium: bool = True):
     """(emulator, env with a token, daemon process): the daemon is up and listening."""
@@ -72,16 +89,10 @@ def world(folder: Path, knobs: dict, premium: bool = True):
     try:
         env = scratch_env(folder / "home", MVSEP_BRIDGE_BASE_URL=emulator.base_url,
                           MVSEP_API_TOKEN=emulator.account(premium))
-        with open(folder / "daemon.log", "ab") as log:
-            daemon = subprocess.Popen([CLI, "daemon"], env=env, stdout=subprocess.PIPE, stderr=log,
-                                      stdin=subprocess.DEVNULL, text=True)
+        daemon = start_daemon(folder, env)
         try:
-            first = daemon.stdout.readline()
-            if not first.startswith("daemon listening"):
-                raise RuntimeError(f"the daemon did not start: {first!r}; see {folder / 'daemon.log'}")
             yield emulator, env, daemon
         finally:
-            daemon.terminate()
-            daemon.wait(30)
+            stop_daemon(daemon)
     finally:
         emulator.stop()

@@ -26,6 +26,7 @@ from ..settings import Settings
 from . import manifest
 from .events import Journal
 from .model import Estimate, JobEvent, JobRequest, JobView, Usage, result_folder
+from .pace import PACE_FILE, ServerPace, server_key
 from .pipeline import Pipeline, check_result_folder
 from .scheduler import Scheduler
 from .store import STORE_FILE, JobStore
@@ -67,7 +68,7 @@ class JobEngine:
         self.backend = backend or make_backend(settings)
         self.pipeline = Pipeline(self.journal, self.backend, data_dir / "work", settings.budget,
                                  settings.section_margin_seconds)
-        self.scheduler = Scheduler(self.pipeline)
+        self.scheduler = Scheduler(self.pipeline, pace=remembered_pace(settings, self.backend))
         self._listening: dict[str, str] = {}  # bridge -> where it listens
         self._offers: dict[str, Callable[[str, dict], dict]] = {}  # bridge -> its action handler
         self._routing = threading.Lock()  # submit vs. a backend swap
@@ -217,7 +218,7 @@ class JobEngine:
             self.backend = backend
             self.pipeline = Pipeline(self.journal, backend, settings.data_dir / "work", settings.budget,
                                      settings.section_margin_seconds)
-            self.scheduler = Scheduler(self.pipeline)
+            self.scheduler = Scheduler(self.pipeline, pace=remembered_pace(settings, backend))
             if self._started:
                 self.scheduler.start()  # picks up every unfinished job, as after a restart
         old_backend.close()
@@ -240,6 +241,11 @@ class JobEngine:
 def backend_identity(settings: Settings) -> tuple[str, str, str | None]:
     """What decides where jobs run and who pays for them."""
     return settings.effective_backend, settings.base_url, settings.token
+
+
+def remembered_pace(settings: Settings, backend: Backend) -> ServerPace:
+    """The server's pace as learned by earlier runs on this data_dir (see pace.py)."""
+    return ServerPace(settings.data_dir / PACE_FILE, server_key(backend.name, settings.base_url))
 
 
 def check_roots(request: JobRequest, settings: Settings) -> None:

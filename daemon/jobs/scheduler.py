@@ -9,11 +9,12 @@
   jobs wait for a slot first come, first served.
 - One poller thread asks the backend about remote jobs, all calls drawing from one PollRate;
   jobs near the front of the server's queue are asked more often, and Retry-After pauses all.
-  Once jobs of an algorithm have been seen done (ServerPace), a job like them is not asked about
-  before its expected end, so the polls go to the jobs that may be done.
+  Once jobs of an algorithm have been seen done (ServerPace, remembered across restarts), a job
+  like them is not asked about before its expected end, so the polls go to the jobs that may be done.
 - The bell: while jobs are on the server, the poller counts the account's running jobs, every
-  BELL_SECONDS while one of ours may end, less often (as its polls would be) while none can, so a
-  long real job costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute
+  BELL_SECONDS while one of ours may end, less often (as its polls would be, but never longer
+  than LATE_SHARE of a job's run: the pace may be too slow) while none can, with a count just
+  after a job's expected end (AIM), so a long real job costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute
   limit, not the 60 of separation/get). Fewer running than ours on the server: that many of ours are done, and the
   ones most likely done are asked about at once. The regular polls then only cover what the
   count cannot show (e.g. jobs of the site hiding ours), with at most half the poll budget.
@@ -22,11 +23,9 @@
 
 from __future__ import annotations
 
-import collections
 import itertools
 import logging
 import queue
-import statistics
 import shutil
 import threading
 import time
@@ -34,6 +33,7 @@ import time
 from ..backends.base import SlotTaken
 from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachable
 from .model import JobState
+from .pace import ServerPace
 from .pipeline import Pipeline
 from .pollrate import PollRate
 from .store import Job
@@ -51,6 +51,18 @@ BELL_SECONDS = 0.75  # how often the account's running jobs are counted while on
 #: 80 a minute at most, with room under app/user's 120 for the account reads and the user's own
 BELL_MAX = 10.0  # ... and at the least, while all of ours are surely still running
 BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
+#: whoever sees jobs done (the bell; the polls where there is none) never waits longer than this
+#: share of a job's run so far, whatever the pace says. A pace may be too slow (remembered from a
+#: busier day, or learned an hour ago: MVSEP's load changes by the hour, so age alone does not
+#: tell), and a job that ends well before its expected end is then still seen done at most ~1/8
+#: of its run late (and < BELL_SECONDS, see AIM), as without a pace (a 30 s job expected at 60 s:
+#: ~3.75 s late, not BELL_MAX).
+#: The pace still saves the polls (the bell covers them), and the bell's looks far from the
+#: expected end of a long job, while near it the bell looks every BELL_SECONDS (2 s without one).
+LATE_SHARE = 1 / 8
+#: the bell looks this long after a job's expected end: its waits are stretched (never shortened,
+#: so it never looks more often) to land a look there, where the pace says the end most likely is
+AIM = 0.1
 
 
 def poll_interval(job: Job, now: float | None = None, expected: float | None = None) -> float:
@@ -74,28 +86,26 @@ def poll_interval(job: Job, now: float | None = None, expected: float | None = N
     return min(2.0, max(0.25, elapsed / 8))
 
 
-class ServerPace:
-    """How long the server takes per second of audio, learned from this daemon's finished jobs
-    (per algorithm): the median of the last few, so one slow job does not stall the rest."""
+def bell_interval(jobs: list[tuple[Job, float | None]], now: float) -> float:
+    """Seconds from a count of the running jobs to the next, for (job, expected end) on the
+    server: as soon as one of them would be polled (see poll_interval) or a too slow pace could
+    have hidden its end (LATE_SHARE), between BELL_SECONDS and BELL_MAX; a job whose expected end
+    is ahead stretches its own wait by less than BELL_SECONDS, so that a later count, BELL_SECONDS
+    apart, falls AIM after that end (a job that may be done already is never kept waiting for it)."""
 
-    def __init__(self, keep: int = 5):
-        self._seen: dict[int, collections.deque[float]] = {}
-        self._keep = keep
+    def wait(job: Job, end: float | None) -> float:
+        own = min(BELL_MAX, max(BELL_SECONDS, min(poll_interval(job, now, end), late_wait(job, now))))
+        if end is None or end + AIM - now < own:
+            return own
+        stretch = (end + AIM - now - own) % BELL_SECONDS
+        return own + (0.0 if stretch > BELL_SECONDS - 0.05 else stretch)  # on its step, a few ms behind
 
-    def learn(self, job: Job, now: float) -> None:
-        if job.plan is None or job.section is None or not job.submitted_at or job.reused_from:
-            return
-        rate = (now - job.submitted_at) / max(job.section.seconds, 1.0)
-        self._seen.setdefault(job.plan.sep_type, collections.deque(maxlen=self._keep)).append(rate)
+    return min((wait(job, end) for job, end in jobs), default=BELL_SECONDS)
 
-    def expected(self, job: Job) -> float | None:
-        """When `job` should be done, by the jobs seen so far (None: none seen yet)."""
-        if job.plan is None or job.section is None or not job.submitted_at:
-            return None
-        rates = self._seen.get(job.plan.sep_type)
-        if not rates:
-            return None
-        return job.submitted_at + statistics.median(rates) * max(job.section.seconds, 1.0)
+
+def late_wait(job: Job, now: float) -> float:
+    """The longest wait that keeps a job seen done at most LATE_SHARE of its run late."""
+    return (now - (job.submitted_at or now)) * LATE_SHARE
 
 
 def backoff(attempt: int) -> float:
@@ -103,13 +113,15 @@ def backoff(attempt: int) -> float:
 
 
 class Scheduler:
-    def __init__(self, pipeline: Pipeline, lanes: dict[str, int] = LANES):
+    def __init__(self, pipeline: Pipeline, lanes: dict[str, int] = LANES, pace: ServerPace | None = None):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.journal = pipeline.journal
         self.backend = pipeline.backend
         self.polls = PollRate(self.backend.polls_per_minute)
-        self.pace = ServerPace()
+        self.pace = pace or ServerPace()
+        self._since = time.time()  # jobs sent since: their whole time on the server was watched
+        self._sent_at: dict[str, float] = {}  # job id -> when (epoch) its upload ended, in this run
         # lane -> (created_at, sequence, job id): the oldest job first; a None id stops a thread
         self._lanes = {lane: queue.PriorityQueue() for lane in lanes}
         self._sequence = itertools.count()
@@ -122,6 +134,9 @@ class Scheduler:
         self._slot_waits: dict[str, int] = {}  # job id -> creates refused for a full plan
         self._busy: set[str] = set()  # jobs a worker is running right now (one worker per job)
         self._asked: dict[str, float] = {}  # job id -> monotonic time of its last poll answer
+        self._running_at: dict[str, float] = {}  # job id -> last time (epoch) it was seen still running
+        self._counted: dict[str, tuple[float, float]] = {}  # job id -> (epoch) the counts it ended between
+        self._counted_at = 0.0  # epoch time of the last count
         self._bell_at = 0.0  # monotonic time of the next count of the account's running jobs
         self._rang_at = 0.0  # monotonic time of the last count
         self._bell_on = False  # the backend counts them (a first count came back)
@@ -158,6 +173,8 @@ class Scheduler:
                 return
             if job.state in (JobState.UPLOADING, JobState.REMOTE):
                 self._in_flight.add(job.id)  # on the server already (or maybe): it holds a slot
+            if job.state == JobState.REMOTE and (job.submitted_at or 0.0) >= self._since:
+                self._sent_at.setdefault(job.id, time.time())  # just sent: the server's time starts
             if job.state == JobState.REMOTE and not job.cancel_requested:
                 # just sent: nothing to ask before jobs like it were done, or the bell rings
                 self._polls[job.id] = time.monotonic() + self._next_poll(job)
@@ -201,6 +218,9 @@ class Scheduler:
             self._polls.pop(job_id, None)
             self._retries.pop(job_id, None)
             self._asked.pop(job_id, None)
+            self._running_at.pop(job_id, None)
+            self._counted.pop(job_id, None)
+            self._sent_at.pop(job_id, None)
         job = self.store.get(job_id)
         if job.state.final:  # failed or cancelled: nothing reads its upload or downloads again
             shutil.rmtree(self.pipeline.work_dir(job), ignore_errors=True)
@@ -369,7 +389,10 @@ class Scheduler:
     def _next_poll(self, job: Job) -> float:
         """Seconds until `job` is asked about again. While the bell rings, these looks are only
         for what it cannot show, so together they use at most half the poll budget."""
-        seconds = poll_interval(job, expected=self.pace.expected(job))
+        now = time.time()
+        seconds = poll_interval(job, now, self._expected(job))
+        if self._bell_at == float("inf"):  # no bell: the polls alone see it done (see LATE_SHARE)
+            return min(seconds, max(0.25, late_wait(job, now)))
         per_minute = self.polls.per_minute
         if self._bell_on and per_minute:
             seconds = max(seconds, (len(self._polls) + 1) * 120.0 / per_minute)
@@ -380,6 +403,8 @@ class Scheduler:
         from the count, those most likely done first (not asked since the last count, the
         earliest expected end)."""
         rang_before, self._rang_at = self._rang_at, time.monotonic()
+        counted_before, counted_at = self._counted_at, time.time()
+        self._counted_at = counted_at
         try:
             running = self.backend.running()
         except BridgeError as exc:  # a 429 or an outage: the regular polls go on meanwhile
@@ -389,29 +414,51 @@ class Scheduler:
         if running is None:  # the backend cannot tell: the regular polls alone
             self._bell_on = False
             self._bell_at = float("inf")
+            with self._cond:  # planned while a bell was hoped for: look soon, then as _next_poll says
+                soon = time.monotonic() + 0.25
+                self._polls = {job_id: min(due, soon) for job_id, due in self._polls.items()}
             return
         self._bell_on = True
         with self._cond:
             ours = list(self._polls)
         jobs = [self.store.get(job_id) for job_id in ours]
-        self._bell_at = time.monotonic() + self._bell_interval(jobs)
+        # from this count's start, not its answer: the counts keep their step (see AIM)
+        self._bell_at = self._rang_at + bell_interval([(job, self._expected(job)) for job in jobs], counted_at)
         finished = len(ours) - running
-        if finished <= 0:
+        if finished <= 0:  # all of ours still ran (unless the site's jobs hid an end: then a bit late)
+            with self._cond:
+                self._running_at.update(dict.fromkeys(ours, counted_at))
             return
         jobs.sort(key=lambda job: (self._asked.get(job.id, 0.0) > rang_before,
-                                   self.pace.expected(job) or job.submitted_at or 0.0))
+                                   self._expected(job) or job.submitted_at or 0.0))
         with self._cond:
             for job in jobs[:finished]:
                 if job.id in self._polls:
                     self._polls[job.id] = 0.0  # before every regular poll
+                    self._counted[job.id] = (counted_before, counted_at)  # if done: it ended between
             self._cond.notify_all()
 
-    def _bell_interval(self, jobs: list[Job]) -> float:
-        """Seconds to the next count: as soon as the soonest of `jobs` would be polled (see
-        poll_interval), between BELL_SECONDS and BELL_MAX."""
+    def _expected(self, job: Job) -> float | None:
+        """When `job` should be done (epoch), by the pace (None: not known). The pace counts from
+        the upload's end (an upload's time depends on the link and on the uploads beside it);
+        for a job sent before a restart, from its upload's start: a little early, never late."""
+        took = self.pace.duration(job)
+        start = self._sent_at.get(job.id) or job.submitted_at
+        return None if took is None or not start else start + took
+
+    def _ended(self, job_id: str) -> float:
+        """When a job just seen done ended, at best: the middle of the span it ended in (from the
+        last look that saw it running, or the count before the one that missed it, to now, or that
+        count), so the pace is the server's time, not that plus how late we looked. In a batch the
+        counts rarely see all of ours running (some are done, not yet asked about), so the count
+        before is the closer bound there."""
         now = time.time()
-        soonest = min((poll_interval(job, now, self.pace.expected(job)) for job in jobs), default=BELL_SECONDS)
-        return min(BELL_MAX, max(BELL_SECONDS, soonest))
+        with self._cond:
+            running = self._running_at.get(job_id)
+            before, missed = self._counted.get(job_id, (None, now))
+        start = max((t for t in (running, before) if t), default=None)
+        end = min(now, missed)
+        return end if start is None else (start + end) / 2
 
     def _schedule_poll(self, job_id: str, seconds: float) -> None:
         with self._cond:
@@ -422,6 +469,7 @@ class Scheduler:
         if job.state != JobState.REMOTE or job.cancel_requested:
             self._enqueue(job.id)
             return
+        asked_at = time.time()
         try:
             progress = self.backend.status(job.remote_hash or "")
         except RateLimited as exc:
@@ -443,10 +491,15 @@ class Scheduler:
         self.polls.set_limit(self.backend.polls_per_minute)
         job = self.pipeline.apply(job, progress)
         if job.state == JobState.REMOTE:
+            with self._cond:
+                self._running_at[job.id] = asked_at
+                self._counted.pop(job.id, None)  # the count's miss was another job's end
             self._schedule_poll(job.id, self._next_poll(job))
             return
-        if job.state == JobState.DOWNLOADING:
-            self.pace.learn(job, time.time())
+        # only a job sent in this run: one sent before a restart may have been done long before
+        sent_at = self._sent_at.get(job.id)
+        if job.state == JobState.DOWNLOADING and sent_at is not None:
+            self.pace.learn(job, self._ended(job.id) - sent_at, time.time())
         self._release(job.id)
         if not job.state.final:
             self._enqueue(job.id)

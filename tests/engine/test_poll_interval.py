@@ -3,10 +3,12 @@ to how long it has run, and rarely far back in the queue (the PollRate bounds th
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from mvsep_bridge.daemon.jobs.model import JobRequest, JobState
-from mvsep_bridge.daemon.jobs.scheduler import poll_interval
+from mvsep_bridge.daemon.jobs.scheduler import AIM, BELL_MAX, BELL_SECONDS, bell_interval, poll_interval
 from mvsep_bridge.daemon.jobs.store import Job
 
 
@@ -39,22 +41,36 @@ def test_a_job_is_not_asked_about_before_jobs_like_it_were_done(expected_in, int
     assert poll_interval(job, now=10_000.0, expected=10_000.0 + expected_in) == pytest.approx(interval)
 
 
-def test_the_server_pace_is_learned_per_algorithm_from_finished_jobs():
-    from mvsep_bridge.daemon.backends.base import Plan
-    from mvsep_bridge.daemon.jobs.scheduler import ServerPace
-    from mvsep_bridge.daemon.jobs.store import Section
 
-    def finished(sep_type, seconds, took):
-        job = _job("processing", None, took)
-        job.plan = Plan(sep_type=sep_type, algorithm="a", options={}, credits=1)
-        job.section = Section(start_frame=0, frames=int(seconds * 100), sample_rate=100, channels=2,
-                              audio_hash="h", source_sha256="s", upload="u.flac")
-        return job
+def test_without_a_pace_the_bell_counts_as_often_as_the_job_would_be_polled():
+    now = 10_000.0
+    assert [bell_interval([(_job("processing", None, ago), None)], now) for ago in (1.0, 8.0, 600.0)] == \
+        pytest.approx([BELL_SECONDS, 1.0, 2.0])
 
-    pace = ServerPace()
-    assert pace.expected(finished(40, 30, 0)) is None  # nothing seen yet
-    for took in (10.0, 12.0, 50.0):  # one slow job does not stall the rest: the median
-        pace.learn(finished(40, 30, took), now=10_000.0)
-    fresh = finished(40, 60, 0)  # twice as long: twice the time
-    assert pace.expected(fresh) == pytest.approx(fresh.submitted_at + 24.0)
-    assert pace.expected(finished(20, 30, 0)) is None  # another algorithm: not known
+
+def test_a_pace_that_is_far_too_slow_lets_the_bell_wait_an_eighth_of_the_run_at_most():
+    now = 10_000.0
+    job = _job("processing", None, 30.0)  # 30 s on the server; the pace says it ends in 9.5 minutes
+    wait = bell_interval([(job, now + 570.0)], now)
+    assert 30.0 / 8 <= wait < 30.0 / 8 + BELL_SECONDS  # stretched onto the expected end's step only
+    assert bell_interval([(_job("processing", None, 300.0), now + 570.0)], now) <= BELL_MAX + BELL_SECONDS
+
+
+def test_the_bell_counts_just_after_the_expected_end_and_never_more_often_than_its_step():
+    submitted = 10_000.0
+    job = _job("processing", None, 0.0, now=submitted)
+    for end_in in (5.0, 5.3, 31.7):
+        end = submitted + end_in
+        rings = [submitted]
+        while rings[-1] < end + 1.0:
+            rings.append(rings[-1] + bell_interval([(job, end)], rings[-1]))
+        assert min(b - a for a, b in itertools.pairwise(rings)) >= BELL_SECONDS
+        assert min(abs(ring - (end + AIM)) for ring in rings) < 1e-6  # one count lands there
+
+
+def test_a_job_that_may_be_done_already_is_not_kept_waiting_for_another_ones_expected_end():
+    now = 10_000.0
+    unknown = _job("processing", None, 1.0)  # no pace: may end any moment
+    aimed = _job("processing", None, 1.0)
+    assert bell_interval([(aimed, now + 2.0)], now) == pytest.approx(2.0 + AIM - BELL_SECONDS)  # a count at 2.1 s next
+    assert bell_interval([(unknown, None), (aimed, now + 2.0)], now) == pytest.approx(BELL_SECONDS)
