@@ -37,12 +37,16 @@ class PollRate:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             self._tokens = 0.0
 
-    def acquire(self, stop: threading.Event) -> bool:
-        """Wait for one call's turn; False when `stop` was set meanwhile."""
+    def acquire(self, stop: threading.Event, until: float | None = None) -> bool:
+        """Wait for one call's turn; False when `stop` was set meanwhile, or when the turn would
+        come after `until` (monotonic s; then no turn is taken, and the tokens go on refilling)."""
         while not stop.is_set():
             wait = self._take()
             if wait <= 0:
                 return True
+            if until is not None and time.monotonic() + wait > until:
+                stop.wait(max(0.0, until - time.monotonic()))
+                return False
             stop.wait(min(wait, 1.0))
         return False
 

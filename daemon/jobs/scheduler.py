@@ -369,17 +369,20 @@ class Scheduler:
                     continue
                 job_id, due = min(self._polls.items(), key=lambda item: item[1])
                 now = time.monotonic()
-                ring = due > now and self._bell_at <= now
+                # the bell first when it is due: a count draws nothing from the poll budget, and
+                # polls waiting for their turn (a burst spent, a Retry-After) must not silence it
+                ring = self._bell_at <= now
                 if due > now and not ring:
                     self._cond.wait(min(due, self._bell_at) - now)
                     continue
-                if not ring:
-                    del self._polls[job_id]
             if ring:
                 self._ring()
                 continue
-            if not self.polls.acquire(self._stop):
-                return
+            if not self.polls.acquire(self._stop, until=self._bell_at):
+                continue  # stopping, or the bell comes first; the poll stays planned
+            with self._cond:
+                if self._polls.pop(job_id, None) is None:  # handed on meanwhile (cancelled, routed)
+                    continue
             try:
                 self._poll(self.store.get(job_id))
             except Exception:

@@ -4,10 +4,13 @@ to how long it has run, and rarely far back in the queue (the PollRate bounds th
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import pytest
 
 from mvsep_bridge.daemon.jobs.model import JobRequest, JobState
+from mvsep_bridge.daemon.jobs.pollrate import BURST, HEADROOM, PollRate
 from mvsep_bridge.daemon.jobs.scheduler import AIM, BELL_MAX, BELL_SECONDS, bell_interval, poll_interval
 from mvsep_bridge.daemon.jobs.store import Job
 
@@ -74,3 +77,13 @@ def test_a_job_that_may_be_done_already_is_not_kept_waiting_for_another_ones_exp
     aimed = _job("processing", None, 1.0)
     assert bell_interval([(aimed, now + 2.0)], now) == pytest.approx(2.0 + AIM - BELL_SECONDS)  # a count at 2.1 s next
     assert bell_interval([(unknown, None), (aimed, now + 2.0)], now) == pytest.approx(BELL_SECONDS)
+
+
+def test_a_poll_whose_turn_would_come_after_the_bell_gives_way_without_spending_a_turn():
+    rate = PollRate(limit=(60 + BURST) / (1 - HEADROOM), burst=1)  # one poll a second, no burst
+    stop = threading.Event()
+    assert rate.acquire(stop)
+    assert not rate.acquire(stop, until=time.monotonic() + 0.1)  # the next turn is ~1 s away
+    assert rate.acquire(stop)  # and it still comes: giving way took nothing
+    stop.set()
+    assert not rate.acquire(stop)
