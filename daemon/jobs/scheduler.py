@@ -3,7 +3,8 @@
 - Worker threads run the local stages in lanes, each with its own threads and the oldest job
   first: prepare (and plan), upload, download, finish. A finished job's download never waits
   behind an upload or another job's finishing, and an upload never behind preparing; the links
-  are shared, so a lane runs few transfers at once (more would only split the link).
+  are shared, so a lane runs few transfers at once (more would only split the link). The
+  download stage also runs the finish's first pass on the stems as they arrive (pipeline.py).
 - Slots: a job holds one from its upload until the server says done/failed; never more than the
   backend's capacity (MVSEP: 1 non-premium, up to 10 premium, read from the account). Prepared
   jobs wait for a slot first come, first served.
