@@ -246,20 +246,22 @@ class Pipeline:
         progress = self._progress(job, parts=len(job.remote_files), done=len(job.remote_files) - len(missing))
         if missing:
             arriving = {file.name: ArrivingFile(folder / file.name, file.size) for file in missing}
-            with ThreadPoolExecutor(max_workers=min(DOWNLOADS_AT_ONCE, len(missing)), thread_name_prefix="fetch") as pool:
-                fetches = []
-                for index, file in enumerate(missing):
-                    fetch = pool.submit(self.backend.fetch, file, folder / file.name,
-                                        _waking(progress.part(index), arriving[file.name]))
-                    fetch.add_done_callback(lambda _done, tail=arriving[file.name]: tail.ended())
-                    fetches.append(fetch)
-                measured = self._measure_arriving(job, folder, arriving)
-                for fetch in fetches:
-                    fetch.result()  # the first failure, once the others have ended (their parts resume)
-            for tail in arriving.values():
-                tail.close()
-            if measured is not None and all(tail.read_whole() for tail in arriving.values()):
-                self._measured[job.id] = measured
+            try:
+                with ThreadPoolExecutor(max_workers=min(DOWNLOADS_AT_ONCE, len(missing)), thread_name_prefix="fetch") as pool:
+                    fetches = []
+                    for index, file in enumerate(missing):
+                        fetch = pool.submit(self.backend.fetch, file, folder / file.name,
+                                            _waking(progress.part(index), arriving[file.name]))
+                        fetch.add_done_callback(lambda _done, tail=arriving[file.name]: tail.ended())
+                        fetches.append(fetch)
+                    measured = self._measure_arriving(job, folder, arriving)
+                    for fetch in fetches:
+                        fetch.result()  # the first failure, once the others have ended (their parts resume)
+                if measured is not None and all(tail.read_whole() for tail in arriving.values()):
+                    self._measured[job.id] = measured
+            finally:
+                for tail in arriving.values():
+                    tail.close()
         return self.journal.commit(job.id, state=JobState.FINISHING, progress=None, message="aligning and writing the stems")
 
     def _measure_arriving(self, job: Job, folder: Path, arriving: dict[str, ArrivingFile]) -> Measured | None:
