@@ -163,7 +163,10 @@ class Backend(Protocol):
         """How many of the account's jobs the server runs now, all tools together, without a
         status call (None: the backend cannot tell)."""
 
-    def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path: ...
+    def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path:
+        """Bring a result file to `dest`: its bytes go to client.download.part_path(dest), in
+        order (appended when a break is resumed), which is renamed to `dest` once whole, so a
+        reader may follow it while it arrives (jobs/arriving.py)."""
 
     def cancel(self, handle: str) -> bool: ...
 

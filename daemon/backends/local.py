@@ -20,6 +20,7 @@ from ..audio import codecs
 from ..audio.formats import FLOAT_WAV
 from ..catalog import Catalog
 from ..client.algorithms import Algorithm
+from ..client.download import part_path
 from ..files import replacing
 from ..jobs.model import JobRequest
 from ..kinds import local_refusal
@@ -115,7 +116,7 @@ class LocalBackend:
 
     def fetch(self, file: RemoteFile, dest: Path, progress: ProgressCallback | None = None) -> Path:
         # moved, not copied: a local result is read once (retention 0), so no copy is left behind
-        partial = dest.with_name(dest.name + ".part")
+        partial = part_path(dest)
         if Path(file.url).exists():
             shutil.move(file.url, partial)
         os.replace(partial, dest)  # after a crash between the two, the .part is already whole

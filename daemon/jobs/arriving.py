@@ -3,7 +3,7 @@
 The download stage measures the stems' lag while they download (decoding and resampling
 overlap the link instead of following it); the decoders read each file through an ArrivingFile
 as if it were whole: a read past the bytes on disk waits for more until the fetch has ended. A
-backend's fetch appends to `dest.part` and renames it to `dest` when whole (Backend.fetch); an
+backend's fetch appends to part_path(dest) and renames it to `dest` when whole (Backend.fetch); an
 open descriptor survives that rename. A fetch that fails ends the file where it broke (the
 decoder sees a short file; the fetch's own error is what the stage reports), and one that starts
 its `.part` over as a new file (a stale part of some other file) is caught by `read_whole`: in
@@ -16,6 +16,8 @@ import io
 import os
 import threading
 from pathlib import Path
+
+from ..client.download import part_path
 
 #: s between looks at the file when no progress report wakes the reader (a server that sends
 #: no length gives none)
@@ -111,7 +113,7 @@ class ArrivingFile(io.RawIOBase):
 
     def _open(self) -> int | None:
         if self._fd is None:
-            for path in (self._dest.with_name(self._dest.name + ".part"), self._dest):
+            for path in (part_path(self._dest), self._dest):
                 try:
                     self._fd = os.open(path, os.O_RDONLY)
                     break

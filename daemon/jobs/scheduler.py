@@ -14,9 +14,10 @@
   like them is not asked about before its expected end, so the polls go to the jobs that may be done.
 - The bell: while jobs are on the server, the poller counts the account's running jobs, every
   BELL_SECONDS while one of ours may end, less often (as its polls would be, but never longer
-  than LATE_SHARE of a job's run: the pace may be too slow) while none can, so a long real job costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute
-  limit, not the 60 of separation/get). Fewer running than ours on the server: that many of ours are done, and the
-  ones most likely done are asked about at once. The regular polls then only cover what the
+  than LATE_SHARE of a job's run: the pace may be too slow) while none can, so a long real job
+  costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute limit, not
+  the 60 of separation/get). Fewer running than ours on the server: that many of ours are done,
+  and the ones most likely done are asked about at once. The regular polls then only cover what the
   count cannot show (e.g. jobs of the site hiding ours), with at most half the poll budget.
 - Transient failures (network, 5xx, 429) are retried later with backoff; the rest fail the job.
 """
@@ -55,8 +56,7 @@ BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
 #: share of a job's run so far, whatever the pace says. A pace may be too slow (remembered from a
 #: busier day, or learned an hour ago: MVSEP's load changes by the hour, so age alone does not
 #: tell), and a job that ends well before its expected end is then still seen done at most ~1/8
-#: of its run late, as without a pace (a 30 s job expected at 60 s:
-#: ~3.75 s late, not BELL_MAX).
+#: of its run late, as without a pace (a 30 s job expected at 60 s: ~3.75 s late, not BELL_MAX).
 #: The pace still saves the polls (the bell covers them), and the bell's looks far from the
 #: expected end of a long job, while near it the bell looks every BELL_SECONDS (2 s without one).
 LATE_SHARE = 1 / 8
