@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -92,6 +93,13 @@ def peak_rss_mb(pid: int) -> float:
     return kib * 1024 / 1e6
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/PID/stat, in clock ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def daemon_memory(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="memory.py daemon")
     parser.add_argument("--minutes", type=float, default=60.0)
@@ -111,7 +119,8 @@ def daemon_memory(argv: list[str]) -> None:
             wall = time.perf_counter() - started
             figures = {"minutes": args.minutes, "source_bytes": source.stat().st_size, "wall_s": round(wall, 1),
                        "daemon_peak_rss_mb": round(peak_rss_mb(daemon.pid), 1),
-                       "emulator_peak_rss_mb": round(peak_rss_mb(emulator.process.pid), 1)}
+                       "emulator_peak_rss_mb": round(peak_rss_mb(emulator.process.pid), 1),
+                       "daemon_cpu_s": round(cpu_seconds(daemon.pid), 1)}
         if result.returncode != 0:
             raise SystemExit(f"separate failed ({result.returncode}): {result.stderr[-2000:]}")
         jobs = json.loads(result.stdout)
@@ -121,6 +130,7 @@ def daemon_memory(argv: list[str]) -> None:
           f"separated in {figures['wall_s']} s")
     print(f"daemon peak RSS   {figures['daemon_peak_rss_mb']:>8.1f} MB (goal <= 300)")
     print(f"emulator peak RSS {figures['emulator_peak_rss_mb']:>8.1f} MB")
+    print(f"daemon CPU        {figures['daemon_cpu_s']:>8.1f} s (user + system, its start included)")
     print(json.dumps(figures))
 
 
