@@ -36,7 +36,8 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
                                  faults_fired: {knob: times it fired},
                                  jobs: [{hash, status, email, credits, sep_type, options,
                                          output_format, is_demo, input_seconds, all_chunks,
-                                         remote_hash, files, created, done_at,
+                                         remote_hash, files, created, processing_extra
+                                         (s drawn by processing_jitter_seconds), done_at,
                                          first_download_at (emulator clock; first GET of a
                                          result file)}],
                                  remote: [{remote_hash, status, url, hash, …}],
@@ -52,6 +53,8 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
 
 Knobs for benchmarks and security tests (config.py has them all; `--help-knobs` prints it)
     upload_bandwidth / download_bandwidth  bytes/s of one shared link per direction (0: unlimited)
+    processing_jitter_seconds / jitter_seed a random extra per job (seeded), so job ends are not in
+                                           step with a client's looks
     files_host                             a second listener (e.g. 127.0.0.2) that result links
                                            point at, as MVSEP's files live on other hosts
     hostile_file_names                     result `download` names with ../ or an absolute path
