@@ -45,9 +45,13 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
                                              | other API path | "other":
                                              {requests, bytes_in, bytes_out, status_429,
                                               busiest_minute (most requests in any 60 s)}},
-                                 listeners: {"HOST:PORT": {requests, with_token}}}
+                                 listeners: {"HOST:PORT": {requests, with_token}},
+                                 limits: {"default" | "slow": {busiest_minute}}}
                               with_token counts requests to that listener whose query string,
-                              headers or body held any account's api_token.
+                              headers or body held any account's api_token. limits: the requests
+                              each rate limit counts (slow: separation/get and app/algorithms;
+                              default: every other /api/ path), all tokens together, in their
+                              busiest 60 s.
     Faults and rate limits never apply to /_emulator/, nor are its requests counted or paced.
     Tokens are never written to the log.
 
