@@ -88,13 +88,18 @@ def poll_interval(job: Job, now: float | None = None, expected: float | None = N
 
 def bell_interval(jobs: list[tuple[Job, float | None]], now: float) -> float:
     """Seconds from a count of the running jobs to the next, for (job, expected end) on the
-    server: as soon as one of them would be polled (see poll_interval) or a too slow pace could
-    have hidden its end (LATE_SHARE), between BELL_SECONDS and BELL_MAX. Not aimed at an expected
-    end: a pace is right to a few tenths of a second at best, and counts set to land just after
-    it saw a 5 s job done later than counts at their own step (bench/batch.py: 0.41 s against
-    0.29 s, and 0.30 s against 0.20 s in a batch)."""
-    return min((min(BELL_MAX, max(BELL_SECONDS, min(poll_interval(job, now, end), late_wait(job, now))))
-                for job, end in jobs), default=BELL_SECONDS)
+    server: as soon as one of them would be polled (see poll_interval; without a pace, at half
+    its share of the run so far, up to the same 2 s: the count's limit is twice the polls', and one
+    count covers every job) or a too slow pace could have hidden its end (LATE_SHARE), between
+    BELL_SECONDS and BELL_MAX. Not aimed at an expected end: a pace is right to a few tenths of a
+    second at best, and counts set to land just after it saw a 5 s job done later than counts at
+    their own step (bench/batch.py: 0.41 s against 0.29 s, and 0.30 s against 0.20 s in a batch)."""
+    def wait(job: Job, end: float | None) -> float:
+        polled = poll_interval(job, now, end) if end is not None else \
+            min(poll_interval(job, now), late_wait(job, now) / 2)
+        return min(BELL_MAX, max(BELL_SECONDS, min(polled, late_wait(job, now))))
+
+    return min((wait(job, end) for job, end in jobs), default=BELL_SECONDS)
 
 
 def late_wait(job: Job, now: float) -> float:
