@@ -13,12 +13,15 @@ all also keeps the stems summing to the mix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
 #: reference frames per correlation block: bounds memory for hour-long sections
 _BLOCK = 1 << 16
+#: blocks in a row the correlation so far must peak at one lag before that lag is offered as a
+#: guess (streamed_stems_lag's on_steady)
+STEADY_BLOCKS = 3
 
 
 def mono(samples: np.ndarray) -> np.ndarray:
@@ -46,6 +49,16 @@ def streamed_correlation(reference: Iterable[np.ndarray], candidate: Iterable[np
     """`correlation` of two mono float64 signals given as blocks of any size, consumed as they
     come: computed per _BLOCK frames of the reference with FFTs, holding only that block and the
     candidate's frames around it, so memory stays bounded whatever the length."""
+    total = np.zeros(2 * max_lag + 1)
+    for total in running_correlation(reference, candidate, max_lag):
+        pass
+    return total
+
+
+def running_correlation(reference: Iterable[np.ndarray], candidate: Iterable[np.ndarray],
+                        max_lag: int) -> Iterator[np.ndarray]:
+    """`streamed_correlation` so far, after each _BLOCK frames of the reference (the same array,
+    updated in place: copy it to keep it)."""
     if max_lag < 0:
         raise ValueError("max_lag must be >= 0")
     window = _Window(iter(candidate))
@@ -57,7 +70,7 @@ def streamed_correlation(reference: Iterable[np.ndarray], candidate: Iterable[np
         total += _valid_correlation(span, block)
         start += block.shape[0]
         window.drop_before(start - max_lag)
-    return total
+        yield total
 
 
 def _valid_correlation(span: np.ndarray, block: np.ndarray) -> np.ndarray:
@@ -124,12 +137,24 @@ def stems_lag(reference: np.ndarray, stems: Iterable[np.ndarray], max_lag: int) 
     return streamed_stems_lag([reference], [[stem] for stem in stems], max_lag)
 
 
-def streamed_stems_lag(reference: Iterable[np.ndarray], stems: list[Iterable[np.ndarray]], max_lag: int) -> int:
+def streamed_stems_lag(reference: Iterable[np.ndarray], stems: list[Iterable[np.ndarray]], max_lag: int,
+                       on_steady: Callable[[int], object] | None = None) -> int:
     """`stems_lag` with the reference and each stem given as (frames, channels) blocks, consumed
-    together: memory holds a block of each, never a whole file."""
+    together: memory holds a block of each, never a whole file.
+
+    on_steady: called once, with the lag the correlation so far peaks at, when that peak has held
+    for STEADY_BLOCKS blocks in a row (~4 s at 48 kHz): a guess that work waiting for the lag may
+    start on, to be checked against the lag returned at the end (most often the same)."""
     if not stems:
         raise ValueError("no stems to align")
-    return _peak(streamed_correlation((mono(block) for block in reference), _summed(stems), max_lag), max_lag)
+    total, peaks = np.zeros(2 * max_lag + 1), []
+    for total in running_correlation((mono(block) for block in reference), _summed(stems), max_lag):
+        if on_steady is not None and np.any(total):
+            peaks.append(_peak(total, max_lag))
+            if len(peaks) >= STEADY_BLOCKS and len(set(peaks[-STEADY_BLOCKS:])) == 1:
+                on_steady(peaks[-1])
+                on_steady = None
+    return _peak(total, max_lag)
 
 
 def _summed(stems: list[Iterable[np.ndarray]]) -> Iterator[np.ndarray]:

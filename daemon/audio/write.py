@@ -19,6 +19,7 @@ aligned, and should not pay for a second generation of loss. The decision:
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import AudioError
-from ..files import replacing
+from ..files import fsync_dir, replacing
 from . import codecs
 from .formats import LOSSY_FORMATS
 
@@ -68,6 +69,17 @@ def copy_atomic(original: Path | str, path: Path | str) -> None:
     """The server's bytes as they are (module doc, point 1)."""
     with _writing(path) as tmp:
         shutil.copyfile(original, tmp)
+
+
+def move_atomic(written: Path, path: Path) -> None:
+    """A file written (and fsynced) elsewhere becomes `path`: renamed on the same filesystem,
+    else copied as copy_atomic does."""
+    if written.stat().st_dev != path.parent.stat().st_dev:
+        copy_atomic(written, path)
+        written.unlink()
+        return
+    os.replace(written, path)
+    fsync_dir(path.parent)
 
 
 def keeps_server_bytes(original: Path | str, output_format: int) -> bool:

@@ -35,6 +35,7 @@ from ..kinds import PRODUCES
 from ..settings import BudgetSettings
 from . import manifest
 from .arriving import ArrivingFile
+from .early import EarlyWrites
 from .events import Journal
 from .model import JobRequest, JobState, ResultFile, StemInfo, file_kind, result_folder
 from .store import Job, Section
@@ -63,7 +64,7 @@ class Pipeline:
         self._spending = threading.Lock()
         # job id -> the finish's first pass, done while its stems downloaded (in memory only: after
         # a restart the finish measures again)
-        self._measured: dict[str, Measured] = {}
+        self._measured: dict[str, tuple[Measured, EarlyWrites]] = {}
 
     def work_dir(self, job: Job) -> Path:
         return self.work_root / job.id
@@ -246,6 +247,7 @@ class Pipeline:
         progress = self._progress(job, parts=len(job.remote_files), done=len(job.remote_files) - len(missing))
         if missing:
             arriving = {file.name: ArrivingFile(folder / file.name, file.size) for file in missing}
+            first = None  # the finish's first pass and early writing, done as the stems arrive
             try:
                 with ThreadPoolExecutor(max_workers=min(DOWNLOADS_AT_ONCE, len(missing)), thread_name_prefix="fetch") as pool:
                     fetches = []
@@ -254,29 +256,38 @@ class Pipeline:
                                             _waking(progress.part(index), arriving[file.name]))
                         fetch.add_done_callback(lambda _done, tail=arriving[file.name]: tail.ended())
                         fetches.append(fetch)
-                    measured = self._measure_arriving(job, folder, arriving)
+                    first = self._measure_arriving(job, folder, arriving)
                     for fetch in fetches:
                         fetch.result()  # the first failure, once the others have ended (their parts resume)
-                if measured is not None and all(tail.read_whole() for tail in arriving.values()):
-                    self._measured[job.id] = measured
+                if first is not None and all(tail.read_whole() for tail in arriving.values()):
+                    self._measured[job.id], first = first, None
             finally:
+                if first is not None:  # not kept (a fetch failed, a part was replaced): nor what it wrote
+                    _measured, early = first
+                    early.abort()
                 for tail in arriving.values():
                     tail.close()
         return self.journal.commit(job.id, state=JobState.FINISHING, progress=None, message="aligning and writing the stems")
 
-    def _measure_arriving(self, job: Job, folder: Path, arriving: dict[str, ArrivingFile]) -> Measured | None:
+    def _measure_arriving(self, job: Job, folder: Path,
+                          arriving: dict[str, ArrivingFile]) -> tuple[Measured, EarlyWrites] | None:
         """The finish's first pass (audio/finish.py) on the stems as they arrive, when there is a
-        section to align them to; None when it cannot tell (the finish then measures again)."""
+        section to align them to, and its writing from the lag as soon as that holds steady
+        (jobs/early.py); None when it cannot tell (the finish then measures again)."""
         audio = _aligned_audio(job)
         if job.section is None or not audio:
             return None
         section = job.section
         stems = [Stem(folder / file.name, section.sample_rate, arriving.get(file.name)) for file in audio]
+        early = EarlyWrites(stems, section.frames, section.margin_before, job.request.output_format)
         try:
-            return measure(self.work_dir(job) / section.upload, stems, int(MAX_LAG_SECONDS * section.sample_rate))
+            measured = measure(self.work_dir(job) / section.upload, stems,
+                               int(MAX_LAG_SECONDS * section.sample_rate), on_steady=early.start)
         except Exception as exc:  # noqa: BLE001 (a failed download says why; a bad stem fails in finish)
+            early.abort()
             log.debug("job %s: no lag while downloading (%s); the finish measures it", job.id, exc)
             return None
+        return measured, early
 
     def _progress(self, job: Job, parts: int = 1, done: int = 0) -> _PartsProgress:
         """The job's progress over `parts` transfers, `done` of them before (see _PartsProgress)."""
@@ -326,9 +337,16 @@ class Pipeline:
         lag = finish_stems(work / section.upload,
                            [(work / "downloads" / file.name, staging / f"{name}.{ext}") for file, name in zip(audio, named)],
                            rate, section.frames, section.margin_before, fmt, int(MAX_LAG_SECONDS * rate),
-                           measured=self._measured.pop(job.id, None))
+                           **self._first_pass(job.id))
         return [StemInfo(name=name, file=f"{name}.{ext}", sample_rate=rate, frames=section.frames, shift=lag)
                 for name in named]
+
+    def _first_pass(self, job_id: str) -> dict:
+        """finish_stems' `measured` and `written`, from the download stage (none after a restart)."""
+        if job_id not in self._measured:
+            return {}
+        measured, early = self._measured.pop(job_id)
+        return {"measured": measured, "written": early.take(measured.lag)}
 
     def _reuse_result(self, job: Job, earlier: Job) -> Job:
         """The ledger found this audio + settings done already: copy that result, spend nothing."""
