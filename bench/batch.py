@@ -1,20 +1,30 @@
 """A batch end to end through a real daemon on the emulator, against the physical bound.
 
     .venv/bin/python bench/batch.py [--count 10] [--seconds 30] [--bandwidth 10000000]
-                                    [--waiting 1] [--processing 4] [--free]
+                                    [--waiting 1] [--processing 4] [--jitter 1] [--free]
 
 Starts an emulator (premium account unless --free; MVSEP's real rate limits) and a daemon,
 writes COUNT stereo 48 kHz / 24-bit WAVs of SECONDS each, and times one
 `mvsep-bridge separate FILE… --sep-type 40` of them, then of one file alone through a fresh
 daemon ("single": cold, no server pace known yet), and of one more file through the batch's
 daemon restarted on the same HOME ("single, warm": it starts with the pace the batch taught it,
-as a daemon that has run before does). For each run:
+as a daemon that has run before does).
+--jitter (default 1 s): each job processes a random extra, uniform in [0, JITTER] (the emulator's
+processing_jitter_seconds, seeded per run, so a rerun draws the same). Without it every job takes
+exactly waiting + processing, and the daemon's looks, timed from the upload's end, fall at the same
+phase of each job's end run after run: done → download is then the luck of that phase (0.38 s cold,
+0.20 s warm for the same daemon), not what a real server, whose ends are random to our looks,
+would see. With it the figures over --repeat runs are an average over phases. The bounds count
+each job's own time, so the jitter does not count against the daemon.
+For each run:
 - wall time against the bound: the upload bytes through the upload link, the server's own time
-  (waiting + processing) with the plan's concurrency, and the result bytes through the download
-  link, pipelined as well as physics allows ("pipelined"); and the cruder sum of the three
-  ("sum": bytes / bandwidth + server time, the issue's formula). The ratio is wall / bound.
-  The emulator renders real audio, so on a loaded machine a job takes longer than waiting +
-  processing: "measured" is the pipelined bound with the server's median time per job as seen.
+  per job (waiting + processing + its jitter) with the plan's concurrency, and the result bytes
+  through the download link, pipelined as well as physics allows ("pipelined"); and the cruder
+  sum of the three ("sum": bytes / bandwidth + the server's time for all jobs at the plan's
+  concurrency, the issue's formula). The ratio is wall / bound.
+  The emulator renders real audio, so on a loaded machine a job takes longer than configured:
+  "measured" is the pipelined bound with each job's time on the server as seen (create to done);
+  "server s" is their median.
 - done → download start: when the emulator marked each job done vs when the daemon first asked
   for one of its result files (both on the emulator's clock), median and worst.
 - polls (separation/get): in total, in the busiest minute (any 60 s window; MVSEP allows 60 per
@@ -32,7 +42,6 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
-import math
 import statistics
 import subprocess
 import tempfile
@@ -47,29 +56,33 @@ SEP_TYPE = 40  # BS Roformer: two stems
 RUNS = ("batch", "single", "single, warm")
 
 
-def pipelined_bound(count: int, up_bytes: int, down_bytes: int, up_rate: int, down_rate: int,
-                    server_seconds: float, concurrency: int) -> float:
+def pipelined_bound(up_bytes: int, down_bytes: int, up_rate: int, down_rate: int,
+                    server_seconds: list[float], concurrency: int) -> float:
     """The earliest the last result can be on disk: uploads back to back on one link, each job on
-    the server as soon as it is uploaded and a plan slot is free, downloads back to back as the
-    jobs finish. Files are taken as equal in size (the batch's are)."""
+    the server as soon as it is uploaded and a plan slot is free, for its own time there
+    (`server_seconds`, in upload order), downloads back to back as the jobs finish. Files are
+    taken as equal in size (the batch's are)."""
+    count = len(server_seconds)
     up_each = up_bytes / count / up_rate if up_rate else 0.0
     down_each = down_bytes / count / down_rate if down_rate else 0.0
     slots = [0.0] * concurrency  # when each plan slot is free again
     finished = []
-    for i in range(count):
+    for i, seconds in enumerate(server_seconds):
         start = max((i + 1) * up_each, heapq.heappop(slots))
-        heapq.heappush(slots, start + server_seconds)
-        finished.append(start + server_seconds)
+        heapq.heappush(slots, start + seconds)
+        finished.append(start + seconds)
     end = 0.0
     for done in sorted(finished):
         end = max(end, done) + down_each
     return end
 
 
-def sum_bound(count: int, up_bytes: int, down_bytes: int, up_rate: int, down_rate: int,
-              server_seconds: float, concurrency: int) -> float:
+def sum_bound(up_bytes: int, down_bytes: int, up_rate: int, down_rate: int,
+              server_seconds: list[float], concurrency: int) -> float:
+    """Transfers and the server's time one after the other; the server's: all the jobs at the
+    plan's concurrency (ceil(count / concurrency) x the time of one, when all take the same)."""
     return ((up_bytes / up_rate if up_rate else 0.0) + (down_bytes / down_rate if down_rate else 0.0)
-            + math.ceil(count / concurrency) * server_seconds)
+            + pipelined_bound(0, 0, 0, 0, server_seconds, concurrency))
 
 
 def separate(folder: Path, sources: list[Path], env: dict) -> tuple[float, float]:
@@ -87,12 +100,14 @@ def separate(folder: Path, sources: list[Path], env: dict) -> tuple[float, float
     return wall, epoch
 
 
-def run(folder: Path, count: int, seconds: float, args, warm: bool = False) -> list[dict]:
+def run(folder: Path, count: int, seconds: float, args, seed: int, warm: bool = False) -> list[dict]:
     """The figures of COUNT files through a fresh daemon; with `warm`, then of one more file (other
     audio: the same would be the ledger's copy) through that daemon restarted on the same HOME,
-    which starts with the server pace the first run taught it (data_dir/pace.json)."""
+    which starts with the server pace the first run taught it (data_dir/pace.json). `seed`: of
+    the jitter's draws (each run its own, so --repeat averages over phases)."""
     folder.mkdir(parents=True)
     knobs = {"waiting_seconds": args.waiting, "processing_seconds": args.processing,
+             "processing_jitter_seconds": args.jitter, "jitter_seed": seed,
              "upload_bandwidth": args.bandwidth, "download_bandwidth": args.bandwidth}
     sources = [song(folder / f"song{i:02d}.wav", seconds, seed=i) for i in range(count)]
     with world(folder, knobs, premium=not args.free) as (emulator, env, daemon):
@@ -125,21 +140,22 @@ def figures(count: int, seconds: float, args, wall: float, epoch: float, stats: 
 
     endpoints = {name: endpoint(name) for name in stats["endpoints"]}
     seen = {j["hash"] for j in (before or {}).get("jobs", [])}
-    jobs = [j for j in stats["jobs"] if j["hash"] not in seen]
+    jobs = sorted((j for j in stats["jobs"] if j["hash"] not in seen), key=lambda j: j["created"])
     up = endpoint("/api/separation/create")["bytes_in"]
     down = endpoint("/results/")["bytes_out"]
     polls = endpoint("/api/separation/get")
     concurrency = 1 if args.free else 10
-    server = args.waiting + args.processing
-    bounds = {name: f(count, up, down, args.bandwidth, args.bandwidth, server, concurrency)
+    planned = [args.waiting + args.processing + j["processing_extra"] for j in jobs]
+    bounds = {name: f(up, down, args.bandwidth, args.bandwidth, planned, concurrency)
               for name, f in (("pipelined", pipelined_bound), ("sum", sum_bound))}
     delays = [j["first_download_at"] - j["done_at"] for j in jobs]
     answers_429 = sum(e["status_429"] for e in endpoints.values())
     if polls["busiest_minute"] > 60 or answers_429:
         raise SystemExit(f"over MVSEP's limits: {polls['busiest_minute']} polls in a minute, {endpoints}")
     # the emulator renders real audio: on a loaded machine its jobs take longer than configured
-    measured = statistics.median(j["done_at"] - j["created"] for j in jobs)
-    bounds["measured"] = pipelined_bound(count, up, down, args.bandwidth, args.bandwidth, measured, concurrency)
+    took = [j["done_at"] - j["created"] for j in jobs]
+    measured = statistics.median(took)
+    bounds["measured"] = pipelined_bound(up, down, args.bandwidth, args.bandwidth, took, concurrency)
     return {
         "files": count, "seconds_each": seconds, "bandwidth": args.bandwidth, "wall": round(wall, 2),
         "bound_pipelined": round(bounds["pipelined"], 2), "bound_sum": round(bounds["sum"], 2),
@@ -171,6 +187,9 @@ def main() -> None:
                         help="bytes/s of the upload link and of the download link (0: unlimited)")
     parser.add_argument("--waiting", type=float, default=1.0)
     parser.add_argument("--processing", type=float, default=4.0)
+    parser.add_argument("--jitter", type=float, default=1.0,
+                        help="each job processes a random extra in [0, JITTER] s: ends out of step "
+                             "with the daemon's looks (see above)")
     parser.add_argument("--free", action="store_true", help="a non-premium account (one job at a time)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the median of every figure")
     parser.add_argument("--keep", type=Path, help="work in this new folder and keep it (logs, stems)")
@@ -179,8 +198,8 @@ def main() -> None:
         where = args.keep or Path(tmp)
         runs = []
         for i in range(args.repeat):
-            batch, warm = run(where / f"batch{i}", args.count, args.seconds, args, warm=True)
-            [single] = run(where / f"single{i}", 1, args.seconds, args)
+            batch, warm = run(where / f"batch{i}", args.count, args.seconds, args, seed=2 * i + 1, warm=True)
+            [single] = run(where / f"single{i}", 1, args.seconds, args, seed=2 * i + 2)
             runs.append([batch, single, warm])
     rows = [median_row([r[k] for r in runs]) for k in range(len(RUNS))]
     print(f"{'run':<14}{'wall s':>8}{'bound s':>9}{'ratio':>7}{'sum s':>7}{'ratio':>7}{'server s':>9}{'ratio':>7}"

@@ -36,7 +36,8 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
                                  faults_fired: {knob: times it fired},
                                  jobs: [{hash, status, email, credits, sep_type, options,
                                          output_format, is_demo, input_seconds, all_chunks,
-                                         remote_hash, files, created, done_at,
+                                         remote_hash, files, created, processing_extra
+                                         (s drawn by processing_jitter_seconds), done_at,
                                          first_download_at (emulator clock; first GET of a
                                          result file)}],
                                  remote: [{remote_hash, status, url, hash, …}],
@@ -44,14 +45,20 @@ Control surface (only from loopback; JSON in, JSON out; not part of MVSEP's API)
                                              | other API path | "other":
                                              {requests, bytes_in, bytes_out, status_429,
                                               busiest_minute (most requests in any 60 s)}},
-                                 listeners: {"HOST:PORT": {requests, with_token}}}
+                                 listeners: {"HOST:PORT": {requests, with_token}},
+                                 limits: {"default" | "slow": {busiest_minute}}}
                               with_token counts requests to that listener whose query string,
-                              headers or body held any account's api_token.
+                              headers or body held any account's api_token. limits: the requests
+                              each rate limit counts (slow: separation/get and app/algorithms;
+                              default: every other /api/ path), all tokens together, in their
+                              busiest 60 s.
     Faults and rate limits never apply to /_emulator/, nor are its requests counted or paced.
     Tokens are never written to the log.
 
 Knobs for benchmarks and security tests (config.py has them all; `--help-knobs` prints it)
     upload_bandwidth / download_bandwidth  bytes/s of one shared link per direction (0: unlimited)
+    processing_jitter_seconds / jitter_seed a random extra per job (seeded), so job ends are not in
+                                           step with a client's looks
     files_host                             a second listener (e.g. 127.0.0.2) that result links
                                            point at, as MVSEP's files live on other hosts
     hostile_file_names                     result `download` names with ../ or an absolute path

@@ -4,6 +4,10 @@
 Timings (seconds of the emulator clock)
     waiting_seconds        2.0    a job sits in `waiting` this long
     processing_seconds     3.0    then `processing` at least this long (the split runs meanwhile)
+    processing_jitter_seconds
+                           0.0    and a random extra per job, uniform in [0, this], drawn at create:
+                                  a real server's job ends are random, not in step with a client's looks
+    jitter_seed            1      seed of that draw (re-seeded when set), so runs are reproducible
     distribute_threshold   600.0  inputs longer than this go waiting → distributing → merging
     chunk_length           120.0  seconds of input per chunk when distributing (all_chunks)
     chunk_seconds          1.0    time to finish one chunk while distributing
@@ -64,6 +68,8 @@ class EmulatorConfig(BaseModel):
 
     waiting_seconds: float = Field(2.0, ge=0)
     processing_seconds: float = Field(3.0, ge=0)
+    processing_jitter_seconds: float = Field(0.0, ge=0)
+    jitter_seed: int = 1
     distribute_threshold: float = Field(600.0, ge=0)
     chunk_length: float = Field(120.0, gt=0)
     chunk_seconds: float = Field(1.0, ge=0)

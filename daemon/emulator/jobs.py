@@ -58,6 +58,7 @@ class Job:
     files: list[dict] = field(default_factory=list)  # {file, type, bytes}
     done_at: float | None = None
     remote_hash: str | None = None
+    processing_extra: float = 0.0  # seconds of processing on top of processing_seconds (jitter)
 
 
 class JobBook:

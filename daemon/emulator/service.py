@@ -3,6 +3,7 @@ quality checker, faults, rate limits and the worker. Routes parse HTTP and call 
 
 from __future__ import annotations
 
+import random
 import shutil
 import tempfile
 import threading
@@ -58,6 +59,7 @@ class Emulator:
         self.qc = QualityChecker(self.store, self.clock, state_dir / "quality_checker")
         self.faults = Faults(lambda: self.config)
         self.limiter = RateLimiter(lambda: self.config)
+        self.jitter = random.Random(config.jitter_seed)  # drawn under self.lock, one per create
         self.traffic = Traffic(upload_rate=lambda: self.config.upload_bandwidth,
                                download_rate=lambda: self.config.download_bandwidth,
                                tokens=lambda: {a.api_token for a in self.accounts.all()},
@@ -80,6 +82,9 @@ class Emulator:
         self.config = EmulatorConfig.model_validate({**self.config.model_dump(), **changes})
         if "fault_seed" in changes:
             self.faults.reseed()
+        if "jitter_seed" in changes:
+            with self.lock:
+                self.jitter = random.Random(self.config.jitter_seed)
         return self.config
 
     def staging_dir(self) -> Path:
@@ -175,6 +180,7 @@ class Emulator:
                 long_filenames=account.long_filenames_enabled, input_name=submission.input_name,
                 inputs=submission.inputs, input_seconds=seconds, credits=credits, created=now,
                 phase_started=now, remote_hash=remote_hash,
+                processing_extra=self.jitter.uniform(0.0, self.config.processing_jitter_seconds),
             )
             submission.staged.replace(self.book.folder(job.hash))
             self.book.save(job)
@@ -216,7 +222,8 @@ class Emulator:
                  "is_demo": j.is_demo, "input_seconds": j.input_seconds,
                  "all_chunks": j.all_chunks, "remote_hash": j.remote_hash,
                  "files": [f["file"] for f in j.files], "created": j.created,
-                 "done_at": j.done_at, "first_download_at": self.traffic.first_download(j.hash)}
+                 "processing_extra": j.processing_extra, "done_at": j.done_at,
+                 "first_download_at": self.traffic.first_download(j.hash)}
                 for j in self.book.all()
             ],
             "remote": self.remote.listing(),

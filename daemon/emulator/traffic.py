@@ -10,6 +10,8 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 
+from .ratelimit import SLOW_PATHS
+
 DOWNLOAD_PREFIXES = ("/results/", "/inputs/")
 WINDOW = 60.0  # seconds: rate limits are per minute
 #: seconds a sender may fall behind the link and catch up: each chunk's sleep overshoots a little,
@@ -48,6 +50,13 @@ class Link:
             wait = self._free_at - now
         if wait > 0:  # behind by less than SLACK: no wait
             time.sleep(wait)
+
+
+def limit_of(endpoint: str) -> str | None:
+    """Which of MVSEP's per-token limits an endpoint's requests count against (None: none)."""
+    if not endpoint.startswith("/api/"):
+        return None
+    return "slow" if endpoint.rstrip("/") in SLOW_PATHS else "default"
 
 
 def endpoint_of(path: str) -> str:
@@ -197,4 +206,8 @@ class Traffic:
                               for name, c in sorted(self._endpoints.items())},
                 "listeners": {name: {"requests": c["requests"], "with_token": c["with_token"]}
                               for name, c in sorted(self._listeners.items())},
+                # the endpoints of one limit together: what the limit sees (all tokens together)
+                "limits": {limit: {"busiest_minute": busiest_window(sorted(
+                    t for name, times in self._times.items() if limit_of(name) == limit for t in times))}
+                    for limit in ("default", "slow")},
             }

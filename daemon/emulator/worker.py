@@ -95,7 +95,7 @@ class Worker:
             return
         future = self._render(job)
         if job.status == "processing":
-            if elapsed >= config.processing_seconds and future.done():
+            if elapsed >= config.processing_seconds + job.processing_extra and future.done():
                 self._finish(job, future, now)
         elif job.status == "distributing":
             per_chunk = config.chunk_seconds

@@ -13,7 +13,9 @@
   Once jobs of an algorithm have been seen done (ServerPace, remembered across restarts), a job
   like them is not asked about before its expected end, so the polls go to the jobs that may be done.
 - The bell: while jobs are on the server, the poller counts the account's running jobs, every
-  BELL_SECONDS while one of ours may end, less often (as its polls would be, but never longer
+  BELL_SECONDS while one of ours may end and its budget allows (a token bucket on app/user's
+  120 a minute, which the creates draw from too: bursts of BELL_SECONDS steps, then its steady
+  rate), less often (as its polls would be, but never longer
   than LATE_SHARE of a job's run: the pace may be too slow) while none can, so a long real job
   costs a few counts a minute (MVSEP's app/user current_queue, on the 120-a-minute limit, not
   the 60 of separation/get). Fewer running than ours on the server: that many of ours are done,
@@ -36,7 +38,7 @@ from ..errors import AuthError, BridgeError, RateLimited, ServerError, Unreachab
 from .model import JobState
 from .pace import ServerPace
 from .pipeline import Pipeline
-from .pollrate import PollRate
+from .pollrate import MVSEP_LIMIT, PollRate
 from .store import Job
 
 log = logging.getLogger("mvsep_bridge.jobs")
@@ -48,8 +50,9 @@ MAX_ATTEMPTS = 10  # transient failures in one stage before the job fails (~8 mi
 TRANSIENT = (Unreachable, ServerError, RateLimited)
 EARLY = 0.5  # seconds before a job's expected end that it is first asked about
 SLOT_WAIT_MAX = 30.0  # seconds between creates while the plan's slots are taken from elsewhere
-BELL_SECONDS = 0.75  # how often the account's running jobs are counted while one of ours may end:
-#: 80 a minute at most, with room under app/user's 120 for the account reads and the user's own
+#: how often the account's running jobs are counted while one of ours may end, as long as the
+#: bell's budget (Scheduler.reads) allows; spent, at its steady rate (93 a minute, 0.65 s)
+BELL_SECONDS = 0.4
 BELL_MAX = 10.0  # ... and at the least, while all of ours are surely still running
 BELL_PAUSE = 10.0  # seconds without the bell after it could not be read
 #: whoever sees jobs done (the bell; the polls where there is none) never waits longer than this
@@ -85,13 +88,18 @@ def poll_interval(job: Job, now: float | None = None, expected: float | None = N
 
 def bell_interval(jobs: list[tuple[Job, float | None]], now: float) -> float:
     """Seconds from a count of the running jobs to the next, for (job, expected end) on the
-    server: as soon as one of them would be polled (see poll_interval) or a too slow pace could
-    have hidden its end (LATE_SHARE), between BELL_SECONDS and BELL_MAX. Not aimed at an expected
-    end: a pace is right to a few tenths of a second at best, and counts set to land just after
-    it saw a 5 s job done later than counts at their own step (bench/batch.py: 0.41 s against
-    0.29 s, and 0.30 s against 0.20 s in a batch)."""
-    return min((min(BELL_MAX, max(BELL_SECONDS, min(poll_interval(job, now, end), late_wait(job, now))))
-                for job, end in jobs), default=BELL_SECONDS)
+    server: as soon as one of them would be polled (see poll_interval; without a pace, at half
+    its share of the run so far, up to the same 2 s: the count's limit is twice the polls', and one
+    count covers every job) or a too slow pace could have hidden its end (LATE_SHARE), between
+    BELL_SECONDS and BELL_MAX. Not aimed at an expected end: a pace is right to a few tenths of a
+    second at best, and counts set to land just after it saw a 5 s job done later than counts at
+    their own step (bench/batch.py: 0.41 s against 0.29 s, and 0.30 s against 0.20 s in a batch)."""
+    def wait(job: Job, end: float | None) -> float:
+        polled = poll_interval(job, now, end) if end is not None else \
+            min(poll_interval(job, now), late_wait(job, now) / 2)
+        return min(BELL_MAX, max(BELL_SECONDS, min(polled, late_wait(job, now))))
+
+    return min((wait(job, end) for job, end in jobs), default=BELL_SECONDS)
 
 
 def late_wait(job: Job, now: float) -> float:
@@ -110,6 +118,9 @@ class Scheduler:
         self.journal = pipeline.journal
         self.backend = pipeline.backend
         self.polls = PollRate(self.backend.polls_per_minute)
+        # the bell's counts and our creates on app/user's limit: with the burst, ≤ 90 % of it in
+        # any minute, the rest left for the account reads and the user's other tools
+        self.reads = PollRate(MVSEP_LIMIT)
         self.pace = pace or ServerPace()
         self._since = time.time()  # jobs sent since: their whole time on the server was watched
         self._sent_at: dict[str, float] = {}  # job id -> when (epoch) its upload ended, in this run
@@ -164,8 +175,10 @@ class Scheduler:
                 return
             if job.state in (JobState.UPLOADING, JobState.REMOTE):
                 self._in_flight.add(job.id)  # on the server already (or maybe): it holds a slot
-            if job.state == JobState.REMOTE and (job.submitted_at or 0.0) >= self._since:
-                self._sent_at.setdefault(job.id, time.time())  # just sent: the server's time starts
+            if (job.state == JobState.REMOTE and (job.submitted_at or 0.0) >= self._since
+                    and job.id not in self._sent_at):
+                self._sent_at[job.id] = time.time()  # just sent: the server's time starts
+                self.reads.spend()  # its create was on the bell's limit
             if job.state == JobState.REMOTE and not job.cancel_requested:
                 # just sent: nothing to ask before jobs like it were done, or the bell rings
                 self._polls[job.id] = time.monotonic() + self._next_poll(job)
@@ -395,7 +408,11 @@ class Scheduler:
     def _ring(self) -> None:
         """Count the account's running jobs; ask at once about as many of ours as are missing
         from the count, those most likely done first (not asked since the last count, the
-        earliest expected end)."""
+        earliest expected end). With the bell's budget spent, the count waits for its turn."""
+        wait = self.reads.take()
+        if wait > 0:
+            self._bell_at = time.monotonic() + wait
+            return
         rang_before, self._rang_at = self._rang_at, time.monotonic()
         counted_before, counted_at = self._counted_at, time.time()
         self._counted_at = counted_at

@@ -45,6 +45,32 @@ def test_waiting_shows_queue_position_then_processing_then_done(mvsep):
     assert requests.get(done["data"]["input_file"]["url"], timeout=10).content == audio
 
 
+def _jittered_jobs(mvsep, account, count: int) -> list[dict]:
+    """`count` jobs created one after the other and run to done: their stats rows, in order."""
+    audio = wav_bytes(tone(0.2), RATE)
+    hashes = [create(mvsep.base_url, account.token, audio, sep_type=40).json()["data"]["hash"]
+              for _ in range(count)]
+    for job_hash in hashes:
+        wait_for(mvsep.base_url, job_hash)
+    jobs = {j["hash"]: j for j in mvsep.stats()["jobs"]}
+    return [jobs[h] for h in hashes]
+
+
+def test_processing_jitter_gives_each_job_its_own_seeded_time_within_the_bounds(mvsep):
+    mvsep.configure(waiting_seconds=0.1, processing_seconds=0.2, processing_jitter_seconds=2.0,
+                    jitter_seed=7)
+    account = mvsep.create_account(premium=True)
+    first = _jittered_jobs(mvsep, account, 5)
+    extras = [j["processing_extra"] for j in first]
+    assert all(0.0 <= extra <= 2.0 for extra in extras)
+    assert max(extras) - min(extras) > 0.5  # five uniform draws on [0, 2]: not one value
+    # each job is held for waiting + processing + its own extra at least (a loaded machine adds more)
+    for job in first:
+        assert job["done_at"] - job["created"] >= 0.3 + job["processing_extra"]
+    mvsep.configure(jitter_seed=7)  # the same seed again: the same times, job for job
+    assert [j["processing_extra"] for j in _jittered_jobs(mvsep, account, 5)] == extras
+
+
 def test_long_inputs_are_distributed_in_chunks_then_merged(mvsep):
     mvsep.configure(distribute_threshold=1.0, chunk_length=0.5)
     account = mvsep.create_account()

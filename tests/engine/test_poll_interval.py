@@ -43,10 +43,10 @@ def test_a_job_is_not_asked_about_before_jobs_like_it_were_done(expected_in, int
     assert poll_interval(job, now=10_000.0, expected=10_000.0 + expected_in) == pytest.approx(interval)
 
 
-def test_without_a_pace_the_bell_counts_as_often_as_the_job_would_be_polled():
+def test_without_a_pace_the_bell_counts_twice_as_often_as_the_job_would_be_polled_up_to_2_s():
     now = 10_000.0
     assert [bell_interval([(_job("processing", None, ago), None)], now) for ago in (1.0, 8.0, 600.0)] == \
-        pytest.approx([BELL_SECONDS, 1.0, 2.0])
+        pytest.approx([BELL_SECONDS, 0.5, 2.0])
 
 
 def test_a_pace_that_is_far_too_slow_lets_the_bell_wait_an_eighth_of_the_run_at_most():
