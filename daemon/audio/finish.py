@@ -87,10 +87,14 @@ class Stem:
             if self.watcher is not None:
                 self.watcher.ended()
 
-    def unspilled(self) -> Iterator[np.ndarray]:
-        with open(self.spill, "rb") as spill:
-            while chunk := spill.read(codecs.BLOCK_FRAMES * self.channels * 4):
-                yield np.frombuffer(chunk, dtype="<f4").reshape(-1, self.channels)
+    def unspilled(self, spill: BinaryIO | None = None) -> Iterator[np.ndarray]:
+        """The blocks back from `spill`; `spill`: read it from there instead (e.g. as it grows)."""
+        if spill is None:
+            with open(self.spill, "rb") as own:
+                yield from self.unspilled(own)
+            return
+        while chunk := spill.read(codecs.BLOCK_FRAMES * self.channels * 4):
+            yield np.frombuffer(chunk, dtype="<f4").reshape(-1, self.channels)
 
 
 @dataclass
@@ -140,14 +144,14 @@ def finish_stems(reference: Path, stems: list[tuple[Path, Path]], rate: int, fra
         return 0
     if measured is None:
         measured = measure(reference, [Stem(path, rate) for path, _target in stems], max_lag)
-    shift = measured.lag + margin_before
+    shift, written = measured.lag + margin_before, written or {}
 
     def write(stem: Stem, target: Path) -> None:
         unchanged = stem.own_rate == rate and shift == 0 and stem.frames == frames
         if unchanged and keeps_server_bytes(stem.path, output_format):
             copy_atomic(stem.path, target)
             return
-        if stem.path in (written or {}):
+        if stem.path in written:
             move_atomic(written[stem.path], target)
             return
         blocks = fit_blocks(stem.unspilled(), shift, frames, (stem.channels,))

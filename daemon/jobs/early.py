@@ -104,10 +104,9 @@ class EarlyWrites:
 
     def _spilled(self, stem: Stem) -> Iterator[np.ndarray]:
         """The stem's resampled samples from its spill, as the first pass writes it."""
-        spill, frame = self._spills[stem.path], stem.channels * 4
-        while chunk := spill.read(codecs.BLOCK_FRAMES * frame):
+        for block in stem.unspilled(self._spills[stem.path]):
             if self._stop.is_set():
                 raise _Stopped
-            yield np.frombuffer(chunk, dtype="<f4").reshape(-1, stem.channels)
+            yield block
         if self._stop.is_set():
             raise _Stopped
