@@ -9,7 +9,7 @@ then learned again from the next jobs, as on a first start.
 Trust: the first job of an algorithm seen done in this run replaces what was remembered for it
 (the server now says more than any older memory), and a memory older than MAX_AGE is forgotten.
 A pace can still be wrong in either direction (MVSEP's load changes by the hour); what bounds
-the harm of one that is too slow is the scheduler's (see scheduler.poll_interval).
+the harm of one that is too slow is the scheduler's (see scheduler.LATE_SHARE).
 """
 
 from __future__ import annotations
